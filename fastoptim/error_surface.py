@@ -1,0 +1,61 @@
+"""Brute-force search over the error surface (SPEC §6, lecture 5.1 "guess work")."""
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _checks
+from .data import Dataset
+from .kernels.surface import loss_grid
+
+
+@dataclass(frozen=True)
+class Surface:
+    """The loss on a ``(w, b)`` grid: ``loss[i, j] = J(w[j], b[i])`` (``W, B`` from
+    ``np.meshgrid(w, b)``), the best grid point and the number of loss evaluations spent."""
+
+    w: np.ndarray
+    b: np.ndarray
+    loss: np.ndarray
+    best_w: float
+    best_b: float
+    best_loss: float
+    evaluations: int
+
+    @property
+    def grids(self):
+        """``(W, B)``, each of shape ``loss.shape``, for contour and surface plots."""
+        return np.meshgrid(self.w, self.b)
+
+
+def check_arguments(data, w_range, b_range, resolution, reduction):
+    """Validate ``surface``'s arguments (shared with the numpy reference's entry point)."""
+    if not isinstance(data, Dataset):
+        raise TypeError(f"data must be a fastoptim.data.Dataset, got {_checks.describe(data)}")
+    if data.d != 1:
+        raise ValueError(f"data must have one feature (d = 1) for a (w, b) surface, got d = {data.d}")
+    w_range = _checks.interval("w_range", w_range)
+    b_range = _checks.interval("b_range", b_range)
+    resolution = _checks.positive_int("resolution", resolution, minimum=2)
+    return w_range, b_range, resolution, _checks.reduction(reduction)
+
+
+def best_point(w, b, loss, reduction):
+    """The grid point of least loss (the first in row-major order on a tie) as a ``Surface``."""
+    i, j = np.unravel_index(np.argmin(loss), loss.shape)
+    return Surface(w, b, loss, float(w[j]), float(b[i]), float(loss[i, j]), int(loss.size))
+
+
+def surface(data, w_range=(-6.0, 6.0), b_range=(-6.0, 6.0), resolution=121, reduction="sum"):
+    """Evaluate ``J`` on a ``resolution × resolution`` grid over ``w_range × b_range``.
+
+    The default grid has a step of 0.1 over the lecture's ``[−6, 6]²``; ``reduction="sum"`` is
+    the lecture's ``J``. One evaluation is ``J`` at one grid point over all the data.
+    """
+    w_range, b_range, resolution, reduction = check_arguments(data, w_range, b_range, resolution, reduction)
+    w = np.linspace(*w_range, resolution)
+    b = np.linspace(*b_range, resolution)
+    loss = np.empty((resolution, resolution))
+    loss_grid(data.X, data.y, w, b, loss)
+    if reduction == "mean":
+        loss /= data.n
+    return best_point(w, b, loss, reduction)

@@ -1,0 +1,939 @@
+"""Learning-rate and momentum schedules (SPEC.md §5), and epoch-level controllers.
+
+A schedule is a pure function of an integer counter ``t = 0, 1, ...`` (steps or epochs, as the
+caller decides). Every schedule accepts either
+
+- a Python ``int`` (or numpy integer scalar) and returns a ``float``, or
+- an integer array of any shape and returns a float64 array of the same shape,
+
+and the two agree bit for bit: the formula is written once, on contiguous float64/int64 numpy
+arrays, and a scalar is evaluated as a one-element array. A whole run's values are therefore one
+call, ``schedule.values(n_steps)``, whose result is handed to a compiled loop.
+
+Counters must satisfy ``0 <= t <= 2**53`` (every such integer is exact in float64). Every argument
+is validated when the schedule is built, so that no schedule raises, returns NaN, infinity or a
+negative value at any valid ``t``.
+
+Learning-rate schedules: :func:`constant`, :func:`step_decay`, :func:`exponential`,
+:func:`inverse_time`, :func:`cyclic`, :func:`cosine`, :func:`warm_restarts`,
+:func:`linear_warmup`, :func:`transformer_warmup`, and :func:`join` to chain them. Momentum
+schedule: :func:`sutskever_momentum`. Controllers that need validation feedback (called by Python
+between epochs): :func:`halve_on_increase` and :class:`ReduceOnPlateau`.
+
+Sources: the lecture "Learning Parameters" (CS6910 lecture 5, module 5.7 "tips" and the
+learning-rate schemes slides); Smith 2017; Loshchilov & Hutter 2017; Vaswani et al. 2017;
+Sutskever et al. 2013 (each cited in the schedule's docstring).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "Schedule",
+    "constant",
+    "step_decay",
+    "exponential",
+    "inverse_time",
+    "cyclic",
+    "cosine",
+    "warm_restarts",
+    "linear_warmup",
+    "transformer_warmup",
+    "join",
+    "sutskever_momentum",
+    "halve_on_increase",
+    "HalveOnIncrease",
+    "ReduceOnPlateau",
+    "MAX_T",
+    "CYCLIC_MODES",
+]
+
+#: Largest counter accepted: every integer up to 2**53 is exact in float64.
+MAX_T = 2**53
+
+#: The ``mode`` values of :func:`cyclic` (Smith 2017, §3.1).
+CYCLIC_MODES = ("triangular", "triangular2", "exp_range")
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+# --------------------------------------------------------------------------------------------
+# argument validation: one message shape, "Invalid <name>: <value> (<requirement>)"
+# --------------------------------------------------------------------------------------------
+
+
+def _invalid(name: str, value: Any, requirement: str) -> ValueError:
+    return ValueError(f"Invalid {name}: {value!r} ({requirement})")
+
+
+def _real(name: str, value: Any, requirement: str) -> float:
+    """``value`` as a finite float, or a ValueError naming ``name``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise _invalid(name, value, requirement)
+    result = float(value)
+    if not math.isfinite(result):
+        raise _invalid(name, value, requirement)
+    return result
+
+
+def _non_negative(name: str, value: Any) -> float:
+    requirement = "must be a finite number >= 0"
+    result = _real(name, value, requirement)
+    if result < 0.0:
+        raise _invalid(name, value, requirement)
+    return result
+
+
+def _positive(name: str, value: Any) -> float:
+    requirement = "must be a finite number > 0"
+    result = _real(name, value, requirement)
+    if result <= 0.0:
+        raise _invalid(name, value, requirement)
+    return result
+
+
+def _in_interval(name: str, value: Any, low: float, high: float, *, closed_low: bool,
+                 closed_high: bool) -> float:
+    requirement = (f"must lie in {'[' if closed_low else '('}{low:g}, {high:g}"
+                   f"{']' if closed_high else ')'}")
+    result = _real(name, value, requirement)
+    above = result >= low if closed_low else result > low
+    below = result <= high if closed_high else result < high
+    if not (above and below):
+        raise _invalid(name, value, requirement)
+    return result
+
+
+def _integer(name: str, value: Any, minimum: int) -> int:
+    requirement = ("must be a positive integer" if minimum == 1
+                   else f"must be an integer >= {minimum}")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise _invalid(name, value, requirement)
+    result = int(value)
+    if result < minimum:
+        raise _invalid(name, value, requirement)
+    if result > MAX_T:
+        raise _invalid(name, value, requirement + " <= 2**53")
+    return result
+
+
+def _counter(t: Any) -> tuple[IntArray, tuple[int, ...] | None]:
+    """Validate a counter; return it as a contiguous 1-D int64 array, and its shape.
+
+    The shape is ``None`` for a scalar counter (the caller then returns a float).
+    """
+    requirement = "must be an integer in [0, 2**53]"
+    if isinstance(t, (bool, np.bool_)):
+        raise TypeError(f"Invalid t: {t!r} ({requirement}, not a bool)")
+    if isinstance(t, numbers.Integral):
+        value = int(t)
+        if value < 0 or value > MAX_T:
+            raise ValueError(f"Invalid t: {value} ({requirement})")
+        return np.array([value], dtype=np.int64), None
+    if isinstance(t, (float, complex, numbers.Number)):
+        raise TypeError(f"Invalid t: {t!r} ({requirement})")
+    array = np.asarray(t)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"Invalid t: array of dtype {array.dtype} ({requirement}; "
+                        f"the dtype must be an integer dtype)")
+    if array.size:
+        low, high = int(array.min()), int(array.max())
+        if low < 0 or high > MAX_T:
+            bad = low if low < 0 else high
+            raise ValueError(f"Invalid t: array containing {bad} ({requirement})")
+    # A fresh contiguous 1-D array, so that every element goes through the same numpy loop as a
+    # scalar does (numpy may pick another, differently rounded, loop for strided input).
+    flat = np.ascontiguousarray(array, dtype=np.int64).reshape(-1)
+    return flat, array.shape
+
+
+# --------------------------------------------------------------------------------------------
+# the base class
+# --------------------------------------------------------------------------------------------
+
+
+class Schedule:
+    """A pure function of an integer counter ``t >= 0``: ``s(t)``.
+
+    ``s(t)`` for an integer returns a float; for an integer array, a float64 array of the same
+    shape; both bit for bit equal. ``s.values(n)`` is ``s(np.arange(n))``. Subclasses are
+    frozen dataclasses whose fields are the validated arguments; they implement ``_evaluate``
+    on a contiguous 1-D int64 array.
+    """
+
+    __slots__ = ()
+    #: The name of the function that builds the schedule (used by ``repr``).
+    name: ClassVar[str] = "schedule"
+
+    def _evaluate(self, t: IntArray) -> FloatArray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __call__(self, t: int | ArrayLike) -> Any:
+        flat, shape = _counter(t)
+        with np.errstate(over="ignore", under="ignore"):
+            result = self._evaluate(flat)
+        if shape is None:
+            return float(result[0])
+        return result.reshape(shape)
+
+    def values(self, n_or_t: int | ArrayLike) -> FloatArray:
+        """The values at ``t = 0, 1, ..., n - 1`` for an integer ``n``, or at each ``t`` of an
+        integer array (a float64 array, the shape of ``t``)."""
+        if isinstance(n_or_t, numbers.Integral) and not isinstance(n_or_t, (bool, np.bool_)):
+            n = int(n_or_t)
+            if n < 0 or n > MAX_T + 1:
+                raise ValueError(f"Invalid n: {n} (must be an integer in [0, 2**53 + 1])")
+            result: FloatArray = self(np.arange(n, dtype=np.int64))
+            return result
+        if isinstance(n_or_t, (bool, np.bool_, numbers.Number)):
+            raise TypeError(f"Invalid n_or_t: {n_or_t!r} (must be an integer count or an "
+                            f"integer array of counters)")
+        return np.asarray(self(np.asarray(n_or_t)), dtype=np.float64)
+
+    def __repr__(self) -> str:
+        arguments = ", ".join(f"{f.name}={getattr(self, f.name)!r}"
+                              for f in dataclasses.fields(self)  # type: ignore[arg-type]
+                              if f.repr)
+        return f"{self.name}({arguments})"
+
+
+def _set(schedule: Schedule, name: str, value: Any) -> None:
+    """Store a validated (normalised) value on a frozen dataclass."""
+    object.__setattr__(schedule, name, value)
+
+
+def _as_float(t: IntArray) -> FloatArray:
+    return t.astype(np.float64)
+
+
+def _power(base: float, exponent: IntArray) -> FloatArray:
+    """``base ** exponent`` for ``0 < base <= 1`` and integers ``exponent >= 0``, elementwise.
+
+    Exponents past underflow give 0 without calling ``pow`` (whose underflowing path costs
+    ~130 ns a value here, 15x its ordinary cost); the others go through one ``np.power`` call
+    on a contiguous array, as a scalar does, so the two agree bit for bit.
+    """
+    if base == 1.0:
+        return np.ones(exponent.shape, dtype=np.float64)
+    # base**e <= 2**-1076 (below half the smallest subnormal: rounds to 0) for every e >= this.
+    zero_from = math.ceil(1076.0 / -math.log2(base))
+    result = np.zeros(exponent.shape, dtype=np.float64)
+    nonzero = exponent < zero_from
+    result[nonzero] = np.power(base, exponent[nonzero].astype(np.float64))
+    return result
+
+
+def _cosine_annealing(max_lr: float, min_lr: float, fraction: FloatArray) -> FloatArray:
+    """``min_lr + ½ (max_lr − min_lr) (1 + cos(π · fraction))`` for ``fraction`` in [0, 1]."""
+    # In place on one temporary (``fraction`` is consumed); cos never leaves [-1, 1], so
+    # ``1 + cos`` is >= 0 and the maximum only makes that explicit.
+    value = np.multiply(np.pi, fraction, out=fraction)
+    np.cos(value, out=value)
+    value += 1.0
+    np.maximum(value, 0.0, out=value)
+    value *= 0.5 * (max_lr - min_lr)
+    value += min_lr
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# learning-rate schedules
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Constant(Schedule):
+    """The schedule built by :func:`constant`."""
+
+    name: ClassVar[str] = "constant"
+    lr: float
+
+    def __post_init__(self) -> None:
+        _set(self, "lr", _non_negative("lr", self.lr))
+
+    def _evaluate(self, t: IntArray) -> FloatArray:
+        return np.full(t.shape, self.lr, dtype=np.float64)
+
+
+def constant(lr: float) -> Constant:
+    """The constant learning rate ``η_t = η0`` (SPEC §5 "constant").
+
+    Parameters
+    ----------
+    lr : float
+        ``η0 >= 0``.
+    """
+    return Constant(lr)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class StepDecay(Schedule):
+    """The schedule built by :func:`step_decay`."""
+
+    name: ClassVar[str] = "step_decay"
+    lr: float
+    factor: float = 0.5
+    every: int = 5
+
+    def __post_init__(self) -> None:
+        _set(self, "lr", _non_negative("lr", self.lr))
+        _set(self, "factor", _in_interval("factor", self.factor, 0.0, 1.0,
+                                          closed_low=False, closed_high=True))
+        _set(self, "every", _integer("every", self.every, 1))
+
+    def _evaluate(self, t: IntArray) -> FloatArray:
+        result: FloatArray = self.lr * _power(self.factor, t // self.every)
+        return result
+
+
+def step_decay(lr: float, factor: float = 0.5, every: int = 5) -> StepDecay:
+    """Step decay, ``η_t = η0 · γ^⌊t/s⌋`` with ``γ = factor``, ``s = every``.
+
+    The lecture (module 5.7, "tips for annealing the learning rate"): "halve the learning rate
+    after every 5 epochs", hence the defaults ``factor=0.5``, ``every=5``.
+
+    Parameters
+    ----------
+    lr : float
+        ``η0 >= 0``, the value for ``t < every``.
+    factor : float
+        ``γ`` in ``(0, 1]``.
+    every : int
+        ``s >= 1``, the number of counts between two decays.
+    """
+    return StepDecay(lr, factor, every)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Exponential(Schedule):
+    """The schedule built by :func:`exponential`."""
+
+    name: ClassVar[str] = "exponential"
+    lr: float
+    k: float
+
+    def __post_init__(self) -> None:
+        _set(self, "lr", _non_negative("lr", self.lr))
+        _set(self, "k", _non_negative("k", self.k))
+
+    def _evaluate(self, t: IntArray) -> FloatArray:
+        exponent = _as_float(t)
+        exponent *= -self.k
+        # e^x is 0 for every x <= -746 (below half the smallest subnormal); clamping skips
+        # exp's slow underflowing path and changes no value.
+        np.maximum(exponent, -746.0, out=exponent)
+        value = np.exp(exponent, out=exponent)
+        value *= self.lr
+        return value
+
+
+def exponential(lr: float, k: float) -> Exponential:
+    """Exponential decay, ``η_t = η0 · e^(−k t)``.
+
+    The lecture (module 5.7) writes ``η0^(−kt)``, a typo for ``η0 e^(−kt)`` (SPEC §5).
+
+    Parameters
+    ----------
+    lr : float
+        ``η0 >= 0``.
+    k : float
+        The decay rate, ``k >= 0`` (``k = 0`` is a constant).
+    """
+    return Exponential(lr, k)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class InverseTime(Schedule):
+    """The schedule built by :func:`inverse_time`."""
+
+    name: ClassVar[str] = "inverse_time"
+    lr: float
+    k: float
+
+    def __post_init__(self) -> None:
+        _set(self, "lr", _non_negative("lr", self.lr))
+        _set(self, "k", _non_negative("k", self.k))
+
+    def _evaluate(self, t: IntArray) -> FloatArray:
+        # 1 + k t >= 1: never a division by zero; k t may overflow to inf, giving 0.
+        result: FloatArray = self.lr / (1.0 + self.k * _as_float(t))
+        return result
+
+
+def inverse_time(lr: float, k: float) -> InverseTime:
+    """1/t decay, ``η_t = η0 / (1 + k t)`` (the lecture, module 5.7).
+
+    Parameters
+    ----------
+    lr : float
+        ``η0 >= 0``.
+    k : float
+        ``k >= 0`` (``k = 0`` is a constant).
+    """
+    return InverseTime(lr, k)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Cyclic(Schedule):
+    """The schedule built by :func:`cyclic`."""
+
+    name: ClassVar[str] = "cyclic"
+    base_lr: float
+    max_lr: float
+    step_size: int
+    mode: str = "triangular"
+    gamma: float = 1.0
+
+    def __post_init__(self) -> None:
+        _set(self, "base_lr", _non_negative("base_lr", self.base_lr))
+        max_lr = _non_negative("max_lr", self.max_lr)
+        if max_lr < self.base_lr:
+            raise _invalid("max_lr", self.max_lr, f"must be >= base_lr={self.base_lr!r}")
+        _set(self, "max_lr", max_lr)
+        _set(self, "step_size", _integer("step_size", self.step_size, 1))
+        if not isinstance(self.mode, str) or self.mode not in CYCLIC_MODES:
+            raise _invalid("mode", self.mode, f"must be one of {', '.join(CYCLIC_MODES)}")
+        gamma = _in_interval("gamma", self.gamma, 0.0, 1.0, closed_low=False, closed_high=True)
+        if self.mode != "exp_range" and gamma != 1.0:
+            raise _invalid("gamma", self.gamma, f"only mode='exp_range' uses gamma; "
+                           f"mode={self.mode!r} needs gamma=1.0")
+        _set(self, "gamma", gamma)
+
+    def _evaluate(self, t: IntArray) -> FloatArray:
+        # The lecture's cyclic_lr, operation for operation (t / s with float64 division):
+        #   cycle = floor(1 + t/(2s)); x = |t/s - 2 cycle + 1|;
+        #   lr = base + (max - base) * max(0, 1 - x) * scale
+        # (written with in-place operations, in the same order, on two temporaries)
+        cycle = np.true_divide(t, 2 * self.step_size)
+        cycle += 1
+        np.floor(cycle, out=cycle)
+        x = np.true_divide(t, self.step_size)
+        x -= 2 * cycle
+        x += 1
+        np.abs(x, out=x)
+        triangle = np.subtract(1.0, x, out=x)
+        np.maximum(0.0, triangle, out=triangle)
+        if self.mode == "triangular":
+            scale: float | FloatArray = 1.0
+        elif self.mode == "triangular2":
+            # 1/2^(cycle-1) exactly (ldexp); 0 from cycle = 1077 on, never inf.
+            halvings = np.minimum(cycle.astype(np.int64) - 1, 1100)
+            scale = np.ldexp(1.0, -halvings)
+        else:  # exp_range
+            scale = _power(self.gamma, t)
+        triangle *= self.max_lr - self.base_lr
+        triangle *= scale
+        triangle += self.base_lr
+        return triangle
+
+
+def cyclic(base_lr: float, max_lr: float, step_size: int, mode: str = "triangular",
+           gamma: float = 1.0) -> Cyclic:
+    """Cyclical learning rate (Smith 2017, "Cyclical Learning Rates for Training Neural
+    Networks", WACV, arXiv:1506.01186; the lecture's ``cyclic_lr``)::
+
+        c = ⌊1 + t / (2 s)⌋,   x = |t/s − 2c + 1|,
+        η_t = base_lr + (max_lr − base_lr) · max(0, 1 − x) · scale
+
+    with ``s = step_size`` and ``scale = 1`` (``"triangular"``, the lecture's code exactly),
+    ``1 / 2^(c−1)`` (``"triangular2"``: the amplitude halves every cycle) or ``γ^t``
+    (``"exp_range"``). ``η_0 = base_lr``, ``η_s = base_lr + (max_lr − base_lr)·scale``, one cycle
+    is ``2s`` counts.
+
+    Parameters
+    ----------
+    base_lr, max_lr : float
+        ``0 <= base_lr <= max_lr``.
+    step_size : int
+        ``s >= 1``, half a cycle.
+    mode : {"triangular", "triangular2", "exp_range"}
+    gamma : float
+        ``γ`` in ``(0, 1]``, used by ``"exp_range"`` only (any other mode requires 1.0).
+    """
+    return Cyclic(base_lr, max_lr, step_size, mode, gamma)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Cosine(Schedule):
+    """The schedule built by :func:`cosine`."""
+
+    name: ClassVar[str] = "cosine"
+    max_lr: float
+    min_lr: float
+    period: int
+
+    def __post_init__(self) -> None:
+        _set(self, "max_lr", _non_negative("max_lr", self.max_lr))
+        min_lr = _non_negative("min_lr", self.min_lr)
+        if min_lr > self.max_lr:
+            raise _invalid("min_lr", self.min_lr, f"must be <= max_lr={self.max_lr!r}")
+        _set(self, "min_lr", min_lr)
+        _set(self, "period", _integer("period", self.period, 1))
+
+    def _evaluate(self, t: IntArray) -> FloatArray:
+        fraction = _as_float(np.minimum(t, self.period))
+        fraction /= self.period
+        result = _cosine_annealing(self.max_lr, self.min_lr, fraction)
+        result[t >= self.period] = self.min_lr  # exactly, whatever cos(pi) rounds to
+        return result
+
+
+def cosine(max_lr: float, min_lr: float, period: int) -> Cosine:
+    """Cosine annealing without restarts (Loshchilov & Hutter 2017, "SGDR", ICLR,
+    arXiv:1608.03983, eq. 5; the lecture's "cosine annealing")::
+
+        η_t = min_lr + ½ (max_lr − min_lr) (1 + cos(π · min(t, T) / T))
+
+    with ``T = period``: ``η_0 = max_lr``, and ``η_t = min_lr`` for every ``t >= T``.
+
+    Parameters
+    ----------
+    max_lr, min_lr : float
+        ``0 <= min_lr <= max_lr``.
+    period : int
+        ``T >= 1``.
+    """
+    return Cosine(max_lr, min_lr, period)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class WarmRestarts(Schedule):
+    """The schedule built by :func:`warm_restarts`."""
+
+    name: ClassVar[str] = "warm_restarts"
+    max_lr: float
+    min_lr: float
+    T0: int
+    T_mult: int = 1
+    # For T_mult > 1: the first count of each period, S_i = T0 (T_mult^i − 1)/(T_mult − 1), for
+    # every S_i <= 2**53 (at most 54 of them), and each period's length T0 T_mult^i as float64.
+    _starts: IntArray = field(init=False, repr=False, compare=False, hash=False)
+    _periods: FloatArray = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        _set(self, "max_lr", _non_negative("max_lr", self.max_lr))
+        min_lr = _non_negative("min_lr", self.min_lr)
+        if min_lr > self.max_lr:
+            raise _invalid("min_lr", self.min_lr, f"must be <= max_lr={self.max_lr!r}")
+        _set(self, "min_lr", min_lr)
+        _set(self, "T0", _integer("T0", self.T0, 1))
+        _set(self, "T_mult", _integer("T_mult", self.T_mult, 1))
+        starts, periods = [0], [self.T0]
+        if self.T_mult > 1:  # exact Python integers, then one table lookup per count
+            while starts[-1] + periods[-1] <= MAX_T:
+                starts.append(starts[-1] + periods[-1])
+                periods.append(periods[-1] * self.T_mult)
+        _set(self, "_starts", np.array(starts, dtype=np.int64))
+        _set(self, "_periods", np.array(periods, dtype=np.float64))
+
+    def _evaluate(self, t: IntArray) -> FloatArray:
+        if self.T_mult == 1:
+            since_restart = t % self.T0
+            period: float | FloatArray = float(self.T0)
+        else:
+            # The period holding t, exactly: the last start S_i <= t (no float log, no loop).
+            index = np.searchsorted(self._starts, t, side="right") - 1
+            since_restart = t - self._starts[index]
+            period = self._periods[index]
+        return _cosine_annealing(self.max_lr, self.min_lr, _as_float(since_restart) / period)
+
+
+def warm_restarts(max_lr: float, min_lr: float, T0: int, T_mult: int = 1) -> WarmRestarts:
+    """Cosine annealing with warm restarts (SGDR: Loshchilov & Hutter 2017, "SGDR: Stochastic
+    Gradient Descent with Warm Restarts", ICLR, arXiv:1608.03983, eq. 5)::
+
+        η_t = min_lr + ½ (max_lr − min_lr) (1 + cos(π · T_cur / T_i))
+
+    where period ``i`` lasts ``T_i = T0 · T_mult^i`` counts and starts at
+    ``S_i = T0 (T_mult^i − 1) / (T_mult − 1)`` (``i · T0`` for ``T_mult = 1``), and
+    ``T_cur = t − S_i``. At every restart ``t = S_i`` the value is ``max_lr``; it approaches
+    ``min_lr`` at the end of each period without reaching it (as in the paper and PyTorch's
+    ``CosineAnnealingWarmRestarts``). The period is found exactly, by integer arithmetic.
+
+    Parameters
+    ----------
+    max_lr, min_lr : float
+        ``0 <= min_lr <= max_lr``.
+    T0 : int
+        The first period, ``>= 1``.
+    T_mult : int
+        The growth of each period, ``>= 1``.
+    """
+    return WarmRestarts(max_lr, min_lr, T0, T_mult)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class LinearWarmup(Schedule):
+    """The schedule built by :func:`linear_warmup`."""
+
+    name: ClassVar[str] = "linear_warmup"
+    lr: float
+    warmup: int
+    start_lr: float = 0.0
+
+    def __post_init__(self) -> None:
+        _set(self, "lr", _non_negative("lr", self.lr))
+        _set(self, "warmup", _integer("warmup", self.warmup, 1))
+        _set(self, "start_lr", _non_negative("start_lr", self.start_lr))
+
+    def _evaluate(self, t: IntArray) -> FloatArray:
+        ramp = self.start_lr + (self.lr - self.start_lr) * _as_float(t) / self.warmup
+        result: FloatArray = np.where(t < self.warmup, ramp, self.lr)
+        return result
+
+
+def linear_warmup(lr: float, warmup: int, start_lr: float = 0.0) -> LinearWarmup:
+    """Linear warm-up (the lecture's "warm-start"; Goyal et al. 2017, "Accurate, Large Minibatch
+    SGD", arXiv:1706.02677, §2.2)::
+
+        η_t = start_lr + (lr − start_lr) · t / w   for t < w,      η_t = lr   for t >= w
+
+    with ``w = warmup``; ``η_w = lr`` exactly. Chain it with a decay by :func:`join`.
+
+    Parameters
+    ----------
+    lr : float
+        The rate reached at the end of warm-up, ``>= 0``.
+    warmup : int
+        ``w >= 1``, the number of warm-up counts.
+    start_lr : float
+        ``η_0 >= 0``.
+    """
+    return LinearWarmup(lr, warmup, start_lr)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class TransformerWarmup(Schedule):
+    """The schedule built by :func:`transformer_warmup`."""
+
+    name: ClassVar[str] = "transformer_warmup"
+    d_model: int
+    warmup: int = 4000
+    scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        _set(self, "d_model", _integer("d_model", self.d_model, 1))
+        _set(self, "warmup", _integer("warmup", self.warmup, 1))
+        _set(self, "scale", _non_negative("scale", self.scale))
+
+    def _evaluate(self, t: IntArray) -> FloatArray:
+        t_plus_one = _as_float(t) + 1.0
+        decay = 1.0 / np.sqrt(t_plus_one)
+        ramp = t_plus_one * self.warmup ** -1.5
+        result: FloatArray = self.scale * self.d_model ** -0.5 * np.minimum(decay, ramp)
+        return result
+
+
+def transformer_warmup(d_model: int, warmup: int = 4000, scale: float = 1.0
+                       ) -> TransformerWarmup:
+    """The Transformer's warm-up then inverse-square-root decay (Vaswani et al. 2017, "Attention
+    Is All You Need", NeurIPS, eq. 3; the lecture's ``warmupSteps=4000``)::
+
+        η_t = scale · d_model^(−½) · min((t + 1)^(−½), (t + 1) · w^(−3/2))
+
+    with ``w = warmup``. The paper counts steps from 1; this schedule's ``t`` counts from 0, hence
+    ``t + 1``. The peak, ``scale · (d_model · w)^(−½)``, is at ``t = w − 1``.
+
+    Parameters
+    ----------
+    d_model : int
+        The model width, ``>= 1``.
+    warmup : int
+        ``w >= 1``.
+    scale : float
+        A factor ``>= 0`` on the whole schedule.
+    """
+    return TransformerWarmup(d_model, warmup, scale)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Join(Schedule):
+    """The schedule built by :func:`join`."""
+
+    name: ClassVar[str] = "join"
+    schedules: tuple[Schedule, ...]
+    boundaries: tuple[int, ...]
+    _boundaries: IntArray = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.schedules, (str, bytes, Schedule)) or not isinstance(
+                self.schedules, Sequence) or len(self.schedules) == 0:
+            raise _invalid("schedules", self.schedules, "must be a non-empty sequence of schedules")
+        for position, schedule in enumerate(self.schedules):
+            if not isinstance(schedule, Schedule):
+                raise _invalid("schedules", schedule,
+                               f"item {position} is not a fastoptim.schedules schedule")
+        if isinstance(self.boundaries, (str, bytes)) or not isinstance(
+                self.boundaries, Sequence):
+            raise _invalid("boundaries", self.boundaries, "must be a sequence of integers")
+        if len(self.boundaries) != len(self.schedules) - 1:
+            raise _invalid("boundaries", self.boundaries,
+                           f"needs len(schedules) - 1 = {len(self.schedules) - 1} items, "
+                           f"got {len(self.boundaries)}")
+        boundaries = tuple(_integer("boundaries", b, 1) for b in self.boundaries)
+        if any(later <= earlier for earlier, later in zip(boundaries, boundaries[1:])):
+            raise _invalid("boundaries", self.boundaries, "must be strictly increasing")
+        # A warm-up must fit in the phase that shows it, or its end is never reached.
+        starts = (0,) + boundaries
+        for position, (schedule, start, end) in enumerate(
+                zip(self.schedules, starts, boundaries)):
+            if isinstance(schedule, LinearWarmup) and schedule.warmup > end - start:
+                raise _invalid("warmup", schedule.warmup,
+                               f"schedules[{position}] warms up for longer than its phase "
+                               f"[{start}, {end}) of {end - start} counts")
+        _set(self, "schedules", tuple(self.schedules))
+        _set(self, "boundaries", boundaries)
+        _set(self, "_boundaries", np.array(boundaries, dtype=np.int64))
+
+    def _evaluate(self, t: IntArray) -> FloatArray:
+        phase = np.searchsorted(self._boundaries, t, side="right")
+        result = np.empty(t.shape, dtype=np.float64)
+        offsets = (0,) + self.boundaries
+        for position, (schedule, offset) in enumerate(zip(self.schedules, offsets)):
+            in_phase = phase == position
+            # t[in_phase] is a new contiguous array: the same loops as a scalar evaluation.
+            result[in_phase] = schedule._evaluate(t[in_phase] - offset)
+        return result
+
+
+def join(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> Join:
+    """Schedules chained at boundaries (as ``optax.join_schedules``)::
+
+        η_t = schedules[i](t − boundaries[i−1])   for boundaries[i−1] <= t < boundaries[i]
+
+    with ``boundaries[−1] = 0`` and ``boundaries[len] = ∞``: each later schedule sees the counter
+    restarted at its boundary. A :func:`linear_warmup` must fit in its phase.
+
+    Parameters
+    ----------
+    schedules : sequence of schedules
+        At least one.
+    boundaries : sequence of int
+        ``len(schedules) − 1`` strictly increasing positive integers.
+    """
+    return Join(tuple(schedules) if isinstance(schedules, list) else schedules,
+                tuple(boundaries) if isinstance(boundaries, list) else boundaries)
+
+
+# --------------------------------------------------------------------------------------------
+# momentum schedule
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class SutskeverMomentum(Schedule):
+    """The schedule built by :func:`sutskever_momentum`."""
+
+    name: ClassVar[str] = "sutskever_momentum"
+    beta_max: float
+    every: int = 250
+
+    def __post_init__(self) -> None:
+        _set(self, "beta_max", _in_interval("beta_max", self.beta_max, 0.0, 1.0,
+                                            closed_low=True, closed_high=False))
+        _set(self, "every", _integer("every", self.every, 1))
+
+    def _evaluate(self, t: IntArray) -> FloatArray:
+        # 2^(−1 − log2 n) = 1 / (2n) exactly, so β = 1 − 0.5/n with n = ⌊t/every⌋ + 1.
+        n = _as_float(t // self.every) + 1.0
+        result: FloatArray = np.minimum(1.0 - 0.5 / n, self.beta_max)
+        return result
+
+
+def sutskever_momentum(beta_max: float, every: int = 250) -> SutskeverMomentum:
+    """The momentum schedule of Sutskever et al. 2013 ("On the importance of initialization and
+    momentum in deep learning", ICML, eq. 5; the lecture's "tips for momentum")::
+
+        β_t = min(1 − 2^(−1 − log2(⌊t / every⌋ + 1)), β_max) = min(1 − 1 / (2 (⌊t/every⌋ + 1)), β_max)
+
+    computed in the second, exact form. ``β_0 = 0.5`` (or ``β_max`` if smaller). The paper picks
+    ``β_max`` from ``{0.999, 0.995, 0.99, 0.9, 0}``.
+
+    Parameters
+    ----------
+    beta_max : float
+        In ``[0, 1)``.
+    every : int
+        ``>= 1``, counts between two increases (250 in the paper).
+    """
+    return SutskeverMomentum(beta_max, every)
+
+
+# --------------------------------------------------------------------------------------------
+# epoch-level controllers (need the validation loss; run in Python between epochs)
+# --------------------------------------------------------------------------------------------
+
+
+def _loss(validation_loss: Any) -> float:
+    return _real("validation_loss", validation_loss, "must be a finite number")
+
+
+def _state_number(state: dict[str, Any], key: str, kind: str) -> Any:
+    if key not in state:
+        raise ValueError(f"Invalid state: missing key {key!r}")
+    value = state[key]
+    if kind == "count":
+        return _integer(f"state[{key!r}]", value, 0)
+    if kind == "rate":
+        return _non_negative(f"state[{key!r}]", value)
+    return _real(f"state[{key!r}]", value, "must be a finite number")
+
+
+def _check_keys(state: Any, keys: tuple[str, ...]) -> None:
+    if not isinstance(state, dict):
+        raise ValueError(f"Invalid state: {state!r} (must be a dict from state_dict())")
+    unknown = sorted(set(state) - set(keys))
+    if unknown:
+        raise ValueError(f"Invalid state: unknown keys {unknown}")
+
+
+class HalveOnIncrease:
+    """The controller built by :func:`halve_on_increase`."""
+
+    __slots__ = ("_lr", "_previous_loss", "_epochs")
+    _KEYS = ("lr", "previous_loss", "epochs")
+
+    def __init__(self, lr: float) -> None:
+        self._lr = _non_negative("lr", lr)
+        self._previous_loss = 0.0  # meaningful once epochs > 0
+        self._epochs = 0
+
+    @property
+    def lr(self) -> float:
+        """The current learning rate."""
+        return self._lr
+
+    def update(self, validation_loss: float) -> float:
+        """Record one epoch's validation loss; return the learning rate for the next epoch."""
+        loss = _loss(validation_loss)
+        if self._epochs > 0 and loss > self._previous_loss:
+            self._lr *= 0.5
+        self._previous_loss = loss
+        self._epochs += 1
+        return self._lr
+
+    def state_dict(self) -> dict[str, float | int]:
+        """The state as plain numbers: ``lr``, ``previous_loss`` (0.0 before the first epoch),
+        ``epochs`` (losses seen)."""
+        return {"lr": self._lr, "previous_loss": self._previous_loss, "epochs": self._epochs}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore a state returned by :meth:`state_dict` (after JSON or npz, too), exactly."""
+        _check_keys(state, self._KEYS)
+        lr = _state_number(state, "lr", "rate")
+        previous_loss = _state_number(state, "previous_loss", "real")
+        epochs = _state_number(state, "epochs", "count")
+        self._lr, self._previous_loss, self._epochs = lr, previous_loss, epochs
+
+    def __repr__(self) -> str:
+        return (f"HalveOnIncrease(lr={self._lr!r}, previous_loss={self._previous_loss!r}, "
+                f"epochs={self._epochs})")
+
+
+def halve_on_increase(lr: float) -> HalveOnIncrease:
+    """Halve the learning rate after an epoch whose validation loss rose.
+
+    The lecture (module 5.7): "halve the learning rate after an epoch if the validation error is
+    more than what it was at the end of the previous epoch". After each epoch,
+    ``controller.update(validation_loss)`` compares the loss with the previous epoch's (strictly
+    greater means it rose), halves ``lr`` if so, and returns the rate for the next epoch.
+
+    Parameters
+    ----------
+    lr : float
+        The initial learning rate, ``>= 0``.
+    """
+    return HalveOnIncrease(lr)
+
+
+class ReduceOnPlateau:
+    """Multiply the learning rate by ``factor`` when the validation loss stops improving.
+
+    The lecture's halving rule generalised (SPEC §5), with PyTorch's semantics for
+    ``ReduceLROnPlateau(mode="min", threshold_mode="rel", cooldown=0)``: an epoch improves on the
+    best loss so far if ``loss < best · (1 − threshold)`` (the first epoch always does). After
+    more than ``patience`` epochs in a row without improvement, ``lr ← max(lr · factor, min_lr)``
+    and the count restarts. ``update(validation_loss)`` returns the rate for the next epoch.
+
+    Parameters
+    ----------
+    lr : float
+        The initial learning rate, ``>= 0``.
+    factor : float
+        In ``(0, 1)``.
+    patience : int
+        Epochs without improvement tolerated, ``>= 0``.
+    threshold : float
+        The relative improvement required, in ``[0, 1)``.
+    min_lr : float
+        The floor, ``0 <= min_lr <= lr``.
+    """
+
+    __slots__ = ("factor", "patience", "threshold", "min_lr", "_lr", "_best", "_bad_epochs",
+                 "_epochs")
+    _KEYS = ("lr", "best", "bad_epochs", "epochs")
+
+    def __init__(self, lr: float, factor: float = 0.1, patience: int = 10,
+                 threshold: float = 1e-4, min_lr: float = 0.0) -> None:
+        self._lr = _non_negative("lr", lr)
+        self.factor = _in_interval("factor", factor, 0.0, 1.0, closed_low=False,
+                                   closed_high=False)
+        self.patience = _integer("patience", patience, 0)
+        self.threshold = _in_interval("threshold", threshold, 0.0, 1.0, closed_low=True,
+                                      closed_high=False)
+        self.min_lr = _non_negative("min_lr", min_lr)
+        if self.min_lr > self._lr:
+            raise _invalid("min_lr", min_lr, f"must be <= lr={self._lr!r}")
+        self._best = 0.0  # meaningful once epochs > 0
+        self._bad_epochs = 0
+        self._epochs = 0
+
+    @property
+    def lr(self) -> float:
+        """The current learning rate."""
+        return self._lr
+
+    def update(self, validation_loss: float) -> float:
+        """Record one epoch's validation loss; return the learning rate for the next epoch."""
+        loss = _loss(validation_loss)
+        if self._epochs == 0 or loss < self._best * (1.0 - self.threshold):
+            self._best = loss
+            self._bad_epochs = 0
+        else:
+            self._bad_epochs += 1
+        if self._bad_epochs > self.patience:
+            reduced = max(self._lr * self.factor, self.min_lr)
+            if reduced < self._lr:  # never raise the rate (a restored lr below min_lr stays)
+                self._lr = reduced
+            self._bad_epochs = 0
+        self._epochs += 1
+        return self._lr
+
+    def state_dict(self) -> dict[str, float | int]:
+        """The state as plain numbers: ``lr``, ``best`` (0.0 before the first epoch),
+        ``bad_epochs``, ``epochs`` (losses seen). The configuration is not part of it."""
+        return {"lr": self._lr, "best": self._best, "bad_epochs": self._bad_epochs,
+                "epochs": self._epochs}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore a state returned by :meth:`state_dict` (after JSON or npz, too), exactly."""
+        _check_keys(state, self._KEYS)
+        lr = _state_number(state, "lr", "rate")
+        best = _state_number(state, "best", "real")
+        bad_epochs = _state_number(state, "bad_epochs", "count")
+        epochs = _state_number(state, "epochs", "count")
+        self._lr, self._best, self._bad_epochs, self._epochs = lr, best, bad_epochs, epochs
+
+    def __repr__(self) -> str:
+        return (f"ReduceOnPlateau(lr={self._lr!r}, factor={self.factor!r}, "
+                f"patience={self.patience!r}, threshold={self.threshold!r}, "
+                f"min_lr={self.min_lr!r})")

@@ -1,0 +1,56 @@
+"""Bad input to the data, model and surface API: the exception type, and a message naming the
+argument (and where useful its value). Every check runs before any kernel."""
+import numpy as np
+import pytest
+
+import fastoptim as fo
+
+GOOD = fo.data.two_points()
+F64 = np.array([0.5, 2.5])
+
+
+def dataset(X, y):
+    return lambda: fo.Dataset(X, y)
+
+
+BAD_INPUTS = [
+    ("empty X", dataset(np.array([]), np.array([])), ValueError, "X must hold at least one point"),
+    ("length mismatch", dataset(F64, np.array([0.2])), ValueError, "y must have one target per point"),
+    ("NaN in X", dataset(np.array([0.5, np.nan]), F64), ValueError, "X must be finite, got nan at index 1"),
+    ("inf in y", dataset(F64, np.array([0.2, np.inf])), ValueError, "y must be finite, got inf"),
+    ("mixed dtypes", dataset(F64.astype(np.float32), F64), TypeError, "X and y must have the same dtype"),
+    ("complex X", dataset(F64.astype(complex), F64), TypeError, "X must hold real numbers, got dtype complex128"),
+    ("string y", dataset(F64, np.array(["a", "b"])), TypeError, "y must hold real numbers"),
+    ("boolean X", dataset(np.array([True, False]), F64), TypeError, "X must hold real numbers, got dtype bool"),
+    ("float16 X", dataset(F64.astype(np.float16), F64.astype(np.float16)), TypeError, "X must be float32 or float64, got dtype float16"),
+    ("3-D X", dataset(np.zeros((2, 1, 1)), F64), ValueError, r"X must have 1 or 2 dimension\(s\), got shape \(2, 1, 1\)"),
+    ("2-D y", dataset(F64, np.zeros((2, 1))), ValueError, r"y must have 1 dimension\(s\)"),
+    ("zero features", dataset(np.zeros((2, 0)), F64), ValueError, "X must have at least one feature"),
+    ("theta too short", lambda: fo.model.loss(GOOD, [1.0]), ValueError, "theta must have length d \\+ 1 = 2"),
+    ("theta too long", lambda: fo.model.gradient(GOOD, [1.0, 2.0, 3.0]), ValueError, "got length 3"),
+    ("theta NaN", lambda: fo.model.gradient(GOOD, [np.nan, 0.0]), ValueError, "theta must be finite, got nan"),
+    ("theta 2-D", lambda: fo.model.loss(GOOD, [[1.0, 2.0]]), ValueError, r"theta must have 1 dimension\(s\)"),
+    ("theta strings", lambda: fo.model.loss(GOOD, ["w", "b"]), TypeError, "theta must hold real numbers"),
+    ("unknown reduction", lambda: fo.model.loss(GOOD, [0.0, 0.0], reduction="avg"), ValueError, "reduction must be 'sum' or 'mean', got 'avg'"),
+    ("reduction None", lambda: fo.model.gradient(GOOD, [0.0, 0.0], reduction=None), ValueError, "reduction must be 'sum' or 'mean', got None"),
+    ("data not a Dataset", lambda: fo.model.loss((F64, F64), [0.0, 0.0]), TypeError, "data must be a fastoptim.data.Dataset"),
+    ("surface of d=2 data", lambda: fo.surface(fo.data.synthetic(10, d=2)), ValueError, "d = 1.*got d = 2"),
+    ("surface resolution 1", lambda: fo.surface(GOOD, resolution=1), ValueError, "resolution must be >= 2, got 1"),
+    ("surface resolution float", lambda: fo.surface(GOOD, resolution=10.5), TypeError, "resolution must be an integer, got 10.5"),
+    ("surface empty range", lambda: fo.surface(GOOD, w_range=(1, 1)), ValueError, r"w_range must have low < high, got \(1, 1\)"),
+    ("surface range not a pair", lambda: fo.surface(GOOD, b_range=3), TypeError, "b_range must be a pair"),
+    ("surface range inf", lambda: fo.surface(GOOD, b_range=(-np.inf, 0)), ValueError, r"b_range\[0\] must be finite"),
+    ("split fraction 1", lambda: GOOD.split(1.0), ValueError, "validation_fraction must be in \\(0, 1\\), got 1.0"),
+    ("split leaves empty part", lambda: GOOD.split(0.1), ValueError, "validation_fraction=0.1 leaves an empty part"),
+    ("synthetic n = 0", lambda: fo.data.synthetic(0), ValueError, "n must be >= 1, got 0"),
+    ("synthetic dtype int", lambda: fo.data.synthetic(10, dtype=np.int32), TypeError, "dtype must be float32 or float64, got int32"),
+    ("synthetic w wrong length", lambda: fo.data.synthetic(10, w=[1.0, 2.0], d=3), ValueError, "w must be a number or have length d = 3"),
+    ("synthetic negative noise", lambda: fo.data.synthetic(10, noise=-1.0), ValueError, "noise must be >= 0, got -1.0"),
+    ("sparse zero_fraction 1", lambda: fo.data.sparse(zero_fraction=1.0), ValueError, "zero_fraction must be in \\[0, 1\\), got 1.0"),
+]
+
+
+@pytest.mark.parametrize("call, error, message", [case[1:] for case in BAD_INPUTS], ids=[case[0] for case in BAD_INPUTS])
+def test_bad_input_raises_naming_the_argument(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
