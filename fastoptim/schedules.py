@@ -139,7 +139,7 @@ def _counter(t: Any) -> tuple[IntArray, tuple[int, ...] | None]:
         if value < 0 or value > MAX_T:
             raise ValueError(f"Invalid t: {value} ({requirement})")
         return np.array([value], dtype=np.int64), None
-    if isinstance(t, (float, complex, numbers.Number)):
+    if isinstance(t, numbers.Number):  # float, complex, Fraction, ...
         raise TypeError(f"Invalid t: {t!r} ({requirement})")
     array = np.asarray(t)
     if array.dtype.kind not in "iu":
@@ -219,8 +219,9 @@ def _power(base: float, exponent: IntArray) -> FloatArray:
     """``base ** exponent`` for ``0 < base <= 1`` and integers ``exponent >= 0``, elementwise.
 
     Exponents past underflow give 0 without calling ``pow`` (whose underflowing path costs
-    ~130 ns a value here, 15x its ordinary cost); the others go through one ``np.power`` call
-    on a contiguous array, as a scalar does, so the two agree bit for bit.
+    ~130 ns a value here, 15x its ordinary cost). Not ``np.power(..., where=mask)``: numpy runs
+    a masked one-element call through another loop than a long one (1 ulp apart, measured),
+    which would break scalar/array agreement; a gathered subset is a plain contiguous array.
     """
     if base == 1.0:
         return np.ones(exponent.shape, dtype=np.float64)
@@ -228,7 +229,7 @@ def _power(base: float, exponent: IntArray) -> FloatArray:
     zero_from = math.ceil(1076.0 / -math.log2(base))
     result = np.zeros(exponent.shape, dtype=np.float64)
     nonzero = exponent < zero_from
-    result[nonzero] = np.power(base, exponent[nonzero].astype(np.float64))
+    result[nonzero] = np.power(base, _as_float(exponent[nonzero]))
     return result
 
 
@@ -328,10 +329,11 @@ class Exponential(Schedule):
     def _evaluate(self, t: IntArray) -> FloatArray:
         exponent = _as_float(t)
         exponent *= -self.k
-        # e^x is 0 for every x <= -746 (below half the smallest subnormal); clamping skips
-        # exp's slow underflowing path and changes no value.
-        np.maximum(exponent, -746.0, out=exponent)
-        value = np.exp(exponent, out=exponent)
+        # e^x rounds to 0 for every x <= -746 (below half the smallest subnormal): skip exp's
+        # slow underflowing path there (~10x its ordinary cost); see _power for why no where=.
+        value = np.zeros(t.shape, dtype=np.float64)
+        nonzero = exponent > -746.0
+        value[nonzero] = np.exp(exponent[nonzero])
         value *= self.lr
         return value
 
@@ -404,8 +406,8 @@ class Cyclic(Schedule):
             raise _invalid("mode", self.mode, f"must be one of {', '.join(CYCLIC_MODES)}")
         gamma = _in_interval("gamma", self.gamma, 0.0, 1.0, closed_low=False, closed_high=True)
         if self.mode != "exp_range" and gamma != 1.0:
-            raise _invalid("gamma", self.gamma, f"only mode='exp_range' uses gamma; "
-                           f"mode={self.mode!r} needs gamma=1.0")
+            raise _invalid("gamma", self.gamma, f"must be 1.0 unless mode='exp_range', the only "
+                           f"mode that uses it; mode={self.mode!r}")
         _set(self, "gamma", gamma)
 
     def _evaluate(self, t: IntArray) -> FloatArray:
@@ -446,8 +448,8 @@ def cyclic(base_lr: float, max_lr: float, step_size: int, mode: str = "triangula
 
     with ``s = step_size`` and ``scale = 1`` (``"triangular"``, the lecture's code exactly),
     ``1 / 2^(c−1)`` (``"triangular2"``: the amplitude halves every cycle) or ``γ^t``
-    (``"exp_range"``). ``η_0 = base_lr``, ``η_s = base_lr + (max_lr − base_lr)·scale``, one cycle
-    is ``2s`` counts.
+    (``"exp_range"``). ``η_0 = base_lr``, ``η_s = base_lr + (max_lr − base_lr)·scale``, one
+    cycle is ``2s`` counts.
 
     Parameters
     ----------
@@ -586,7 +588,8 @@ class LinearWarmup(Schedule):
         _set(self, "start_lr", _non_negative("start_lr", self.start_lr))
 
     def _evaluate(self, t: IntArray) -> FloatArray:
-        ramp = self.start_lr + (self.lr - self.start_lr) * _as_float(t) / self.warmup
+        # t / w first (< 1): (lr − start_lr) · t could overflow for huge rates and warm-ups.
+        ramp = self.start_lr + (self.lr - self.start_lr) * (_as_float(t) / self.warmup)
         result: FloatArray = np.where(t < self.warmup, ramp, self.lr)
         return result
 
@@ -671,14 +674,14 @@ class Join(Schedule):
         for position, schedule in enumerate(self.schedules):
             if not isinstance(schedule, Schedule):
                 raise _invalid("schedules", schedule,
-                               f"item {position} is not a fastoptim.schedules schedule")
+                               f"item {position} must be a fastoptim.schedules schedule")
         if isinstance(self.boundaries, (str, bytes)) or not isinstance(
                 self.boundaries, Sequence):
             raise _invalid("boundaries", self.boundaries, "must be a sequence of integers")
         if len(self.boundaries) != len(self.schedules) - 1:
             raise _invalid("boundaries", self.boundaries,
-                           f"needs len(schedules) - 1 = {len(self.schedules) - 1} items, "
-                           f"got {len(self.boundaries)}")
+                           f"must have len(schedules) - 1 = {len(self.schedules) - 1} "
+                           f"items, not {len(self.boundaries)}")
         boundaries = tuple(_integer("boundaries", b, 1) for b in self.boundaries)
         if any(later <= earlier for earlier, later in zip(boundaries, boundaries[1:])):
             raise _invalid("boundaries", self.boundaries, "must be strictly increasing")
@@ -688,19 +691,28 @@ class Join(Schedule):
                 zip(self.schedules, starts, boundaries)):
             if isinstance(schedule, LinearWarmup) and schedule.warmup > end - start:
                 raise _invalid("warmup", schedule.warmup,
-                               f"schedules[{position}] warms up for longer than its phase "
+                               f"schedules[{position}]'s warm-up must fit in its phase "
                                f"[{start}, {end}) of {end - start} counts")
         _set(self, "schedules", tuple(self.schedules))
         _set(self, "boundaries", boundaries)
         _set(self, "_boundaries", np.array(boundaries, dtype=np.int64))
 
     def _evaluate(self, t: IntArray) -> FloatArray:
-        phase = np.searchsorted(self._boundaries, t, side="right")
         result = np.empty(t.shape, dtype=np.float64)
         offsets = (0,) + self.boundaries
+        if t.size > 1 and bool(np.all(t[1:] >= t[:-1])):
+            # Sorted counters (a whole run): each phase is one slice, no masks or gathers.
+            ends = np.searchsorted(t, self._boundaries, side="left").tolist() + [t.size]
+            begin = 0
+            for schedule, offset, end in zip(self.schedules, offsets, ends):
+                result[begin:end] = schedule._evaluate(t[begin:end] - offset)
+                begin = end
+            return result
+        phase = np.searchsorted(self._boundaries, t, side="right")
         for position, (schedule, offset) in enumerate(zip(self.schedules, offsets)):
             in_phase = phase == position
-            # t[in_phase] is a new contiguous array: the same loops as a scalar evaluation.
+            # Slices and gathers are new contiguous arrays, evaluated by the same loops as a
+            # scalar is: any order of counters gives the same bits.
             result[in_phase] = schedule._evaluate(t[in_phase] - offset)
         return result
 
@@ -710,8 +722,8 @@ def join(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> Join:
 
         η_t = schedules[i](t − boundaries[i−1])   for boundaries[i−1] <= t < boundaries[i]
 
-    with ``boundaries[−1] = 0`` and ``boundaries[len] = ∞``: each later schedule sees the counter
-    restarted at its boundary. A :func:`linear_warmup` must fit in its phase.
+    with ``boundaries[−1] = 0`` and ``boundaries[len] = ∞``: each later schedule sees the
+    counter restarted at its boundary. A :func:`linear_warmup` must fit in its phase.
 
     Parameters
     ----------
@@ -720,8 +732,15 @@ def join(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> Join:
     boundaries : sequence of int
         ``len(schedules) − 1`` strictly increasing positive integers.
     """
-    return Join(tuple(schedules) if isinstance(schedules, list) else schedules,
-                tuple(boundaries) if isinstance(boundaries, list) else boundaries)
+    def as_tuple(items: Any) -> Any:  # lists, arrays, generators; anything else is reported
+        if isinstance(items, (str, bytes, Schedule)):
+            return items
+        try:
+            return tuple(items)
+        except TypeError:
+            return items
+
+    return Join(as_tuple(schedules), as_tuple(boundaries))
 
 
 # --------------------------------------------------------------------------------------------
@@ -753,7 +772,8 @@ def sutskever_momentum(beta_max: float, every: int = 250) -> SutskeverMomentum:
     """The momentum schedule of Sutskever et al. 2013 ("On the importance of initialization and
     momentum in deep learning", ICML, eq. 5; the lecture's "tips for momentum")::
 
-        β_t = min(1 − 2^(−1 − log2(⌊t / every⌋ + 1)), β_max) = min(1 − 1 / (2 (⌊t/every⌋ + 1)), β_max)
+        β_t = min(1 − 2^(−1 − log2(⌊t / every⌋ + 1)), β_max)
+            = min(1 − 1 / (2 (⌊t / every⌋ + 1)), β_max)
 
     computed in the second, exact form. ``β_0 = 0.5`` (or ``β_max`` if smaller). The paper picks
     ``β_max`` from ``{0.999, 0.995, 0.99, 0.9, 0}``.
