@@ -1,0 +1,420 @@
+"""Whole training runs (SPEC §2-§5): ``fastoptim.train`` and its numpy twin
+``fastoptim.reference.train``.
+
+Python checks the arguments, precomputes the learning rates (and momenta) of every step,
+draws the epoch's permutation, and between epochs computes the losses, runs the plateau
+controller and keeps the record; each epoch itself is one call of an *epoch engine*: the
+compiled ``kernels/epochs.py`` for ``train``, the numpy per-step loop
+``reference/epochs.py`` for ``reference.train``. Both receive the same arrays, so the two runs
+can be compared step by step.
+"""
+import dataclasses
+import json
+import numbers
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _checks, schedules
+from .data import Dataset
+from .kernels import epochs as _compiled_epochs
+from .kernels import model as _model_kernels
+from .kernels import updates as _updates
+from .optimizers import OPTIMIZERS, Optimizer, State
+from .reference import epochs as _reference_epochs
+from .reference import model as _reference_model
+
+#: Optimizer kinds that have a β (or β1), so that a momentum schedule applies.
+_KINDS_WITH_BETA = frozenset({
+    _updates.MOMENTUM, _updates.NESTEROV, _updates.RMSPROP, _updates.ADADELTA, _updates.ADAM,
+    _updates.ADAMAX, _updates.NADAM, _updates.AMSGRAD, _updates.RADAM, _updates.ADAMP})
+
+#: The run settings that a resumed run must repeat (compared with the saved run's).
+_SETTINGS = ("optimizer", "optimizer_arguments", "batch_size", "reduction", "schedule", "per",
+             "momentum_schedule", "shuffle", "seed", "drop_last", "line_search", "record",
+             "validation", "on_plateau")
+
+
+def _compiled_loss(X, y, theta, mean):
+    kernel = (_model_kernels.loss_sum_parallel if y.size >= _model_kernels.PARALLEL_THRESHOLD
+              else _model_kernels.loss_sum)
+    total = kernel(X, y, theta.astype(np.float64))
+    return total / y.size if mean else total
+
+
+def _reference_loss(X, y, theta, mean):
+    return _reference_model.loss(_reference_epochs.Batch(X, y), theta, "mean" if mean else "sum")
+
+
+@dataclass(frozen=True)
+class _Engine:
+    run_epoch: object
+    loss: object
+
+
+COMPILED = _Engine(_compiled_epochs.run_epoch, _compiled_loss)
+REFERENCE = _Engine(_reference_epochs.run_epoch, _reference_loss)
+
+
+@dataclass
+class Run:
+    """The result of ``train``: final parameters, the record, and what is needed to continue.
+
+    - ``theta``: final ``[w…, b]`` (the data's dtype); never NaN: a diverged run keeps the
+      last finite parameters.
+    - ``loss``: full training-set loss after each epoch; ``validation_loss`` likewise (or None).
+    - ``lr``: η used at every step (the line search's choice under line search); ``chosen_lr``
+      is the same array under line search, else None.
+    - ``step_loss``: the batch loss of every step, at the point where the gradient was taken
+      (``θ``, or Nesterov's look-ahead point), and ``trajectory``: ``θ`` before the first step
+      and after every step (shape ``(steps + 1, d + 1)``); both only with ``record="step"``.
+    - ``epochs``, ``steps``: completed so far (over all resumed parts); ``seconds``: wall time.
+    - ``diverged``: None, or ``{"epoch": e, "step": k}`` (0-based, ``k`` within the epoch) of
+      the step that made ``θ`` non-finite; the run stopped there.
+    - ``state``: the optimizer's ``State``; ``settings``, ``rng_state``, ``controller_state``:
+      what ``train(..., resume=run)`` needs to continue bit for bit.
+    """
+
+    theta: np.ndarray
+    loss: np.ndarray
+    validation_loss: np.ndarray | None
+    lr: np.ndarray
+    chosen_lr: np.ndarray | None
+    step_loss: np.ndarray | None
+    trajectory: np.ndarray | None
+    epochs: int
+    steps: int
+    seconds: float
+    diverged: dict | None
+    state: State
+    settings: dict = field(repr=False)
+    rng_state: dict | None = field(repr=False, default=None)
+    controller_state: dict | None = field(repr=False, default=None)
+
+    def __repr__(self):
+        final = self.loss[-1] if self.loss.size else float("nan")
+        return (f"Run({self.settings['optimizer']}, epochs={self.epochs}, steps={self.steps}, "
+                f"loss={final:.6g}, theta={np.array2string(self.theta, precision=6)}, "
+                f"seconds={self.seconds:.3g}, diverged={self.diverged})")
+
+    def save(self, path):
+        """Write the run to ``path`` (``.npz``: arrays, and JSON text for the settings; no pickle)."""
+        arrays = {
+            "theta": self.theta, "loss": self.loss, "lr": self.lr,
+            "meta": np.array(json.dumps({
+                "epochs": self.epochs, "steps": self.steps, "seconds": self.seconds,
+                "diverged": self.diverged, "settings": self.settings, "rng_state": self.rng_state,
+                "controller_state": self.controller_state,
+                "has": [name for name in ("validation_loss", "chosen_lr", "step_loss", "trajectory")
+                        if getattr(self, name) is not None]})),
+        }
+        for name in ("validation_loss", "chosen_lr", "step_loss", "trajectory"):
+            if getattr(self, name) is not None:
+                arrays[name] = getattr(self, name)
+        for key, value in self.state.to_dict().items():
+            arrays[f"state.{key}"] = value
+        np.savez(path, **arrays)
+
+
+def load_run(path):
+    """Read a run written by ``Run.save`` (no pickle); continue it with ``train(..., resume=run)``."""
+    with np.load(path, allow_pickle=False) as stored:
+        meta = json.loads(str(stored["meta"]))
+        settings = meta["settings"]
+        optimizer = _optimizer_from_settings(settings)
+        theta = stored["theta"].copy()
+        state = State.from_dict({key[len("state."):]: stored[key] for key in stored.files
+                                 if key.startswith("state.")}, optimizer, theta)
+        optional = {name: stored[name].copy() if name in meta["has"] else None
+                    for name in ("validation_loss", "chosen_lr", "step_loss", "trajectory")}
+        return Run(theta=theta, loss=stored["loss"].copy(), lr=stored["lr"].copy(), epochs=meta["epochs"],
+                   steps=meta["steps"], seconds=meta["seconds"], diverged=meta["diverged"], state=state,
+                   settings=settings, rng_state=meta["rng_state"],
+                   controller_state=meta["controller_state"], **optional)
+
+
+def _optimizer_settings(optimizer):
+    """The optimizer's class and constructor arguments, as JSON values (a schedule as its repr)."""
+    arguments = {}
+    for item in dataclasses.fields(optimizer):
+        value = getattr(optimizer, item.name)
+        arguments[item.name] = list(value) if isinstance(value, tuple) else value
+    if callable(optimizer.lr):
+        arguments["lr"] = repr(optimizer.lr)
+    return arguments
+
+
+def _optimizer_from_settings(settings):
+    """The optimizer a saved run was trained with. A learning-rate schedule cannot be rebuilt
+    from its repr: such an optimizer gets its default ``lr`` (``train(..., resume=run)`` is then
+    given the real optimizer, whose settings must match)."""
+    arguments = dict(settings["optimizer_arguments"])
+    if isinstance(arguments.get("lr"), str):
+        del arguments["lr"]
+    for name, value in arguments.items():
+        if isinstance(value, list):
+            arguments[name] = tuple(value)
+    return OPTIMIZERS[settings["optimizer"]](**arguments)
+
+
+# --- argument checks ------------------------------------------------------------------------------
+
+def _learning_rates(schedule, counters, name):
+    """``schedule`` at every counter, as float64; ``ValueError`` if one is negative or NaN."""
+    if isinstance(schedule, schedules.Schedule):
+        values = np.asarray(schedule(counters), dtype=np.float64)
+    else:
+        values = np.array([schedule(int(t)) for t in counters], dtype=np.float64)
+    bad = ~(np.isfinite(values) & (values >= 0))
+    if bad.any():
+        index = int(np.argmax(bad))
+        raise ValueError(f"{name} yields an invalid rate {values[index]} at t = {int(counters[index])} within the run")
+    return values
+
+
+def _momenta(schedule, counters):
+    values = (np.asarray(schedule(counters), dtype=np.float64) if isinstance(schedule, schedules.Schedule)
+              else np.array([schedule(int(t)) for t in counters], dtype=np.float64))
+    bad = ~((values >= 0) & (values < 1))
+    if bad.any():
+        index = int(np.argmax(bad))
+        raise ValueError(f"momentum_schedule yields {values[index]} at t = {int(counters[index])}, outside [0, 1)")
+    return values
+
+
+def _validation_set(validation, data, seed):
+    if validation is None:
+        return data, None, None
+    if isinstance(validation, Dataset):
+        if validation.d != data.d or validation.dtype != data.dtype:
+            raise ValueError(f"validation must have d = {data.d} and dtype {data.dtype} like data, "
+                             f"got d = {validation.d} and dtype {validation.dtype}")
+        return data, validation, f"Dataset(n={validation.n})"
+    if isinstance(validation, numbers.Real) and not isinstance(validation, bool):
+        if not 0.0 < float(validation) < 1.0:
+            raise ValueError(f"validation must be a Dataset or a fraction in (0, 1), got {validation}")
+        train_part, validation_part = data.split(float(validation), seed)
+        return train_part, validation_part, float(validation)
+    raise TypeError(f"validation must be a Dataset or a fraction in (0, 1), got {_checks.describe(validation)}")
+
+
+def _line_search(candidates):
+    if candidates is None:
+        return np.empty(0)
+    try:
+        values = np.array(candidates, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"line_search must be a list of learning rates, got {_checks.describe(candidates)}") from error
+    if values.size == 0:
+        raise ValueError("line_search must hold at least one learning rate, got an empty list")
+    if not np.all(np.isfinite(values) & (values > 0)):
+        raise ValueError(f"line_search learning rates must be positive and finite, got {list(candidates)}")
+    return values
+
+
+def _steps_per_epoch(n, batch_size, drop_last):
+    return n // batch_size if drop_last else -(-n // batch_size)
+
+
+# --- the loop -------------------------------------------------------------------------------------
+
+def train(data, optimizer, *, epochs, batch_size=None, init, reduction="mean", schedule=None,
+          per="step", momentum_schedule=None, shuffle=False, seed=0, drop_last=False,
+          line_search=None, record="epoch", validation=None, on_plateau=None, resume=None,
+          _engine=COMPILED):
+    """Train the sigmoid neuron on ``data`` with ``optimizer``; return a :class:`Run`.
+
+    - ``batch_size``: None for batch GD (one step per epoch), 1 for stochastic GD, ``B`` for
+      mini-batches of ``B`` points (the last shorter batch kept unless ``drop_last``). A
+      ``batch_size`` above ``N`` means one batch of all the points per epoch (SPEC §2).
+    - ``init``: the starting ``[w…, b]`` (length ``d + 1``).
+    - ``schedule``: the learning rate as a function of a counter that counts steps
+      (``per="step"``) or epochs (``per="epoch"``), from 0; default: the optimizer's ``lr``
+      (a number, or itself a schedule of the step). ``momentum_schedule`` likewise gives β (or
+      β1) for optimizers that have one (SPEC §5).
+    - ``shuffle``: visit the points in a new permutation each epoch, drawn from
+      ``numpy.random.default_rng(seed)``.
+    - ``line_search``: candidate learning rates; each step takes the one with the lowest batch
+      loss after the step (SPEC §4); excludes ``schedule`` and ``on_plateau``.
+    - ``record``: ``"epoch"`` (losses per epoch) or ``"step"`` (also ``θ`` and the batch loss
+      after every step).
+    - ``validation``: a Dataset, or a fraction of ``data`` to split off (with ``seed``); its loss
+      is recorded per epoch. ``on_plateau``: a ``schedules.halve_on_increase`` /
+      ``ReduceOnPlateau`` controller fed the validation loss after each epoch; its rate is used
+      for the next epoch.
+    - ``resume``: a Run to continue for ``epochs`` more epochs, with the same settings.
+
+    ``Nesterov`` is run in the lecture's look-ahead form (the gradient at ``θ − β u``).
+    """
+    started = time.perf_counter()
+    # --- check everything before any kernel runs
+    if not isinstance(data, Dataset):
+        raise TypeError(f"data must be a fastoptim.data.Dataset, got {_checks.describe(data)}")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be a fastoptim optimizer such as fastoptim.Adam(), got {_checks.describe(optimizer)}")
+    epochs = _checks.positive_int("epochs", epochs, minimum=0)
+    reduction = _checks.reduction(reduction)
+    if per not in ("step", "epoch"):
+        raise ValueError(f"per must be 'step' or 'epoch', got {_checks.describe(per)}")
+    if record not in ("epoch", "step"):
+        raise ValueError(f"record must be 'epoch' or 'step', got {_checks.describe(record)}")
+    for name, value in (("shuffle", shuffle), ("drop_last", drop_last)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False, got {_checks.describe(value)}")
+    seed = _checks.positive_int("seed", seed, minimum=0)
+    if schedule is not None and not callable(schedule):
+        raise TypeError(f"schedule must be a function of the step (e.g. fastoptim.schedules.cosine(...)), got {_checks.describe(schedule)}")
+    if momentum_schedule is not None:
+        if not callable(momentum_schedule):
+            raise TypeError(f"momentum_schedule must be a function of the step, got {_checks.describe(momentum_schedule)}")
+        if optimizer.kind not in _KINDS_WITH_BETA:
+            raise ValueError(f"momentum_schedule needs an optimizer with a β or β1; {optimizer.name} has none")
+    candidates = _line_search(line_search)
+    if candidates.size and schedule is not None:
+        raise ValueError("line_search chooses the learning rate of every step: schedule must be None")
+    if on_plateau is not None:
+        if not (hasattr(on_plateau, "update") and hasattr(on_plateau, "lr") and hasattr(on_plateau, "state_dict")):
+            raise TypeError(f"on_plateau must be a controller such as fastoptim.schedules.halve_on_increase(lr), got {_checks.describe(on_plateau)}")
+        if validation is None:
+            raise ValueError("on_plateau needs a validation set: pass validation=<Dataset or fraction>")
+        if schedule is not None or candidates.size:
+            raise ValueError("on_plateau sets the learning rate: schedule and line_search must be None")
+    train_data, validation_data, validation_setting = _validation_set(validation, data, seed)
+    n = train_data.n
+    if batch_size is None:
+        batch = n
+    else:
+        batch = min(_checks.positive_int("batch_size", batch_size), n)
+    n_steps = _steps_per_epoch(n, batch, drop_last)
+    lr_schedule = schedule if schedule is not None else optimizer.lr
+    settings = {
+        "optimizer": optimizer.name, "optimizer_arguments": _optimizer_settings(optimizer),
+        "batch_size": batch_size, "reduction": reduction,
+        "schedule": repr(lr_schedule) if callable(lr_schedule) else None, "per": per,
+        "momentum_schedule": repr(momentum_schedule) if momentum_schedule is not None else None,
+        "shuffle": bool(shuffle), "seed": seed, "drop_last": bool(drop_last),
+        "line_search": candidates.tolist() or None, "record": record,
+        "validation": validation_setting, "on_plateau": repr(on_plateau) if on_plateau is not None else None,
+    }
+    dtype = train_data.dtype
+    if resume is not None:
+        if not isinstance(resume, Run):
+            raise TypeError(f"resume must be a Run, got {_checks.describe(resume)}")
+        changed = [key for key in _SETTINGS if key != "on_plateau" and resume.settings.get(key) != settings[key]]
+        if changed:
+            key = changed[0]
+            raise ValueError(f"resume: {key} differs from the run's: {settings[key]!r} != {resume.settings.get(key)!r}")
+        if resume.diverged is not None:
+            raise ValueError(f"resume: the run diverged at {resume.diverged}; it cannot be continued")
+        if resume.theta.shape != (train_data.d + 1,) or resume.theta.dtype != dtype:
+            raise ValueError(f"resume: the run's theta has shape {resume.theta.shape} and dtype {resume.theta.dtype}, "
+                             f"data needs ({train_data.d + 1},) and {dtype}")
+        theta = resume.theta.copy()
+        state = optimizer.load_state(resume.state.to_dict(), theta)
+        if on_plateau is not None and resume.controller_state is not None:
+            on_plateau.load_state_dict(resume.controller_state)
+    else:
+        theta = _checks.theta(init, train_data.d).astype(dtype)
+        state = optimizer.init(theta)
+    theta_start = theta.copy()
+    first_epoch = resume.epochs if resume is not None else 0
+    first_step = resume.steps if resume is not None else state.step
+    total_steps = n_steps * epochs
+    # every step's rate and momentum, computed (and checked) before the first step
+    if candidates.size or on_plateau is not None:
+        lrs = np.zeros(total_steps)
+    else:
+        if per == "step":
+            counters = np.arange(first_step, first_step + total_steps, dtype=np.int64)
+        else:
+            counters = np.repeat(np.arange(first_epoch, first_epoch + epochs, dtype=np.int64), n_steps)
+        if callable(lr_schedule):
+            lrs = _learning_rates(lr_schedule, counters, "schedule")
+        else:
+            lrs = np.full(total_steps, float(lr_schedule))
+    if momentum_schedule is not None:
+        counters = (np.arange(first_step, first_step + total_steps, dtype=np.int64) if per == "step"
+                    else np.repeat(np.arange(first_epoch, first_epoch + epochs, dtype=np.int64), n_steps))
+        betas = _momenta(momentum_schedule, counters)
+    else:
+        betas = np.empty(0)
+
+    # --- the epochs
+    rng = np.random.default_rng(seed)
+    if resume is not None and resume.rng_state is not None:
+        rng.bit_generator.state = resume.rng_state
+    hyper = optimizer.hyper
+    lookahead = optimizer.kind == _updates.NESTEROV
+    mean = reduction == "mean"
+    X, y = train_data.X, train_data.y
+    if shuffle:
+        X_epoch, y_epoch = np.empty_like(X), np.empty_like(y)
+    record_steps = record == "step"
+    lr_used = np.empty(total_steps)
+    step_loss = np.empty(total_steps)
+    trajectory = np.empty((total_steps if record_steps else 0, theta.size), dtype=dtype)
+    losses, validation_losses = [], []
+    diverged = None
+    done = 0
+    for epoch in range(epochs):
+        if shuffle:
+            order = rng.permutation(n)
+            np.take(X, order, axis=0, out=X_epoch)
+            np.take(y, order, out=y_epoch)
+        else:
+            X_epoch, y_epoch = X, y
+        window = slice(done, done + n_steps)
+        epoch_lrs = lrs[window]
+        if on_plateau is not None:
+            epoch_lrs[:] = on_plateau.lr
+        completed = _engine.run_epoch(
+            optimizer.kind, X_epoch, y_epoch, batch, n_steps, mean, lookahead,
+            theta, state.slots, state.scalars, hyper, first_step + done,
+            epoch_lrs, betas[window], candidates,
+            step_loss[window], lr_used[window], trajectory[window] if record_steps else trajectory, record_steps)
+        done += completed
+        state.step = first_step + done
+        if completed < n_steps:
+            diverged = {"epoch": first_epoch + epoch, "step": int(completed)}
+            warnings.warn(f"the run diverged at epoch {first_epoch + epoch}, step {completed}: the parameters "
+                          f"became non-finite; the last finite parameters are kept", RuntimeWarning, stacklevel=2)
+            break
+        losses.append(_engine.loss(X, y, theta, mean))
+        if validation_data is not None:
+            validation_losses.append(_engine.loss(validation_data.X, validation_data.y, theta, mean))
+            if on_plateau is not None:
+                on_plateau.update(validation_losses[-1])
+    completed_epochs = len(losses)
+
+    # --- the record, appended to the resumed run's
+    def joined(previous, new):
+        return new if previous is None else np.concatenate([previous, new])
+
+    loss = np.array(losses, dtype=np.float64)
+    validation_loss = np.array(validation_losses, dtype=np.float64) if validation_data is not None else None
+    lr_record = lr_used[:done].copy()
+    trajectory_record = step_record = None
+    if record_steps:
+        first_rows = resume.trajectory if resume is not None else theta_start.reshape(1, -1)
+        trajectory_record = np.concatenate([first_rows, trajectory[:done]])
+        step_record = step_loss[:done].copy()
+    if resume is not None:
+        loss = joined(resume.loss, loss)
+        validation_loss = joined(resume.validation_loss, validation_loss) if validation_loss is not None else None
+        lr_record = joined(resume.lr, lr_record)
+        step_record = joined(resume.step_loss, step_record) if record_steps else None
+    return Run(
+        theta=theta, loss=loss, validation_loss=validation_loss, lr=lr_record,
+        chosen_lr=lr_record.copy() if candidates.size else None, step_loss=step_record,
+        trajectory=trajectory_record, epochs=first_epoch + completed_epochs, steps=first_step + done,
+        seconds=(resume.seconds if resume is not None else 0.0) + time.perf_counter() - started,
+        diverged=diverged, state=state, settings=settings,
+        rng_state=rng.bit_generator.state if shuffle else None,
+        controller_state=on_plateau.state_dict() if on_plateau is not None else None)
+
+
+def reference_train(data, optimizer, **options):
+    """``train`` with every epoch run by the numpy per-step loop of ``reference/epochs.py``."""
+    return train(data, optimizer, _engine=REFERENCE, **options)

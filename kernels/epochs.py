@@ -1,0 +1,187 @@
+"""Whole epochs in one compiled call (SPEC §2-§4): batch, stochastic and mini-batch visiting,
+every optimizer through ``updates.update``, Nesterov's look-ahead, line search, recording.
+
+``run_epoch`` walks the batches ``[k B, min(N, (k+1) B))`` of the (already permuted) data for
+``k = 0 … n_steps − 1``. At step ``k`` (global step ``t = step0 + k + 1``):
+
+1. the point where the gradient is taken: ``θ``, or ``θ̃ = θ − β u`` for Nesterov's look-ahead
+   form (lecture 5.5, SPEC §3.1);
+2. the batch loss and gradient there, float64, summed block by block in the fixed order of
+   ``model.loss_and_gradient_sum`` (the parallel kernel for batches from
+   ``model.PARALLEL_THRESHOLD`` points: the same bits), divided by the batch size for the mean;
+3. line search (SPEC §4), if candidates are given: each candidate ``η`` is tried on a copy of
+   ``θ`` and the state, the batch loss at the result is compared, the first lowest wins;
+4. the update ``updates.update(kind, …, t, η_k)`` in place (Nesterov's look-ahead form is the
+   Momentum rule applied with the look-ahead gradient);
+5. divergence: if ``θ`` is no longer finite, ``θ`` is restored to its value before the step and
+   the epoch stops;
+6. recording: the step's batch loss (at the point of step 1), ``η`` used, and, if asked, ``θ``.
+
+``θ`` and the optimizer's slots have one dtype (that of the data: float32 data trains in
+float32); gradients are accumulated in float64 and rounded to that dtype for the update.
+"""
+import numpy as np
+
+from . import updates
+from .model import BLOCK, PARALLEL_THRESHOLD, _block, _block_loss, loss_and_gradient_sum_parallel, sigmoid
+from .policy import jit
+
+
+#: Below this many points a batch of 1-D data is summed by a plain loop: the vectorized block
+#: loop of ``model`` costs ~50 ns to set up, against ~8 ns for one point done directly.
+SMALL_BATCH = 16
+
+
+@jit(inline="always")
+def _small_batch_1d(X, y, w, b, start, stop, out):
+    """``out = [J_S, ∂J_S/∂w, ∂J_S/∂b]`` (sums) for a few points; the per-point arithmetic and
+    the order of the sums are those of ``model._block_1d``."""
+    loss = 0.0
+    gw = 0.0
+    gb = 0.0
+    for i in range(start, stop):
+        xi = np.float64(X[i])
+        f = sigmoid(w * xi + b)
+        e = f - np.float64(y[i])
+        r = e * f * (1.0 - f)
+        loss += 0.5 * e * e
+        gw += r * xi
+        gb += r
+    out[0] = loss
+    out[1] = gw
+    out[2] = gb
+
+
+@jit
+def batch_loss_and_gradient(X, y, theta, start, stop, mean, out, buffers, partial):
+    """``out = [J_S, ∇J_S]`` over the batch ``S = [start, stop)``, float64.
+
+    The same block order as ``model.loss_and_gradient_sum`` on ``X[start:stop]``; ``buffers``
+    is a (2, BLOCK) float64 work array and ``partial`` a (d+2,) one, so nothing is allocated
+    for small batches.
+    """
+    n = stop - start
+    if n >= PARALLEL_THRESHOLD:
+        loss_and_gradient_sum_parallel(X[start:stop], y[start:stop], theta, out)
+    else:
+        for k in range(out.size):
+            out[k] = 0.0
+        for block_start in range(start, stop, BLOCK):
+            _block(X, y, theta, block_start, min(stop, block_start + BLOCK), buffers[0], buffers[1], partial)
+            for k in range(out.size):
+                out[k] += partial[k]
+    if mean:
+        for k in range(out.size):
+            out[k] /= n
+
+
+@jit
+def batch_loss(X, y, theta, start, stop, mean, buffer):
+    """``J_S`` over the batch ``[start, stop)`` (sum or mean), blocks added in order."""
+    total = 0.0
+    for block_start in range(start, stop, BLOCK):
+        total += _block_loss(X, y, theta, block_start, min(stop, block_start + BLOCK), buffer)
+    return total / (stop - start) if mean else total
+
+
+@jit
+def _all_finite(values):
+    for k in range(values.size):
+        if not np.isfinite(values[k]):
+            return False
+    return True
+
+
+@jit
+def run_epoch(kind, X, y, batch_size, n_steps, mean, lookahead,
+              theta, slots, scalars, hyper, step0,
+              lrs, betas, candidates,
+              step_loss, lr_used, trajectory, record_trajectory):
+    """Run ``n_steps`` steps of one epoch in place; return the number of steps completed.
+
+    Arguments (arrays first within each group):
+    - ``kind``: optimizer kind (``updates.GD`` …); ``X`` (N,) or (N, d), ``y`` (N,): the data in
+      this epoch's visiting order; ``batch_size``: points per step; ``n_steps``: steps to run;
+      ``mean``: divide by the batch size; ``lookahead``: Nesterov's look-ahead form.
+    - ``theta`` (d+1,), ``slots`` (k, d+1), both of the data's dtype; ``scalars``, ``hyper``:
+      as in ``updates.update``; ``step0``: steps taken before this epoch.
+    - ``lrs`` (n_steps,) float64: η per step (ignored under line search); ``betas``: β (or β1)
+      per step, or an empty array to keep ``hyper``'s; ``candidates``: line-search η's, or empty.
+    - outputs: ``step_loss``, ``lr_used`` (n_steps,) float64; ``trajectory`` (n_steps, d+1)
+      written if ``record_trajectory``.
+
+    A return value below ``n_steps`` means step ``k = returned value`` made ``θ`` non-finite:
+    ``θ`` holds its last finite value.
+    """
+    n = y.size
+    size = theta.size
+    out = np.empty(size + 1)
+    buffers = np.empty((2, BLOCK))
+    partial = np.empty(size + 1)
+    grads = np.empty_like(theta)
+    ahead = np.empty_like(theta)
+    previous = np.empty_like(theta)
+    trial = np.empty_like(theta)
+    trial_slots = np.empty_like(slots)
+    trial_scalars = np.empty_like(scalars)
+    best_theta = np.empty_like(theta)
+    best_slots = np.empty_like(slots)
+    best_scalars = np.empty_like(scalars)
+    small = X.ndim == 1 and batch_size < SMALL_BATCH
+    for k in range(n_steps):
+        start = k * batch_size
+        stop = min(n, start + batch_size)
+        step = step0 + k + 1
+        if betas.size > 0:
+            hyper[updates.H_BETA1] = betas[k]
+        point = theta
+        if lookahead:
+            beta = hyper[updates.H_BETA1]
+            for i in range(size):
+                ahead[i] = theta[i] - beta * slots[0, i]
+            point = ahead
+        if small:
+            _small_batch_1d(X, y, point[0], point[1], start, stop, out)
+            if mean:
+                for i in range(3):
+                    out[i] /= stop - start
+        else:
+            batch_loss_and_gradient(X, y, point, start, stop, mean, out, buffers, partial)
+        for i in range(size):
+            grads[i] = out[i + 1]
+            previous[i] = theta[i]
+        rule = updates.MOMENTUM if lookahead else kind
+        if candidates.size > 0:
+            best = np.inf
+            lr = candidates[0]
+            for c in range(candidates.size):
+                trial[:] = theta
+                trial_slots[:] = slots
+                trial_scalars[:] = scalars
+                updates.update(rule, trial, grads, trial_slots, trial_scalars, hyper, step, candidates[c])
+                value = batch_loss(X, y, trial, start, stop, mean, buffers[0])
+                if value < best:
+                    best = value
+                    lr = candidates[c]
+                    best_theta[:] = trial
+                    best_slots[:] = trial_slots
+                    best_scalars[:] = trial_scalars
+            if best == np.inf:  # every candidate gave a non-finite loss: take the first, flagged below
+                updates.update(rule, theta, grads, slots, scalars, hyper, step, lr)
+            else:
+                theta[:] = best_theta
+                slots[:] = best_slots
+                scalars[:] = best_scalars
+        else:
+            lr = lrs[k]
+            updates.update(rule, theta, grads, slots, scalars, hyper, step, lr)
+        step_loss[k] = out[0]
+        lr_used[k] = lr
+        if not _all_finite(theta):
+            for i in range(size):
+                theta[i] = previous[i]
+            return k
+        if record_trajectory:
+            for i in range(size):
+                trajectory[k, i] = theta[i]
+    return n_steps

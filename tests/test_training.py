@@ -1,0 +1,276 @@
+"""Whole training runs: fastoptim.train against fastoptim.reference.train, the lecture's runs,
+visiting modes, line search, schedules, divergence, resume and bad input."""
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+
+import fastoptim as fo
+from fastoptim import schedules
+from tests.helpers import assert_relative
+from tests.tolerances import TRAIN_FLOOR, TRAIN_RTOL
+
+OPTIMIZERS = {
+    "GD": fo.GD(lr=0.5), "Momentum": fo.Momentum(lr=0.2), "Nesterov": fo.Nesterov(lr=0.2),
+    "AdaGrad": fo.AdaGrad(lr=0.1), "RMSProp": fo.RMSProp(lr=0.01), "AdaDelta": fo.AdaDelta(),
+    "Adam": fo.Adam(lr=0.01), "AdaMax": fo.AdaMax(lr=0.01), "NAdam": fo.NAdam(lr=0.01),
+    "NAdam-psi": fo.NAdam(lr=0.01, momentum_decay=4e-3), "AMSGrad": fo.AMSGrad(lr=0.01),
+    "AMSGrad-bc": fo.AMSGrad(lr=0.01, bias_correction=True), "RAdam": fo.RAdam(lr=0.01),
+    "AdamP": fo.AdamP(lr=0.01), "AdamW": fo.AdamW(lr=0.01, weight_decay=0.1),
+    "Momentum-L2": fo.Momentum(lr=0.2, weight_decay=0.01), "NAdamW": fo.NAdamW(lr=0.01),
+    "RMSPropW": fo.RMSPropW(lr=0.01), "AdaGradW": fo.AdaGradW(lr=0.1),
+}
+# (batch_size, epochs): batch GD, stochastic, mini-batches of 25 with a remainder (N = 1010)
+MODES = {"batch": (None, 200), "stochastic": (1, 1), "minibatch": (25, 5)}
+N_POINTS = 1010
+
+
+def data_for(dtype):
+    return fo.data.synthetic(N_POINTS, w=1.5, b=-0.5, noise=0.1, seed=3, dtype=dtype)
+
+
+def assert_runs_equal(run, want, dtype):
+    rtol = TRAIN_RTOL[dtype]
+    assert run.steps == want.steps and run.epochs == want.epochs
+    assert_relative(run.trajectory, want.trajectory, rtol, scale=TRAIN_FLOOR)
+    assert_relative(run.theta, want.theta, rtol, scale=TRAIN_FLOOR)
+    assert_relative(run.loss, want.loss, rtol, scale=1e-3)
+    assert_relative(run.state.slots, want.state.slots, rtol, scale=TRAIN_FLOOR)
+    assert np.array_equal(run.lr, want.lr)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("shuffle", [False, True], ids=["ordered", "shuffled"])
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_train_equals_reference(name, mode, shuffle, dtype):
+    batch_size, epochs = MODES[mode]
+    data = data_for(dtype)
+    options = dict(epochs=epochs, batch_size=batch_size, init=(-1.0, 1.0), shuffle=shuffle, seed=11,
+                   record="step")
+    run = fo.train(data, OPTIMIZERS[name], **options)
+    want = fo.reference.train(data, OPTIMIZERS[name], **options)
+    assert run.steps >= 200 and run.theta.dtype == dtype
+    assert_runs_equal(run, want, dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_train_equals_reference_with_schedules_and_line_search(dtype):
+    data = data_for(dtype)
+    cases = [
+        (fo.Nesterov(lr=0.1), dict(schedule=schedules.cosine(0.5, 0.01, 100), momentum_schedule=schedules.sutskever_momentum(0.99, every=20))),
+        (fo.Adam(), dict(schedule=schedules.step_decay(0.05, every=2), per="epoch", momentum_schedule=schedules.constant(0.8))),
+        (fo.GD(), dict(line_search=[0.1, 0.5, 1, 2, 10])),
+        (fo.Momentum(lr=0.1), dict(line_search=[0.01, 0.1, 1.0])),
+        (fo.GD(lr=schedules.inverse_time(1.0, 0.01)), dict(reduction="sum")),
+    ]
+    for optimizer, extra in cases:
+        options = dict(epochs=5, batch_size=50, init=(0.3, -0.2), shuffle=True, seed=2, record="step", **extra)
+        assert_runs_equal(fo.train(data, optimizer, **options), fo.reference.train(data, optimizer, **options), dtype)
+
+
+def test_lecture_batch_gradient_descent():
+    # SPEC §8 / lecture 5.2: w = b = −2, η = 1, J = ½ Σ (f − y)², 1000 epochs on the two points.
+    run = fo.train(fo.data.two_points(), fo.GD(lr=1.0), epochs=1000, init=(-2.0, -2.0), reduction="sum")
+    assert abs(run.theta[0] - 1.79) < 0.01 and abs(run.theta[1] + 2.28) < 0.01
+    assert run.loss[-1] < 1e-10 and run.steps == 1000
+
+
+def test_lecture_momentum_and_nesterov_beat_gradient_descent_in_100_epochs():
+    # Lecture 5.4 / 5.5 (do_mgd, do_nag): w = b = −2, η = 1, β = 0.9.
+    data = fo.data.two_points()
+    losses = {name: fo.train(data, optimizer, epochs=100, init=(-2.0, -2.0), reduction="sum").loss[-1]
+              for name, optimizer in [("gd", fo.GD(lr=1.0)), ("momentum", fo.Momentum(lr=1.0, beta=0.9)),
+                                      ("nesterov", fo.Nesterov(lr=1.0, beta=0.9))]}
+    assert losses["momentum"] < losses["gd"] and losses["nesterov"] < losses["gd"], losses
+
+
+def test_nesterov_is_trained_in_look_ahead_form_and_records_theta():
+    data = fo.data.two_points()
+    run = fo.train(data, fo.Nesterov(lr=1.0, beta=0.9), epochs=3, init=(-2.0, -2.0), reduction="sum", record="step")
+    theta, u = np.array([-2.0, -2.0]), np.zeros(2)
+    for step in range(3):  # the lecture's do_nag, written out
+        ahead = theta - 0.9 * u
+        u = 0.9 * u + 1.0 * fo.reference.model.gradient(data, ahead, "sum")
+        theta = theta - u
+        assert_relative(run.trajectory[step + 1], theta, 1e-13, scale=1.0)
+
+
+def test_line_search_never_ends_above_the_best_candidate():
+    data = fo.data.synthetic(300, seed=1)
+    candidates = [0.1, 0.5, 1, 2, 10]
+    run = fo.train(data, fo.GD(), epochs=2, batch_size=30, init=(-2.0, 2.0), line_search=candidates, record="step")
+    assert set(run.chosen_lr) <= set(candidates) and np.array_equal(run.chosen_lr, run.lr)
+    for k in range(run.steps):
+        start = (k % 10) * 30
+        batch = fo.Dataset(data.X[start:start + 30], data.y[start:start + 30])
+        before, after = run.trajectory[k], run.trajectory[k + 1]
+        g = fo.reference.model.gradient(batch, before)
+        best = min(fo.reference.model.loss(batch, before - eta * g) for eta in candidates)
+        assert fo.reference.model.loss(batch, after) <= best * (1 + 1e-12)
+
+
+@pytest.mark.parametrize("batch_size, drop_last, steps", [
+    (None, False, 1), (1, False, 103), (10, False, 11), (10, True, 10), (103, False, 1), (500, True, 1), (25, True, 4),
+])
+def test_steps_per_epoch(batch_size, drop_last, steps):
+    run = fo.train(fo.data.synthetic(103), fo.GD(), epochs=2, batch_size=batch_size, drop_last=drop_last, init=(0, 0))
+    assert run.steps == 2 * steps and run.lr.size == 2 * steps and run.loss.size == 2
+
+
+def test_same_seed_same_run_and_shuffle_changes_the_order():
+    data = fo.data.synthetic(200, seed=4)
+    options = dict(epochs=3, batch_size=7, init=(0.0, 0.0), shuffle=True, record="step")
+    a = fo.train(data, fo.Adam(lr=0.05), seed=5, **options)
+    b = fo.train(data, fo.Adam(lr=0.05), seed=5, **options)
+    c = fo.train(data, fo.Adam(lr=0.05), seed=6, **options)
+    assert np.array_equal(a.trajectory, b.trajectory) and not np.array_equal(a.trajectory, c.trajectory)
+
+
+def test_schedule_per_step_and_per_epoch_record_the_rates():
+    data = fo.data.synthetic(100)
+    run = fo.train(data, fo.GD(), epochs=3, batch_size=40, init=(0, 0), schedule=schedules.step_decay(1.0, 0.5, every=2))
+    assert run.lr.tolist() == [1.0, 1.0, 0.5, 0.5, 0.25, 0.25, 0.125, 0.125, 0.0625]
+    run = fo.train(data, fo.GD(), epochs=3, batch_size=40, init=(0, 0), schedule=schedules.step_decay(1.0, 0.5, every=2), per="epoch")
+    assert run.lr.tolist() == [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5]
+
+
+def test_validation_and_halve_on_increase():
+    data = fo.data.synthetic(500, noise=0.3, seed=9)
+    controller = schedules.halve_on_increase(50.0)
+    run = fo.train(data, fo.GD(lr=50.0), epochs=30, batch_size=10, init=(3.0, 3.0), validation=0.2,
+                   on_plateau=controller, shuffle=True)
+    assert run.validation_loss.shape == (30,) and run.loss.shape == (30,)
+    rose = np.flatnonzero(np.diff(run.validation_loss) > 0)
+    epoch_lr = run.lr.reshape(30, -1)[:, 0]
+    assert rose.size > 0
+    for epoch in range(1, 30):  # the rate of epoch e is halved once per rise seen before it
+        halvings = np.sum(rose < epoch - 1)  # a rise at diff index i is seen after epoch i + 1
+        assert epoch_lr[epoch] == 50.0 / 2 ** halvings
+    train_part, validation_part = data.split(0.2, seed=0)
+    explicit = fo.train(train_part, fo.Adam(), epochs=2, init=(0, 0), validation=validation_part)
+    assert explicit.validation_loss[-1] == fo.model.loss(validation_part, explicit.theta)
+
+
+def test_divergence_stops_and_keeps_finite_parameters():
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        run = fo.train(fo.data.two_points(), fo.GD(lr=1e6, weight_decay=0.01), epochs=1000, init=(1.0, 1.0),
+                       reduction="sum", record="step")
+    assert run.diverged is not None and run.epochs == run.diverged["epoch"] < 1000
+    assert np.all(np.isfinite(run.theta)) and np.all(np.isfinite(run.trajectory))
+    assert np.array_equal(run.theta, run.trajectory[-1])
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        want = fo.reference.train(fo.data.two_points(), fo.GD(lr=1e6, weight_decay=0.01), epochs=1000,
+                                  init=(1.0, 1.0), reduction="sum")
+    assert want.diverged == run.diverged
+
+
+RESUME_SCRIPT = textwrap.dedent("""
+    import sys, numpy as np, fastoptim as fo
+    from fastoptim import schedules
+    data = fo.data.synthetic(1000, seed=1)
+    options = dict(batch_size=32, shuffle=True, seed=7, record="step", init=(0.0, 0.0),
+                   schedule=schedules.cosine(0.05, 0.001, 150), momentum_schedule=schedules.sutskever_momentum(0.99, every=40))
+    if sys.argv[1] == "first":
+        fo.train(data, fo.NAdam(momentum_decay=4e-3), epochs=2, **options).save(sys.argv[2])
+    else:
+        run = fo.train(data, fo.NAdam(momentum_decay=4e-3), epochs=3, resume=fo.load_run(sys.argv[2]), **options)
+        run.save(sys.argv[3])
+""")
+
+
+def test_resume_in_a_new_process_continues_bit_for_bit(tmp_path):
+    script = tmp_path / "resume.py"
+    script.write_text(RESUME_SCRIPT)
+    first, continued = tmp_path / "first.npz", tmp_path / "continued.npz"
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    subprocess.run([sys.executable, str(script), "first", str(first)], check=True, env=env)
+    subprocess.run([sys.executable, str(script), "second", str(first), str(continued)], check=True, env=env)
+    resumed = fo.load_run(continued)
+    data = fo.data.synthetic(1000, seed=1)
+    whole = fo.train(data, fo.NAdam(momentum_decay=4e-3), epochs=5, batch_size=32, shuffle=True, seed=7, record="step",
+                     init=(0.0, 0.0),
+                     schedule=schedules.cosine(0.05, 0.001, 150),
+                     momentum_schedule=schedules.sutskever_momentum(0.99, every=40))
+    assert resumed.epochs == whole.epochs == 5 and resumed.steps == whole.steps
+    for name in ("theta", "loss", "lr", "trajectory", "step_loss"):
+        assert np.array_equal(getattr(resumed, name), getattr(whole, name)), name
+    assert np.array_equal(resumed.state.slots, whole.state.slots)
+    assert np.array_equal(resumed.state.scalars, whole.state.scalars) and resumed.state.step == whole.state.step
+
+
+def test_resume_rejects_changed_settings():
+    data = fo.data.synthetic(100)
+    run = fo.train(data, fo.Adam(), epochs=1, batch_size=10, init=(0, 0))
+    with pytest.raises(ValueError, match="batch_size"):
+        fo.train(data, fo.Adam(), epochs=1, batch_size=20, init=(0, 0), resume=run)
+    with pytest.raises(ValueError, match="optimizer"):
+        fo.train(data, fo.AdaMax(), epochs=1, batch_size=10, init=(0, 0), resume=run)
+    continued = fo.train(data, fo.Adam(), epochs=2, batch_size=10, init=(0, 0), resume=run)
+    assert continued.epochs == 3 and continued.loss.size == 3 and continued.steps == 30
+
+
+def test_saved_run_has_no_pickle(tmp_path):
+    run = fo.train(fo.data.two_points(), fo.AdamW(), epochs=3, init=(0, 0), record="step", validation=fo.data.two_points())
+    run.save(tmp_path / "run.npz")
+    with np.load(tmp_path / "run.npz", allow_pickle=False) as stored:
+        assert all(stored[key].dtype != object for key in stored.files)
+    loaded = fo.load_run(tmp_path / "run.npz")
+    assert np.array_equal(loaded.trajectory, run.trajectory) and np.array_equal(loaded.validation_loss, run.validation_loss)
+
+
+GOOD = fo.data.synthetic(50)
+BAD_INPUTS = [
+    ("epochs negative", dict(epochs=-1), ValueError, "epochs must be >= 0, got -1"),
+    ("epochs float", dict(epochs=2.5), TypeError, "epochs must be an integer, got 2.5"),
+    ("batch_size zero", dict(batch_size=0), ValueError, "batch_size must be >= 1, got 0"),
+    ("batch_size float", dict(batch_size=2.0), TypeError, "batch_size must be an integer, got 2.0"),
+    ("batch_size bool", dict(batch_size=True), TypeError, "batch_size must be an integer, got True"),
+    ("init too short", dict(init=(0.0,)), ValueError, "theta must have length d \\+ 1 = 2"),
+    ("init NaN", dict(init=(np.nan, 0.0)), ValueError, "theta must be finite"),
+    ("validation fraction 0", dict(validation=0.0), ValueError, "validation must be a Dataset or a fraction in \\(0, 1\\), got 0.0"),
+    ("validation fraction 1.5", dict(validation=1.5), ValueError, "got 1.5"),
+    ("validation string", dict(validation="20%"), TypeError, "validation must be a Dataset or a fraction"),
+    ("validation wrong d", dict(validation=fo.data.synthetic(10, d=2)), ValueError, "validation must have d = 1"),
+    ("line search empty", dict(line_search=[]), ValueError, "line_search must hold at least one learning rate"),
+    ("line search negative", dict(line_search=[0.1, -1.0]), ValueError, "line_search learning rates must be positive"),
+    ("line search zero", dict(line_search=[0.0]), ValueError, "line_search learning rates must be positive"),
+    ("line search strings", dict(line_search=["fast"]), TypeError, "line_search must be a list of learning rates"),
+    ("line search with schedule", dict(line_search=[1.0], schedule=schedules.constant(1.0)), ValueError, "schedule must be None"),
+    ("schedule negative", dict(schedule=lambda t: 0.1 - 0.2 * t), ValueError, "schedule yields an invalid rate -0.1 at t = 1"),
+    ("schedule NaN", dict(schedule=lambda t: float("nan")), ValueError, "schedule yields an invalid rate nan at t = 0"),
+    ("schedule not callable", dict(schedule=0.1), TypeError, "schedule must be a function of the step"),
+    ("momentum schedule on GD", dict(momentum_schedule=schedules.constant(0.9)), ValueError, "GD has none"),
+    ("momentum schedule >= 1", dict(optimizer=fo.Momentum(), momentum_schedule=lambda t: 1.0), ValueError, "outside \\[0, 1\\)"),
+    ("reduction unknown", dict(reduction="max"), ValueError, "reduction must be 'sum' or 'mean'"),
+    ("per unknown", dict(per="batch"), ValueError, "per must be 'step' or 'epoch'"),
+    ("record unknown", dict(record="all"), ValueError, "record must be 'epoch' or 'step'"),
+    ("shuffle not bool", dict(shuffle="yes"), TypeError, "shuffle must be True or False"),
+    ("seed negative", dict(seed=-3), ValueError, "seed must be >= 0, got -3"),
+    ("optimizer not one", dict(optimizer="adam"), TypeError, "optimizer must be a fastoptim optimizer"),
+    ("data not a Dataset", dict(data=(np.ones(3), np.ones(3))), TypeError, "data must be a fastoptim.data.Dataset"),
+    ("on_plateau without validation", dict(on_plateau=schedules.halve_on_increase(0.1)), ValueError, "on_plateau needs a validation set"),
+    ("on_plateau not a controller", dict(on_plateau=0.5, validation=0.2), TypeError, "on_plateau must be a controller"),
+    ("resume not a run", dict(resume={"theta": [0, 0]}), TypeError, "resume must be a Run"),
+]
+
+
+@pytest.mark.parametrize("changes, error, message", [case[1:] for case in BAD_INPUTS], ids=[case[0] for case in BAD_INPUTS])
+def test_bad_input_raises_before_training(changes, error, message):
+    arguments = dict(data=GOOD, optimizer=fo.GD(), epochs=2, init=(0.0, 0.0))
+    arguments.update(changes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(error, match=message):
+            fo.train(arguments.pop("data"), arguments.pop("optimizer"), **arguments)
+
+
+def test_batch_size_above_n_means_one_batch():
+    run = fo.train(GOOD, fo.GD(), epochs=3, batch_size=10**6, init=(0, 0))
+    assert run.steps == 3
+    full = fo.train(GOOD, fo.GD(), epochs=3, init=(0, 0))
+    assert np.array_equal(run.theta, full.theta)
