@@ -25,14 +25,35 @@ def size_id(n):
     return f"1e{exponent}" if n == 10**exponent else str(n)
 
 
-def run(benchmark, function, *, family, kernel, impl, size, dtype, rounds=None, **extra):
-    """Warm up once (compiles, fills caches), record the row's labels, then time ``function``."""
-    function()
+def run(benchmark, function, *, family, kernel, impl, size, dtype, rounds=None, warmup=True,
+        setup=None, **extra):
+    """Warm up once (compiles, fills caches), record the row's labels, then time ``function``.
+
+    ``warmup=False`` skips the warm-up call and ``setup`` (untimed, before each round; needs
+    ``rounds``) prepares each round: for measurements of a first call (bench/test_bench_compile.py).
+    """
+    if warmup:
+        function()
     benchmark.group = f"{family}:{kernel}:{dtype}:{size_id(size)}"
     benchmark.extra_info.update(family=family, kernel=kernel, impl=impl, size=size, dtype=dtype, **extra)
     if rounds is None:
         return benchmark(function)
-    return benchmark.pedantic(function, rounds=rounds, iterations=1, warmup_rounds=0)
+    return benchmark.pedantic(function, setup=setup, rounds=rounds, iterations=1, warmup_rounds=0)
+
+
+def pytest_benchmark_update_machine_info(config, machine_info):
+    """Add what the report states about the machine: library versions and the profile."""
+    import numba
+    import numpy as np
+
+    machine_info.update(numpy=np.__version__, numba=numba.__version__, profile=PROFILE,
+                        numba_threads=numba.config.NUMBA_NUM_THREADS, cpu_count=os.cpu_count())
+    try:
+        import torch
+    except ImportError:
+        pass
+    else:
+        machine_info["torch"] = torch.__version__
 
 
 @pytest.fixture(autouse=True)

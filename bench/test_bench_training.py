@@ -1,0 +1,77 @@
+"""Family "training": one epoch over 10^6 points of ``synthetic`` (float64), ``fastoptim.train``
+(compiled epoch) against ``fastoptim.reference.train`` (numpy per-step loop), by batch size.
+
+Each call is a whole ``train(..., epochs=1)``: argument checks, the learning rate of every
+step, the epoch, and the full-set loss after it, from the same starting point every round (so
+the parameters stay finite however many rounds run).
+
+The reference costs ~40 µs per step: at batch sizes 1 and 25 it is timed on the first
+:data:`REFERENCE_SAMPLE` points only (at 100 on the first ``10 * REFERENCE_SAMPLE``), and the row
+records ``scaled_from`` (the points actually run); the report scales its time by
+``size / scaled_from`` and says so. Its cost is linear in the points (one step per batch, then
+one loss over the points), so the scaling is fair to within its fixed per-call overhead.
+
+Targets (the training issue): speed-up ≥ 30 at batch size 1, ≥ 100 at 25, ≥ 4 at full batch,
+and < 40 ns per update at batch size 1 (``bench/report.py`` lists them).
+"""
+import pytest
+
+import fastoptim as fo
+from bench.conftest import run, sizes
+
+N = 10**6
+DTYPE = "float64"
+#: Points the reference runs at small batch sizes (its time is scaled to ``N``).
+REFERENCE_SAMPLE = 10**4
+INIT = (0.0, 0.0)
+
+OPTIMIZERS = {
+    "gd": fo.GD(lr=0.1),
+    "momentum": fo.Momentum(lr=0.01, beta=0.9),
+    "adam": fo.Adam(lr=0.01),
+}
+OPTIMIZER_NAMES = sizes(quick=["adam"], full=["gd", "momentum", "adam"])
+BATCH_SIZES = sizes(quick=[1, 25, None], full=[1, 25, 100, 1000, None])
+IMPLS = ["reference", "kernel"]
+
+
+def batch_id(batch_size):
+    return "full" if batch_size is None else str(batch_size)
+
+
+def reference_points(batch_size):
+    """Points the reference is timed on at this batch size (``N`` = no scaling)."""
+    if batch_size is not None and batch_size <= 25:
+        return REFERENCE_SAMPLE
+    if batch_size is not None and batch_size <= 100:
+        return 10 * REFERENCE_SAMPLE
+    return N
+
+
+@pytest.fixture(scope="module")
+def data():
+    return fo.data.synthetic(N, dtype=DTYPE, seed=0)
+
+
+@pytest.mark.parametrize("batch_size", BATCH_SIZES, ids=lambda b: f"batch-{batch_id(b)}")
+@pytest.mark.parametrize("optimizer", OPTIMIZER_NAMES)
+@pytest.mark.parametrize("impl", IMPLS)
+def test_epoch(benchmark, data, impl, optimizer, batch_size):
+    points = reference_points(batch_size) if impl == "reference" else N
+    sample = data if points == N else fo.data.Dataset(data.X[:points], data.y[:points])
+    train = fo.reference.train if impl == "reference" else fo.train
+    settings = dict(epochs=1, batch_size=batch_size, init=INIT)
+
+    def epoch():
+        return train(sample, OPTIMIZERS[optimizer], **settings)
+
+    batch = N if batch_size is None else batch_size
+    extra = dict(unit="points", optimizer=optimizer, batch_size=batch,
+                 steps=-(-points // batch) if batch_size is not None else 1)
+    if points != N:
+        extra["scaled_from"] = points
+    slow = impl == "reference" and batch < 1000
+    # a slow reference call takes 0.1-0.5 s: three rounds are enough for its median
+    result = run(benchmark, epoch, family="training", kernel=f"{optimizer}/batch-{batch_id(batch_size)}",
+                 impl=impl, size=N, dtype=DTYPE, rounds=3 if slow else None, **extra)
+    assert result.diverged is None and result.epochs == 1
