@@ -151,8 +151,12 @@ def _decay(lr, weight_decay, decoupled):
 
 @jit
 def _bias_corrections(step, beta1, beta2):
-    """``1 - β1^t``, ``1 - β2^t``."""
-    return 1.0 - math.pow(beta1, step), 1.0 - math.pow(beta2, step)
+    """``1 - β1^t``, ``1 - β2^t``.
+
+    The exponent is passed as a float so that numba calls libm's ``pow`` (as Python and numpy
+    do); with an integer exponent it multiplies repeatedly, which was off by ~1e-13 relative
+    at t ~ 10, an error RAdam's ρ_t amplifies 1e4-fold when β2 is near 1."""
+    return 1.0 - math.pow(beta1, float(step)), 1.0 - math.pow(beta2, float(step))
 
 
 # --- GD ------------------------------------------------------------------------------------------
@@ -509,7 +513,7 @@ def amsgrad_update(params, grads, m, v, v_max, step, lr, beta1, beta2, eps, weig
 def radam_rectification(step, beta2):
     """RAdam's ``(ρ_t, r_t)``: ``r_t`` is 0.0 while ``ρ_t <= 5`` (the un-rectified branch)."""
     rho_infinity = 2.0 / (1.0 - beta2) - 1.0
-    beta2_power = math.pow(beta2, step)
+    beta2_power = math.pow(beta2, float(step))
     rho = rho_infinity - 2.0 * step * beta2_power / (1.0 - beta2_power)
     if rho > 5.0:
         ratio = ((rho - 4.0) * (rho - 2.0) * rho_infinity
@@ -661,10 +665,11 @@ def _adamp_projected_step(params, grads, m, v, rows, coefficients, decay):
             tt += theta64 * theta64
             tp += theta64 * numba.float64(_adamp_direction(p, g, m_row, v_row, i, coefficients))
         scale = 1.0 / (math.sqrt(tt) + eps)
-        along = to(scale * scale * tp)  # (p·θ̂)/(‖θ‖+ε): the coefficient of θ in the projection
+        along = scale * scale * tp  # (p·θ̂)/(‖θ‖+ε): the coefficient of θ in the projection
         for i in range(columns):
-            direction = _adamp_direction(p, g, m_row, v_row, i, coefficients)
-            p[i] = p[i] * theta_factor - step_size * (direction - p[i] * along)
+            direction = numba.float64(_adamp_direction(p, g, m_row, v_row, i, coefficients))
+            projected = to(direction - numba.float64(p[i]) * along)  # cancels: in float64
+            p[i] = p[i] * theta_factor - step_size * projected
 
 
 @jit
@@ -687,8 +692,9 @@ def adamp_update(params, grads, m, v, step, lr, beta1, beta2, eps, weight_decay,
     ``|cos(g, θ)|`` over the rows is below ``δ/√(row size)``, each row's ``p`` loses its
     component along ``θ̂ = θ/(‖θ‖ + ε)``; failing that, the same test and projection over
     the whole array (``δ/√size``); a projection scales the decoupled weight decay by
-    ``wd_ratio``. Then ``θ ← θ(1 − η λ r) − η p``. ``cos = g·θ / max(‖g‖‖θ‖, ε)``, sums in
-    float64, as in the authors' code (``F.cosine_similarity`` with ``eps``). ``rows = 0``
+    ``wd_ratio``. Then ``θ ← θ(1 − η λ r) − η p``. ``cos = g·θ / max(‖g‖‖θ‖, ε)``; the sums and the
+    projection (which cancels most of ``p`` when ``g ⟂ θ``) are computed in float64, as in
+    the authors' code (``F.cosine_similarity`` with ``eps``). ``rows = 0``
     (a 1-D array) updates as Adam in one pass. With ``decoupled=False`` λθ is added to g
     (the cosine then uses that g) and ``wd_ratio`` has no effect.
 
