@@ -1,0 +1,160 @@
+"""Family "updates": one optimizer step, fused kernel against its numpy reference.
+
+For every rule of SPEC §3 (the "W" presets share their rule's kernel), float64 and float32,
+10^3 … 10^7 parameters (``FASTOPTIM_BENCH_PROFILE=quick``: 10^3 and 10^6), the
+implementations are
+
+- ``reference``: ``fastoptim.reference.updates`` (textbook numpy, new arrays each step);
+- ``kernel`` / ``kernel-parallel``: the dispatchers ``update`` / ``update_parallel`` (what
+  ``opt.step`` calls below / from ``PARALLEL_THRESHOLD``), without the Python-side checks;
+- ``memory-limit`` / ``memory-limit-parallel``: a kernel that reads and writes the same arrays
+  as the rule and computes nothing (``memory_limit_update``): the speed limit;
+- ``torch-foreach`` / ``torch-fused``: ``torch.optim`` on CPU, when PyTorch is installed
+  (skipped otherwise, or when the rule has no PyTorch counterpart or fused form).
+
+``adamp-2d`` is AdamP on a ``(rows, cols)`` matrix (its projection needs per-row sums, two
+passes and a serial loop); the plain ``adamp`` row is a 1-D array, which AdamP updates as Adam.
+Gradients are fixed and ``lr`` tiny, so the state stays finite over any number of rounds; the
+step count is fixed at ``t = 10`` (RAdam in its rectified branch).
+"""
+import numpy as np
+import pytest
+
+from bench.conftest import PROFILE, size_id, sizes
+from fastoptim import optimizers
+from fastoptim.kernels import updates as kernels
+from fastoptim.reference import updates as reference
+
+SIZES = sizes(quick=[10**3, 10**6], full=[10**3, 10**5, 10**6, 10**7])
+DTYPES = ["float64", "float32"]
+IMPLS = ["reference", "kernel", "kernel-parallel", "memory-limit", "memory-limit-parallel",
+         "torch-foreach", "torch-fused"]
+LR = 1e-6
+STEP = 10
+
+# bench name: (optimizer class, 2-D?)
+RULES = {
+    "gd": (optimizers.GD, False), "momentum": (optimizers.Momentum, False),
+    "nesterov": (optimizers.Nesterov, False), "adagrad": (optimizers.AdaGrad, False),
+    "rmsprop": (optimizers.RMSProp, False), "adadelta": (optimizers.AdaDelta, False),
+    "adam": (optimizers.Adam, False), "adamax": (optimizers.AdaMax, False),
+    "nadam": (optimizers.NAdam, False), "amsgrad": (optimizers.AMSGrad, False),
+    "radam": (optimizers.RAdam, False), "adamp": (optimizers.AdamP, False),
+    "adamp-2d": (optimizers.AdamP, True),
+}
+
+
+def shape_of(name, n):
+    """1-D, or for adamp-2d ``(10^⌊e/2⌋, n / 10^⌊e/2⌋)``: 1e6 → (1000, 1000)."""
+    if not RULES[name][1]:
+        return (n,)
+    rows = 10 ** ((len(str(n)) - 1) // 2)
+    return (rows, n // rows)
+
+
+def reference_rule(opt):
+    """The reference step of ``opt`` as ``f(params, grads, slots) -> (params, *slots)``."""
+    common = dict(weight_decay=opt.weight_decay, decoupled=opt.decoupled)
+    kind = opt.kind
+    if kind == kernels.GD:
+        return lambda p, g, s: reference.gd(p, g, LR, **common)
+    if kind in (kernels.MOMENTUM, kernels.NESTEROV):
+        rule = reference.momentum if kind == kernels.MOMENTUM else reference.nesterov
+        return lambda p, g, s: rule(p, g, *s, LR, opt.beta, **common)
+    if kind == kernels.ADAGRAD:
+        return lambda p, g, s: reference.adagrad(p, g, *s, LR, opt.eps, **common)
+    if kind in (kernels.RMSPROP, kernels.ADADELTA):
+        rule = reference.rmsprop if kind == kernels.RMSPROP else reference.adadelta
+        return lambda p, g, s: rule(p, g, *s, LR, opt.beta, opt.eps, **common)
+    adam_like = dict(lr=LR, beta1=opt.betas[0], beta2=opt.betas[1], eps=opt.eps, **common)
+    if kind == kernels.NADAM:
+        return lambda p, g, s: reference.nadam(p, g, *s, STEP, **adam_like)[:3]
+    if kind == kernels.AMSGRAD:
+        return lambda p, g, s: reference.amsgrad(p, g, *s, STEP, **adam_like)
+    if kind == kernels.ADAMP:
+        return lambda p, g, s: reference.adamp(p, g, *s, STEP, **adam_like, delta=opt.delta,
+                                               wd_ratio=opt.wd_ratio)
+    rule = {kernels.ADAM: reference.adam, kernels.ADAMAX: reference.adamax,
+            kernels.RADAM: reference.radam}[kind]
+    return lambda p, g, s: rule(p, g, *s, STEP, **adam_like)
+
+
+def torch_optimizer(name, parameter, impl):
+    """The ``torch.optim`` counterpart of ``name`` (same hyperparameters), or skip."""
+    torch = pytest.importorskip("torch")
+    flags = {"foreach": True} if impl == "torch-foreach" else {"fused": True}
+    table = {
+        "gd": (torch.optim.SGD, {}), "momentum": (torch.optim.SGD, {"momentum": 0.9}),
+        "nesterov": (torch.optim.SGD, {"momentum": 0.9, "nesterov": True}),
+        "adagrad": (torch.optim.Adagrad, {"eps": 1e-8}),
+        "rmsprop": (torch.optim.RMSprop, {"alpha": 0.9, "eps": 1e-8}),
+        "adadelta": (torch.optim.Adadelta, {"rho": 0.95, "eps": 1e-6}),
+        "adam": (torch.optim.Adam, {}), "adamax": (torch.optim.Adamax, {}),
+        "nadam": (torch.optim.NAdam, {}), "amsgrad": (torch.optim.Adam, {"amsgrad": True}),
+        "radam": (torch.optim.RAdam, {}),
+    }
+    if name not in table:
+        pytest.skip(f"{name} has no torch.optim counterpart")
+    cls, options = table[name]
+    try:
+        return cls([parameter], lr=LR, **options, **flags)
+    except (RuntimeError, TypeError, ValueError) as error:  # no fused (or foreach) form
+        pytest.skip(f"torch.optim.{cls.__name__} {impl}: {error}")
+
+
+def make_step(name, impl, n, dtype):
+    """A no-argument function doing one step of ``name`` with ``impl``, and its state."""
+    cls, _ = RULES[name]
+    opt = cls(lr=LR)
+    shape = shape_of(name, n)
+    rng = np.random.default_rng(0)
+    params = rng.standard_normal(shape).astype(dtype)
+    grads = (1e-3 * rng.standard_normal(shape)).astype(dtype)
+    if impl == "reference":
+        rule = reference_rule(opt)
+        state = [params] + [np.zeros_like(params) for _ in range(opt.n_slots)]
+
+        def reference_step():
+            state[:] = rule(state[0], grads, state[1:])
+
+        return reference_step
+    if impl.startswith("torch"):
+        torch = pytest.importorskip("torch")
+        parameter = torch.nn.Parameter(torch.from_numpy(params))
+        parameter.grad = torch.from_numpy(grads)
+        torch_opt = torch_optimizer(name, parameter, impl)
+        return torch_opt.step
+    flat_params, flat_grads = params.reshape(-1), grads.reshape(-1)
+    slots = np.zeros((opt.n_slots, n), dtype)
+    if impl.startswith("memory-limit"):
+        copy = (kernels.memory_limit_update_parallel if impl.endswith("parallel")
+                else kernels.memory_limit_update)
+        return lambda: copy(flat_params, flat_grads, slots, opt.n_slots)
+    state = opt.init(params)
+    update = kernels.update_parallel if impl == "kernel-parallel" else kernels.update
+    hyper = opt.hyper
+    return lambda: update(opt.kind, flat_params, flat_grads, state.slots, state.scalars, hyper,
+                          STEP, LR)
+
+
+def timing(n):
+    """(rounds, iterations) per size: batches of calls for microsecond steps."""
+    rounds = {10**3: 30, 10**5: 20, 10**6: 10, 10**7: 5}[n]
+    iterations = 20 if n <= 10**3 else 1
+    return (rounds * 2 if PROFILE == "full" else rounds), iterations
+
+
+CASES = [pytest.param(name, impl, n, dtype, id=f"{name}-{impl}-{size_id(n)}-{dtype}")
+         for name in RULES for impl in IMPLS for n in SIZES for dtype in DTYPES]
+
+
+@pytest.mark.parametrize("name, impl, n, dtype", CASES)
+def test_update(benchmark, name, impl, n, dtype):
+    step = make_step(name, impl, n, dtype)
+    step()  # warm-up: compiles or loads from the cache, touches the pages
+    benchmark.group = f"updates:{name}:{dtype}:{size_id(n)}"
+    benchmark.extra_info.update(family="updates", kernel=name, optimizer=name, impl=impl, size=n,
+                                dtype=dtype, unit="parameters",
+                                n_slots=kernels.N_SLOTS[RULES[name][0].kind])
+    rounds, iterations = timing(n)
+    benchmark.pedantic(step, rounds=rounds, iterations=iterations, warmup_rounds=0)
