@@ -14,6 +14,7 @@ import numbers
 import time
 import warnings
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -220,35 +221,35 @@ def _steps_per_epoch(n, batch_size, drop_last):
 
 # --- the loop -------------------------------------------------------------------------------------
 
-def train(data, optimizer, *, epochs, batch_size=None, init, reduction="mean", schedule=None,
-          per="step", momentum_schedule=None, shuffle=False, seed=0, drop_last=False,
-          line_search=None, record="epoch", validation=None, on_plateau=None, resume=None,
-          _engine=COMPILED):
-    """Train the sigmoid neuron on ``data`` with ``optimizer``; return a :class:`Run`.
+class _Prepared(NamedTuple):
+    """A checked run, ready for its first epoch (``_prepare``)."""
 
-    - ``batch_size``: None for batch GD (one step per epoch), 1 for stochastic GD, ``B`` for
-      mini-batches of ``B`` points (the last shorter batch kept unless ``drop_last``). A
-      ``batch_size`` above ``N`` means one batch of all the points per epoch (SPEC §2).
-    - ``init``: the starting ``[w…, b]`` (length ``d + 1``).
-    - ``schedule``: the learning rate as a function of a counter that counts steps
-      (``per="step"``) or epochs (``per="epoch"``), from 0; default: the optimizer's ``lr``
-      (a number, or itself a schedule of the step). ``momentum_schedule`` likewise gives β (or
-      β1) for optimizers that have one (SPEC §5).
-    - ``shuffle``: visit the points in a new permutation each epoch, drawn from
-      ``numpy.random.default_rng(seed)``.
-    - ``line_search``: candidate learning rates; each step takes the one with the lowest batch
-      loss after the step (SPEC §4); excludes ``schedule`` and ``on_plateau``.
-    - ``record``: ``"epoch"`` (losses per epoch) or ``"step"`` (also ``θ`` and the batch loss
-      after every step).
-    - ``validation``: a Dataset, or a fraction of ``data`` to split off (with ``seed``); its loss
-      is recorded per epoch. ``on_plateau``: a ``schedules.halve_on_increase`` /
-      ``ReduceOnPlateau`` controller fed the validation loss after each epoch; its rate is used
-      for the next epoch.
-    - ``resume``: a Run to continue for ``epochs`` more epochs, with the same settings.
+    epochs: Any
+    reduction: Any
+    seed: Any
+    candidates: Any
+    train_data: Any
+    validation_data: Any
+    n: Any
+    batch: Any
+    n_steps: Any
+    settings: Any
+    dtype: Any
+    theta: Any
+    state: Any
+    theta_start: Any
+    first_epoch: Any
+    first_step: Any
+    total_steps: Any
+    lrs: Any
+    betas: Any
 
-    ``Nesterov`` is run in the lecture's look-ahead form (the gradient at ``θ − β u``).
-    """
-    started = time.perf_counter()
+
+def _prepare(data, optimizer, *, epochs, batch_size, init, reduction, schedule, per, momentum_schedule,
+             shuffle, seed, drop_last, line_search, record, validation, on_plateau, resume):
+    """Check ``train``'s arguments and prepare the run: the split data, the starting θ and
+    state, and every step's learning rate and momentum (also used by ``fastoptim.sweep``, so
+    that a sweep's runs are ``train``'s bit for bit)."""
     # --- check everything before any kernel runs
     if not isinstance(data, Dataset):
         raise TypeError(f"data must be a fastoptim.data.Dataset, got {_checks.describe(data)}")
@@ -340,6 +341,46 @@ def train(data, optimizer, *, epochs, batch_size=None, init, reduction="mean", s
         betas = _momenta(momentum_schedule, counters)
     else:
         betas = np.empty(0)
+    return _Prepared(epochs, reduction, seed, candidates, train_data, validation_data, n, batch, n_steps,
+                     settings, dtype, theta, state, theta_start, first_epoch, first_step, total_steps,
+                     lrs, betas)
+
+
+def train(data, optimizer, *, epochs, batch_size=None, init, reduction="mean", schedule=None,
+          per="step", momentum_schedule=None, shuffle=False, seed=0, drop_last=False,
+          line_search=None, record="epoch", validation=None, on_plateau=None, resume=None,
+          _engine=COMPILED):
+    """Train the sigmoid neuron on ``data`` with ``optimizer``; return a :class:`Run`.
+
+    - ``batch_size``: None for batch GD (one step per epoch), 1 for stochastic GD, ``B`` for
+      mini-batches of ``B`` points (the last shorter batch kept unless ``drop_last``). A
+      ``batch_size`` above ``N`` means one batch of all the points per epoch (SPEC §2).
+    - ``init``: the starting ``[w…, b]`` (length ``d + 1``).
+    - ``schedule``: the learning rate as a function of a counter that counts steps
+      (``per="step"``) or epochs (``per="epoch"``), from 0; default: the optimizer's ``lr``
+      (a number, or itself a schedule of the step). ``momentum_schedule`` likewise gives β (or
+      β1) for optimizers that have one (SPEC §5).
+    - ``shuffle``: visit the points in a new permutation each epoch, drawn from
+      ``numpy.random.default_rng(seed)``.
+    - ``line_search``: candidate learning rates; each step takes the one with the lowest batch
+      loss after the step (SPEC §4); excludes ``schedule`` and ``on_plateau``.
+    - ``record``: ``"epoch"`` (losses per epoch) or ``"step"`` (also ``θ`` and the batch loss
+      after every step).
+    - ``validation``: a Dataset, or a fraction of ``data`` to split off (with ``seed``); its loss
+      is recorded per epoch. ``on_plateau``: a ``schedules.halve_on_increase`` /
+      ``ReduceOnPlateau`` controller fed the validation loss after each epoch; its rate is used
+      for the next epoch.
+    - ``resume``: a Run to continue for ``epochs`` more epochs, with the same settings.
+
+    ``Nesterov`` is run in the lecture's look-ahead form (the gradient at ``θ − β u``).
+    """
+    started = time.perf_counter()
+    (epochs, reduction, seed, candidates, train_data, validation_data, n, batch, n_steps,
+     settings, dtype, theta, state, theta_start, first_epoch, first_step, total_steps, lrs, betas) = _prepare(
+        data, optimizer, epochs=epochs, batch_size=batch_size, init=init, reduction=reduction,
+        schedule=schedule, per=per, momentum_schedule=momentum_schedule, shuffle=shuffle, seed=seed,
+        drop_last=drop_last, line_search=line_search, record=record, validation=validation,
+        on_plateau=on_plateau, resume=resume)
 
     # --- the epochs
     rng = np.random.default_rng(seed)
