@@ -48,6 +48,8 @@ def pytest_benchmark_update_machine_info(config, machine_info):
 
     machine_info.update(numpy=np.__version__, numba=numba.__version__, profile=PROFILE,
                         numba_threads=numba.config.NUMBA_NUM_THREADS, cpu_count=os.cpu_count())
+    if hasattr(os, "getloadavg"):
+        machine_info["load_average"] = list(os.getloadavg())
     try:
         import torch
     except ImportError:

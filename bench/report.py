@@ -1,0 +1,640 @@
+"""The benchmark report: every kernel against its numpy reference, measured in one run.
+
+    python -m bench.report --profile quick|full      # from the repository root
+
+runs ``pytest bench --benchmark-only`` in a subprocess with ``FASTOPTIM_BENCH_PROFILE`` set,
+then writes ``bench/results/<date>-<profile>.json`` (pytest-benchmark's JSON without the raw
+timings, plus the report's rows), ``<date>-<profile>.md`` (printed too) and
+``<date>-<profile>.png`` (speed-up against size, log-log, when matplotlib is installed).
+``--from-json FILE`` rebuilds the report from a stored JSON without running anything.
+
+The exit status is non-zero when a benchmark failed or the regression guard failed: a kernel
+slower than its reference at a size where it must win (:data:`GUARDS`). The guard compares
+ratios measured in the same run, never absolute times.
+
+Building the report is a pure function of the JSON (:func:`build`): the rows pair every
+implementation with the ``reference`` row of the same ``(family, kernel, dtype, size)`` and
+with the fastest ``memory-limit*`` row there (a kernel that moves the same bytes without the
+arithmetic, so ``limit median / kernel median`` is the fraction of the machine's memory limit
+the kernel reaches). Peers (``torch-*``) become extra columns.
+"""
+import argparse
+import datetime as _datetime
+import fnmatch
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+
+#: pytest-benchmark's time budget per benchmark (seconds) in each profile.
+MAX_TIME = {"quick": 0.25, "full": 1.0}
+
+#: Families in report order (others follow, by name).
+FAMILY_ORDER = ("model", "updates", "training", "surface", "schedules", "compile")
+REFERENCE = "reference"
+LIMIT_PREFIX = "memory-limit"
+#: Implementations that are not ours: shown as extra columns, never guarded.
+PEER_PREFIXES = ("torch",)
+
+
+@dataclass(frozen=True)
+class Guard:
+    """Rows of ``family`` whose kernel matches ``kernel`` (fnmatch), whose impl is one of
+    ``impls``, at ``size >= min_size``, must be faster than their reference (ratio > ``min_ratio``)."""
+
+    family: str
+    kernel: str
+    impls: tuple
+    min_size: int
+    min_ratio: float = 1.0
+    why: str = ""
+
+    def matches(self, row):
+        return (row.family == self.family and fnmatch.fnmatchcase(row.kernel, self.kernel)
+                and row.impl in self.impls and row.size >= self.min_size)
+
+    def describe(self):
+        return (f"{self.family}:{self.kernel} [{', '.join(self.impls)}] at size ≥ {format_size(self.min_size)}: "
+                f"speed-up > {self.min_ratio:g}")
+
+
+#: The regression guard, in one place. Margins measured on the 2-core development machine
+#: (shared, so noisy): model gradient at 1e6 4-6x (serial) / 8-12x (parallel); updates at 1e5
+#: and up 3x and more; training 5x (full batch) to 150x (batch size 1).
+GUARDS = (
+    Guard("model", "gradient", ("kernel", "kernel-parallel"), 10**6,
+          why="compiled gradient with the vectorizable exp (DESIGN.md: 4-6x numpy)"),
+    Guard("updates", "*", ("kernel", "kernel-parallel"), 10**5,
+          why="one fused pass against numpy's several passes with temporaries"),
+    Guard("training", "*", ("kernel",), 0,
+          why="one compiled call per epoch against a Python loop per step"),
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A stated performance target (reported as met/missed; the guard alone fails the run)."""
+
+    family: str
+    kernel: str
+    impl: str
+    min_speedup: float | None = None
+    max_ns_per_unit: float | None = None
+    source: str = ""
+
+    def matches(self, row):
+        return (row.family == self.family and fnmatch.fnmatchcase(row.kernel, self.kernel)
+                and row.impl == self.impl)
+
+
+TRAINING_ISSUE = "training issue"
+TARGETS = (
+    Target("training", "*/batch-1", "kernel", min_speedup=30, max_ns_per_unit=40, source=TRAINING_ISSUE),
+    Target("training", "*/batch-25", "kernel", min_speedup=100, source=TRAINING_ISSUE),
+    Target("training", "*/batch-full", "kernel", min_speedup=4, source=TRAINING_ISSUE),
+)
+
+
+@dataclass
+class Row:
+    """One implementation of one kernel at one dtype and size, paired with its reference."""
+
+    family: str
+    kernel: str
+    impl: str
+    dtype: str
+    size: int
+    median: float                    # seconds per call
+    count: int                       # units per call (points, elements, steps)
+    unit: str
+    bytes: int | None = None         # bytes moved per call, when the benchmark says
+    reference: float | None = None   # the reference's median, scaled to ``size`` if sampled
+    reference_scaled_from: int | None = None
+    limit: float | None = None       # the fastest memory-limit median at the same key
+    limit_impl: str | None = None
+    peers: dict = field(default_factory=dict)   # peer impl -> median
+    extra: dict = field(default_factory=dict)
+    nodes: tuple = ()                # pytest node ids of this row and of its reference
+
+    @property
+    def key(self):
+        return (self.family, self.kernel, self.dtype, self.size)
+
+    @property
+    def speedup(self):
+        """Reference median / this median (> 1: faster than the reference)."""
+        return None if self.reference is None else self.reference / self.median
+
+    @property
+    def gigabytes_per_second(self):
+        return None if not self.bytes else self.bytes / self.median / 1e9
+
+    @property
+    def ns_per_unit(self):
+        return self.median / self.count * 1e9
+
+    @property
+    def limit_fraction(self):
+        """Memory-limit median / this median: the fraction of the machine's limit reached."""
+        return None if self.limit is None else self.limit / self.median
+
+    def as_dict(self):
+        return {"family": self.family, "kernel": self.kernel, "impl": self.impl, "dtype": self.dtype,
+                "size": self.size, "median": self.median, "reference": self.reference,
+                "reference_scaled_from": self.reference_scaled_from, "speedup": self.speedup,
+                "unit": self.unit, "ns_per_unit": self.ns_per_unit,
+                "gigabytes_per_second": self.gigabytes_per_second, "limit": self.limit,
+                "limit_fraction": self.limit_fraction, "peers": self.peers}
+
+
+@dataclass
+class Check:
+    """The outcome of one guard or target on one row."""
+
+    rule: object
+    row: Row | None
+    ok: bool
+    message: str
+
+
+@dataclass
+class Report:
+    rows: list
+    compile_rows: list
+    guard: list
+    targets: list
+    markdown: str
+
+    @property
+    def failures(self):
+        return [check for check in self.guard if not check.ok]
+
+    @property
+    def passed(self):
+        return not self.failures
+
+
+# --- the pure part: JSON -> rows -> checks -> Markdown -------------------------------------------
+
+def _is_peer(impl):
+    return impl.startswith(PEER_PREFIXES)
+
+
+def _is_limit(impl):
+    return impl.startswith(LIMIT_PREFIX)
+
+
+def _measure(benchmark):
+    """(median seconds, extra_info) of one pytest-benchmark entry, the median scaled from a
+    sample to the row's size when the entry says ``scaled_from``."""
+    info = benchmark["extra_info"]
+    median = float(benchmark["stats"]["median"])
+    if info.get("scaled_from"):
+        median *= info["size"] / info["scaled_from"]
+    return median, info
+
+
+_ITEMSIZE = {"float64": 8, "float32": 4, "float16": 2}
+
+
+def _update_bytes(info):
+    """Bytes one fused update pass moves, from ``n_slots`` (updates family): it reads θ, g and
+    the slots and writes θ and the slots, ``(3 + 2 n_slots)`` arrays of ``size`` elements, the
+    traffic of ``memory_limit_update``. None when the row does not say ``n_slots``."""
+    if "n_slots" not in info or info.get("dtype") not in _ITEMSIZE:
+        return None
+    return (3 + 2 * int(info["n_slots"])) * _ITEMSIZE[info["dtype"]] * int(info["size"])
+
+
+def rows_from_json(document):
+    """Pair the benchmarks of one pytest-benchmark JSON into report rows.
+
+    Returns ``(rows, compile_rows)``: ``rows`` for every implementation that is neither the
+    reference, a memory-limit yardstick nor a peer; ``compile_rows`` for family ``compile``.
+    Entries without the labels (``family`` … ``dtype`` in ``extra_info``) are ignored.
+    """
+    labelled = [b for b in document.get("benchmarks", [])
+                if {"family", "kernel", "impl", "size", "dtype"} <= set(b.get("extra_info", {}))]
+    by_key = {}
+    for benchmark in labelled:
+        info = benchmark["extra_info"]
+        key = (info["family"], info["kernel"], info["dtype"], int(info["size"]))
+        by_key.setdefault(key, []).append(benchmark)
+    rows, compile_rows = [], []
+    for key, group in by_key.items():
+        family, kernel, dtype, size = key
+        if family == "compile":
+            compile_rows.extend(b["extra_info"] | {"process_seconds": b["stats"]["median"]} for b in group)
+            continue
+        reference = limit = reference_node = None
+        reference_scaled_from = limit_impl = limit_bytes = None
+        peers = {}
+        own = []
+        for benchmark in group:
+            median, info = _measure(benchmark)
+            impl = info["impl"]
+            if impl == REFERENCE:
+                reference, reference_scaled_from = median, info.get("scaled_from")
+                reference_node = benchmark.get("fullname")
+            elif _is_limit(impl):
+                if limit is None or median < limit:
+                    limit, limit_impl, limit_bytes = median, impl, info.get("bytes")
+            elif _is_peer(impl):
+                peers[impl] = median
+            else:
+                own.append((median, info, benchmark.get("param"), benchmark.get("fullname")))
+        labels = [info["impl"] for _, info, _, _ in own]
+        for median, info, param, node in own:
+            label = kernel
+            if labels.count(info["impl"]) > 1:  # several variants under one kernel name
+                label = param or kernel
+            known = {"family", "kernel", "impl", "size", "dtype", "unit", "bytes", "count", "scaled_from"}
+            rows.append(Row(
+                family=family, kernel=label, impl=info["impl"], dtype=dtype, size=size, median=median,
+                count=int(info.get("count", size)), unit=info.get("unit", "elements"),
+                bytes=info.get("bytes") or limit_bytes or _update_bytes(info), reference=reference,
+                reference_scaled_from=reference_scaled_from, limit=limit, limit_impl=limit_impl,
+                peers=dict(sorted(peers.items())),
+                extra={k: v for k, v in info.items() if k not in known},
+                nodes=tuple(n for n in (node, reference_node) if n)))
+    rows.sort(key=_row_order)
+    compile_rows.sort(key=lambda info: (info["kernel"], info["dtype"], info["impl"] != "cold"))
+    return rows, compile_rows
+
+
+def _family_rank(family):
+    return (FAMILY_ORDER.index(family), "") if family in FAMILY_ORDER else (len(FAMILY_ORDER), family)
+
+
+def _row_order(row):
+    batch = row.extra.get("batch_size", 0)
+    return (_family_rank(row.family), row.extra.get("optimizer", ""), batch, row.kernel,
+            row.dtype != "float64", row.dtype, row.size, row.impl)
+
+
+def check_guards(rows, guards=GUARDS):
+    """One :class:`Check` per guarded row (and one per guard that matched no row, which passes
+    with a note: the profile did not measure that size)."""
+    checks = []
+    for guard in guards:
+        matched = [row for row in rows if guard.matches(row)]
+        if not matched:
+            checks.append(Check(guard, None, True, f"not measured in this run: {guard.describe()}"))
+        for row in matched:
+            label = f"{row.family}:{row.kernel} {row.impl} {row.dtype} {format_size(row.size)}"
+            if row.speedup is None:
+                checks.append(Check(guard, row, False, f"{label}: no reference measured in this run"))
+            elif not row.speedup > guard.min_ratio:
+                checks.append(Check(guard, row, False, f"{label}: speed-up {format_ratio(row.speedup)} "
+                                                       f"≤ {guard.min_ratio:g} (must win: {guard.why})"))
+            else:
+                checks.append(Check(guard, row, True, f"{label}: speed-up {format_ratio(row.speedup)}"))
+    return checks
+
+
+def check_targets(rows, targets=TARGETS):
+    checks = []
+    for target in targets:
+        for row in (row for row in rows if target.matches(row)):
+            parts, ok = [], True
+            if target.min_speedup is not None:
+                met = row.speedup is not None and row.speedup >= target.min_speedup
+                ok &= met
+                parts.append(f"speed-up {format_ratio(row.speedup)} (target ≥ {target.min_speedup:g}x)")
+            if target.max_ns_per_unit is not None:
+                met = row.ns_per_unit < target.max_ns_per_unit
+                ok &= met
+                parts.append(f"{row.ns_per_unit:.3g} ns per {_singular(row.unit)} "
+                             f"(target < {target.max_ns_per_unit:g})")
+            checks.append(Check(target, row, ok, f"{row.family}:{row.kernel} {row.impl} {row.dtype} "
+                                                  f"{format_size(row.size)}: " + ", ".join(parts)))
+    return checks
+
+
+def headlines(rows):
+    """Per family and implementation, the speed-up at the largest size (float64 when measured):
+    each kernel when there are at most five, else the range and median over kernels."""
+    lines = []
+    families = sorted({row.family for row in rows}, key=_family_rank)
+    for family in families:
+        family_rows = [row for row in rows if row.family == family and row.speedup is not None]
+        if not family_rows:
+            continue
+        dtype = "float64" if any(row.dtype == "float64" for row in family_rows) else family_rows[0].dtype
+        size = max(row.size for row in family_rows if row.dtype == dtype)
+        chosen = [row for row in family_rows if row.dtype == dtype and row.size == size]
+        for impl in sorted({row.impl for row in chosen}):
+            of_impl = [row for row in chosen if row.impl == impl]
+            where = f"**{family}** {impl}, {dtype}, size {format_size(size)}"
+            if len(of_impl) <= 5:
+                parts = []
+                for row in of_impl:
+                    text = f"{row.kernel} {format_ratio(row.speedup)}"
+                    if row.limit_fraction is not None:
+                        text += f" ({row.limit_fraction:.2f} of memory limit)"
+                    parts.append(text)
+                lines.append(f"- {where}: " + "; ".join(parts))
+            else:
+                ratios = sorted(row.speedup for row in of_impl)
+                text = (f"- {where}: {format_ratio(ratios[0])} to {format_ratio(ratios[-1])}, median "
+                        f"{format_ratio(statistics.median(ratios))} over {len(of_impl)} kernels")
+                fractions = [row.limit_fraction for row in of_impl if row.limit_fraction is not None]
+                if fractions:
+                    text += f"; {statistics.median(fractions):.2f} of the memory limit (median)"
+                lines.append(text)
+    return lines
+
+
+# --- formatting ------------------------------------------------------------------------------------
+
+def format_seconds(seconds):
+    """0.00123 -> '1.23 ms' (three significant digits, the unit that keeps 1-999)."""
+    if seconds is None or not math.isfinite(seconds):
+        return "—"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def format_ratio(ratio):
+    """5.123 -> '5.12x'; 123.4 -> '123x'."""
+    if ratio is None or not math.isfinite(ratio):
+        return "—"
+    return f"{ratio:.3g}x" if ratio < 100 else f"{ratio:.0f}x"
+
+
+def format_size(size):
+    """1000000 -> '1e6'; 1500 -> '1,500'."""
+    size = int(size)
+    if size > 0:
+        exponent = len(str(size)) - 1
+        if size == 10**exponent and exponent >= 2:
+            return f"1e{exponent}"
+    return f"{size:,}"
+
+
+def _singular(unit):
+    return unit[:-1] if unit.endswith("s") else unit
+
+
+def throughput(row):
+    """'12.3 GB/s' when the row knows its bytes, else '0.84 ns/point'."""
+    if row.gigabytes_per_second is not None:
+        return f"{row.gigabytes_per_second:.3g} GB/s"
+    return f"{row.ns_per_unit:.3g} ns/{_singular(row.unit)}"
+
+
+def _table(header, lines):
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(str(cell) for cell in line) + " |" for line in lines]
+    return out
+
+
+def machine_summary(document):
+    info = document.get("machine_info", {})
+    cpu = info.get("cpu", {})
+    parts = [cpu.get("brand_raw") or info.get("processor") or info.get("machine", "unknown CPU"),
+             f"{info.get('cpu_count') or cpu.get('count', '?')} cores",
+             f"numba threads {info['numba_threads']}" if "numba_threads" in info else None,
+             f"Python {info.get('python_version', '?')}",
+             f"numpy {info.get('numpy', '?')}", f"numba {info.get('numba', '?')}",
+             f"torch {info['torch']}" if "torch" in info else "torch not installed",
+             "load average {:.2f} when the run started".format(info["load_average"][0])
+             if info.get("load_average") else None]
+    return ", ".join(part for part in parts if part)
+
+
+def to_markdown(document, rows, compile_rows, guard, targets):
+    info = document.get("machine_info", {})
+    commit = document.get("commit_info", {})
+    profile = info.get("profile", "?")
+    lines = [f"# fastoptim benchmarks — profile `{profile}`, {document.get('datetime', '?')[:19]}", ""]
+    lines.append(f"Machine: {machine_summary(document)}.")
+    if commit.get("id"):
+        lines.append(f"Commit: `{commit['id'][:10]}`{' (with uncommitted changes)' if commit.get('dirty') else ''}.")
+    lines.append("")
+    lines.append("Speed-up = reference median / kernel median, both measured in this run. "
+                 "\"of limit\" = memory-limit median / kernel median: the fraction of the machine's "
+                 "memory bandwidth limit reached (a kernel moving the same bytes without arithmetic).")
+    failures = [check for check in guard if not check.ok]
+    lines += ["", "## Regression guard: " + ("FAILED" if failures else "passed"), ""]
+    for check in failures:
+        lines.append(f"- FAIL {check.message}")
+    passed = [check for check in guard if check.ok and check.row is not None]
+    if passed:
+        worst = min(passed, key=lambda check: check.row.speedup)
+        lines.append(f"- {len(passed)} guarded rows faster than their reference; the closest: {worst.message}")
+    lines += [f"- note: {check.message}" for check in guard if check.row is None]
+    remeasured = document.get("remeasured")
+    if remeasured:
+        lines.append(f"- {len(remeasured['nodes'])} benchmarks were measured a second time (kernel and "
+                     f"reference together) after the first measurement failed the guard; the rows above "
+                     f"and below are the second measurement. First measurement:")
+        lines += [f"  - {message}" for message in remeasured["first_run"]]
+    if targets:
+        lines += ["", "## Targets", ""]
+        lines += [f"- {'met' if check.ok else 'MISSED'}: {check.message} ({check.rule.source})" for check in targets]
+    heads = headlines(rows)
+    if heads:
+        lines += ["", "## Headline ratios", ""] + heads
+    scaled = any_peers = False
+    for family in sorted({row.family for row in rows}, key=_family_rank):
+        family_rows = [row for row in rows if row.family == family]
+        peers = sorted({peer for row in family_rows for peer in row.peers})
+        any_peers = any_peers or bool(peers)
+        header = ["family", "kernel", "impl", "dtype", "size", "reference", "median", "speed-up",
+                  "throughput", "of limit"] + [f"vs {peer}" for peer in peers]
+        body = []
+        for row in family_rows:
+            reference = format_seconds(row.reference)
+            if row.reference_scaled_from:
+                reference += f" (from {format_size(row.reference_scaled_from)})†"
+                scaled = True
+            body.append([row.family, row.kernel, row.impl, row.dtype, format_size(row.size), reference,
+                         format_seconds(row.median), format_ratio(row.speedup), throughput(row),
+                         "—" if row.limit_fraction is None else f"{row.limit_fraction:.2f}"]
+                        + [format_ratio(row.peers[peer] / row.median) if peer in row.peers else "—"
+                           for peer in peers])
+        lines += ["", f"## {family}", ""] + _table(header, body)
+    if any_peers:
+        lines += ["", "\"vs <peer>\" = peer median / kernel median (> 1: the kernel is faster)."]
+    if scaled:
+        lines += ["", "† the reference was timed on the first N points of the data (N in brackets) and "
+                      "its time scaled by size / N: its cost is linear in the points."]
+    if compile_rows:
+        body = []
+        kernels = sorted({(c["kernel"], c["dtype"]) for c in compile_rows})
+        for kernel, dtype in kernels:
+            cells = {c["impl"]: c for c in compile_rows if c["kernel"] == kernel and c["dtype"] == dtype}
+            cold, warm = cells.get("cold", {}), cells.get("warm", {})
+            body.append([kernel, dtype, format_seconds(cold.get("first_call_seconds")),
+                         format_seconds(warm.get("first_call_seconds")),
+                         format_seconds(cold.get("import_seconds")), format_seconds(warm.get("import_seconds")),
+                         format_seconds(cold.get("process_seconds")), format_seconds(warm.get("process_seconds"))])
+        lines += ["", "## compile", "",
+                  "First call in a fresh process with an empty Numba cache (cold) and with the cache that "
+                  "run filled (warm); import = `import fastoptim`; process = the whole subprocess.", ""]
+        lines += _table(["kernel", "dtype", "first call, cold", "first call, warm", "import, cold",
+                         "import, warm", "process, cold", "process, warm"], body)
+    return "\n".join(lines) + "\n"
+
+
+def build(document, guards=GUARDS, targets=TARGETS):
+    """The whole report from one pytest-benchmark JSON document (a dict). Pure: no I/O."""
+    rows, compile_rows = rows_from_json(document)
+    guard = check_guards(rows, guards)
+    target_checks = check_targets(rows, targets)
+    markdown = to_markdown(document, rows, compile_rows, guard, target_checks)
+    return Report(rows, compile_rows, guard, target_checks, markdown)
+
+
+# --- the plot ---------------------------------------------------------------------------------------
+
+def plot(rows, path):
+    """Speed-up against size, log-log, one panel per family and one line per kernel and
+    implementation (float32 dashed); training against batch size. Returns False (and says why)
+    when matplotlib is not installed."""
+    try:
+        import matplotlib
+    except ImportError:
+        print("bench.report: matplotlib is not installed: no plot "
+              "(python -m pip install matplotlib, or the project's plot extra)", file=sys.stderr)
+        return False
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    families = [family for family in sorted({row.family for row in rows}, key=_family_rank)
+                if any(row.speedup is not None for row in rows if row.family == family)]
+    if not families:
+        return False
+    fig, axes = plt.subplots(1, len(families), figsize=(6.5 * len(families), 5), squeeze=False)
+    for ax, family in zip(axes[0], families):
+        lines = {}
+        for row in rows:
+            if row.family != family or row.speedup is None:
+                continue
+            if "batch_size" in row.extra:  # training: one size, the batch size varies
+                label, x = f"{row.extra.get('optimizer', row.kernel)} {row.impl}", row.extra["batch_size"]
+            else:
+                label, x = f"{row.kernel} {row.impl}", row.size
+            lines.setdefault((label, row.dtype), []).append((x, row.speedup))
+        colours = {}
+        for (label, dtype), points in sorted(lines.items()):
+            points.sort()
+            colour = colours.setdefault(label, f"C{len(colours) % 10}")
+            ax.plot(*zip(*points), marker="o", color=colour, linestyle="--" if dtype == "float32" else "-",
+                    label=f"{label} {dtype}")
+        ax.axhline(1.0, color="black", linewidth=0.8)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("batch size (10^6 points)" if family == "training" else "size")
+        ax.set_ylabel("speed-up over the numpy reference")
+        ax.set_title(family)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=6, ncol=2 if len(lines) > 12 else 1)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+# --- the command -------------------------------------------------------------------------------------
+
+def run_benchmarks(profile, json_path, extra_args=()):
+    """``pytest bench --benchmark-only`` with the profile's settings; returns pytest's exit code."""
+    command = [sys.executable, "-m", "pytest", "bench", "--benchmark-only", "-q", "--benchmark-quiet",
+               "-p", "no:cacheprovider", f"--benchmark-max-time={MAX_TIME[profile]}",
+               f"--benchmark-json={json_path}", *extra_args]
+    environment = {**os.environ, "FASTOPTIM_BENCH_PROFILE": profile}
+    return subprocess.run(command, cwd=ROOT, env=environment, check=False).returncode
+
+
+def merge_rerun(document, rerun, first_failures):
+    """``document`` with the benchmarks of ``rerun`` (same node ids) replacing its own, and a
+    note of what was re-measured and why (shown by the report)."""
+    fresh = {b["fullname"]: b for b in rerun.get("benchmarks", [])}
+    merged = dict(document)
+    merged["benchmarks"] = [fresh.get(b.get("fullname"), b) for b in document.get("benchmarks", [])]
+    merged["remeasured"] = {"nodes": sorted(fresh), "first_run": list(first_failures)}
+    return merged
+
+
+def _slim(document, report):
+    """The document to store: without each benchmark's raw timings, with the report's rows."""
+    slim = dict(document)
+    slim["benchmarks"] = [{**b, "stats": {k: v for k, v in b["stats"].items() if k != "data"}}
+                          for b in document.get("benchmarks", [])]
+    slim["report"] = {"rows": [row.as_dict() for row in report.rows],
+                      "guard": [{"ok": c.ok, "message": c.message} for c in report.guard],
+                      "targets": [{"ok": c.ok, "message": c.message} for c in report.targets]}
+    return slim
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench.report", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profile", choices=sorted(MAX_TIME), default="quick")
+    parser.add_argument("--from-json", type=Path, help="build the report from this JSON; run nothing")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="folder of the results (bench/results)")
+    parser.add_argument("--no-confirm", dest="confirm", action="store_false",
+                        help="fail on the first measurement (default: measure guard failures once more)")
+    parser.add_argument("pytest_args", nargs="*", help="more pytest arguments (after --), e.g. -k model")
+    args = parser.parse_args(argv)
+    status = 0
+    if args.from_json is not None:
+        document = json.loads(args.from_json.read_text())
+    else:
+        with tempfile.TemporaryDirectory(prefix="fastoptim-bench-") as folder:
+            json_path = Path(folder) / "benchmarks.json"
+            status = run_benchmarks(args.profile, json_path, args.pytest_args)
+            if not json_path.exists():
+                print(f"bench.report: pytest exited with {status} and wrote no results", file=sys.stderr)
+                return status or 1
+            document = json.loads(json_path.read_text())
+            if status != 0:
+                print(f"bench.report: pytest exited with {status}: the report below is incomplete", file=sys.stderr)
+    report = build(document)
+    nodes = sorted({node for check in report.failures if check.row is not None for node in check.row.nodes})
+    if nodes and args.from_json is None and args.confirm:
+        # a guard failure is measured once more, kernel and reference side by side, before it
+        # fails the run: a burst of load from another process should not, a regression will
+        print(f"bench.report: the guard failed on {len(report.failures)} rows; measuring them and their "
+              f"references again", file=sys.stderr)
+        with tempfile.TemporaryDirectory(prefix="fastoptim-bench-") as folder:
+            json_path = Path(folder) / "again.json"
+            again = run_benchmarks(document.get("machine_info", {}).get("profile", args.profile), json_path, nodes)
+            if json_path.exists():
+                document = merge_rerun(document, json.loads(json_path.read_text()),
+                                       [check.message for check in report.failures])
+                report = build(document)
+            status = status or again
+    print(report.markdown)
+    if args.from_json is None:
+        args.output.mkdir(parents=True, exist_ok=True)
+        profile = document.get("machine_info", {}).get("profile", args.profile)
+        stamp = document.get("datetime", "")[:10] or _datetime.date.today().isoformat()
+        stem = args.output / f"{stamp}-{profile}"
+        stem.with_suffix(".json").write_text(json.dumps(_slim(document, report), indent=1))
+        stem.with_suffix(".md").write_text(report.markdown)
+        written = [stem.with_suffix(".json"), stem.with_suffix(".md")]
+        if plot(report.rows, stem.with_suffix(".png")):
+            written.append(stem.with_suffix(".png"))
+        print("bench.report: wrote " + ", ".join(str(p.relative_to(ROOT) if p.is_relative_to(ROOT) else p)
+                                                 for p in written))
+    if not report.passed:
+        print(f"bench.report: regression guard FAILED ({len(report.failures)} rows slower than their "
+              "reference where they must win)", file=sys.stderr)
+        status = status or 2
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""The benchmark report (bench/report.py) on a small stored pytest-benchmark JSON
+(tests/data/bench_small.json): pairing, ratio arithmetic, the guard, the Markdown."""
+import copy
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # bench/ is a folder of the repository, not of the installed package
+    sys.path.insert(0, str(ROOT))
+
+from bench import report  # noqa: E402
+
+SMALL = Path(__file__).resolve().parent / "data" / "bench_small.json"
+
+
+@pytest.fixture
+def document():
+    return json.loads(SMALL.read_text())
+
+
+def row(rows, family, kernel, impl, size=10**6, dtype="float64"):
+    (found,) = [r for r in rows if (r.family, r.kernel, r.impl, r.size, r.dtype) == (family, kernel, impl, size, dtype)]
+    return found
+
+
+# --- formatting ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seconds, text", [
+    (1.5, "1.5 s"), (0.00123, "1.23 ms"), (4e-6, "4 µs"), (2.5e-8, "25 ns"), (123.4, "123 s"),
+    (None, "—"), (float("nan"), "—")])
+def test_format_seconds(seconds, text):
+    assert report.format_seconds(seconds) == text
+
+
+@pytest.mark.parametrize("ratio, text", [(5.0, "5x"), (7.1428, "7.14x"), (0.25, "0.25x"), (1600.4, "1600x"),
+                                         (None, "—")])
+def test_format_ratio(ratio, text):
+    assert report.format_ratio(ratio) == text
+
+
+@pytest.mark.parametrize("size, text", [(10**6, "1e6"), (10**3, "1e3"), (10**7, "1e7"), (1500, "1,500"), (10, "10")])
+def test_format_size(size, text):
+    assert report.format_size(size) == text
+
+
+# --- pairing and arithmetic --------------------------------------------------------------------------
+
+def test_rows_pair_each_implementation_with_its_reference(document):
+    rows, compile_rows = report.rows_from_json(document)
+    impls = {(r.family, r.kernel, r.impl) for r in rows}
+    # references, memory limits and peers are not rows of their own; unlabelled entries are ignored
+    assert not any(impl == "reference" or impl.startswith(("memory-limit", "torch")) for _, _, impl in impls)
+    assert ("model", "gradient", "kernel-parallel") in impls
+    assert len(compile_rows) == 2
+    gradient = row(rows, "model", "gradient", "kernel")
+    assert gradient.reference == pytest.approx(0.020)
+    assert gradient.speedup == pytest.approx(5.0)
+    assert gradient.ns_per_unit == pytest.approx(4.0)          # 4 ms / 1e6 points
+    assert gradient.limit is None and gradient.limit_fraction is None
+    small = row(rows, "model", "gradient", "kernel-parallel", size=1000)
+    assert small.speedup == pytest.approx(0.5)                 # paired with the 1e3 reference, not 1e6
+
+
+def test_memory_limit_bytes_and_peers(document):
+    rows, _ = report.rows_from_json(document)
+    adam = row(rows, "updates", "adam", "kernel")
+    # Adam moves 7 arrays of float64 per parameter (reads θ, g, m, v; writes θ, m, v)
+    assert adam.bytes == 7 * 8 * 10**6
+    assert adam.gigabytes_per_second == pytest.approx(56e6 / 0.0014 / 1e9)
+    # the machine's limit is the fastest memory-limit row (here the parallel one)
+    assert adam.limit == pytest.approx(0.0007) and adam.limit_impl == "memory-limit-parallel"
+    assert adam.limit_fraction == pytest.approx(0.5)
+    assert adam.peers == {"torch-fused": pytest.approx(0.0016)}
+    assert row(rows, "updates", "gd", "kernel").bytes == 3 * 8 * 10**6   # GD: read θ, g; write θ
+
+
+def test_sampled_reference_is_scaled_to_the_size(document):
+    rows, _ = report.rows_from_json(document)
+    epoch = row(rows, "training", "adam/batch-1", "kernel")
+    assert epoch.reference_scaled_from == 10**4
+    assert epoch.reference == pytest.approx(0.4 * 100)        # 0.4 s on 1e4 points -> 40 s on 1e6
+    assert epoch.speedup == pytest.approx(40 / 0.025)
+    assert epoch.ns_per_unit == pytest.approx(25.0)
+
+
+def test_variants_under_one_kernel_name_keep_their_ids(document):
+    rows, _ = report.rows_from_json(document)
+    assert sorted(r.kernel for r in rows if r.family == "schedules") == ["cyclic-triangular", "cyclic-triangular2"]
+    assert all(r.speedup is None for r in rows if r.family == "schedules")
+
+
+# --- the guard and the targets ------------------------------------------------------------------------
+
+def test_guard_fails_on_a_kernel_slower_than_its_reference(document):
+    built = report.build(document)
+    assert not built.passed
+    (failure,) = built.failures
+    assert (failure.row.kernel, failure.row.impl) == ("gd", "kernel-parallel")
+    assert "0.25x" in failure.message
+    assert set(failure.row.nodes) == {"bench/test_bench_updates.py::test_updates[gd-kernel-parallel-1000000-float64]",
+                                      "bench/test_bench_updates.py::test_updates[gd-reference-1000000-float64]"}
+    # the unguarded size (1e3), where the parallel kernel also loses, does not fail the run
+    assert all(check.row is None or check.row.size >= 10**5 or check.row.family == "training" for check in built.guard)
+
+
+def test_guard_passes_when_every_guarded_kernel_wins(document):
+    for benchmark in document["benchmarks"]:
+        if benchmark["param"] == "gd-kernel-parallel-1000000-float64":
+            benchmark["stats"]["median"] = 0.0004
+    assert report.build(document).passed
+
+
+def test_guard_without_rows_is_a_note_and_a_missing_reference_fails(document):
+    guard = report.Guard("surface", "loss_grid", ("kernel",), 10**3)
+    (check,) = report.check_guards(report.rows_from_json(document)[0], [guard])
+    assert check.ok and check.row is None and "not measured" in check.message
+    without_reference = copy.deepcopy(document)
+    without_reference["benchmarks"] = [b for b in document["benchmarks"] if b["param"] != "reference-adam-batch-full"]
+    built = report.build(without_reference)
+    assert any("no reference measured" in check.message for check in built.failures)
+
+
+def test_targets(document):
+    checks = {check.row.kernel: check for check in report.build(document).targets}
+    assert checks["adam/batch-1"].ok and checks["adam/batch-full"].ok
+    assert "25 ns per point (target < 40)" in checks["adam/batch-1"].message
+    target = report.Target("training", "*/batch-full", "kernel", min_speedup=6)
+    (missed,) = report.check_targets(report.rows_from_json(document)[0], [target])
+    assert not missed.ok
+
+
+# --- the Markdown ----------------------------------------------------------------------------------------
+
+def test_markdown(document):
+    text = report.build(document).markdown
+    assert "Machine: Test CPU, 2 cores" in text and "numpy 2.4.6, numba 0.68.1" in text
+    assert "## Regression guard: FAILED" in text
+    assert ("| updates | adam | kernel | float64 | 1e6 | 10 ms | 1.4 ms | 7.14x | 40 GB/s | 0.50 | 1.14x |"
+            in text)
+    assert "| model | gradient | kernel | float64 | 1e6 | 20 ms | 4 ms | 5x | 4 ns/point | — |" in text
+    assert "| training | adam/batch-1 | kernel | float64 | 1e6 | 40 s (from 1e4)† | 25 ms | 1600x | 25 ns/point | — |" in text
+    assert "† the reference was timed on the first N points" in text
+    assert "| updates.adam_update | float64 | 320 ms | 3 ms |" in text
+    # peer columns only where peers were measured
+    model_header = next(line for line in text.splitlines() if line.startswith("| family"))
+    assert "torch" not in model_header
+    for line in text.splitlines():  # every table row has as many cells as its header
+        if line.startswith("| updates |"):
+            assert line.count("|") == 12
+
+
+def test_remeasured_rows_replace_the_first_run(document):
+    first = report.build(document)
+    node = "bench/test_bench_updates.py::test_updates[gd-kernel-parallel-1000000-float64]"
+    rerun = {"benchmarks": [copy.deepcopy(b) for b in document["benchmarks"] if b["fullname"] == node]}
+    rerun["benchmarks"][0]["stats"]["median"] = 0.0004
+    merged = report.merge_rerun(document, rerun, [check.message for check in first.failures])
+    again = report.build(merged)
+    assert again.passed
+    assert row(again.rows, "updates", "gd", "kernel-parallel").speedup == pytest.approx(3.75)
+    assert "measured a second time" in again.markdown and "0.25x" in again.markdown
+    assert len(merged["benchmarks"]) == len(document["benchmarks"])
+
+
+def test_command_from_json(capsys):
+    status = report.main(["--from-json", str(SMALL)])
+    out = capsys.readouterr().out
+    assert status != 0                      # the stored run fails the guard
+    assert "| family | kernel | impl |" in out
+
+
+def test_plot_or_a_clear_skip(document, tmp_path):
+    rows, _ = report.rows_from_json(document)
+    path = tmp_path / "plot.png"
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert report.plot(rows, path) is False
+    else:
+        assert report.plot(rows, path) is True and path.stat().st_size > 0
