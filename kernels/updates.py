@@ -120,14 +120,15 @@ def initial_scalars(rows):
 CHUNK = 8192
 
 #: Size from which the Python API calls :func:`update_parallel`. Measured on this machine
-#: (2 threads, OpenMP layer; median µs per step, serial / parallel):
-#:   float64 Adam      1e3 1.7/3.0   1e4 12.6/11.9  2e4 24.8/21.7  3e4 36.9/21.8  1e5 125/73   1e6 1248/639
-#:   float64 Momentum  1e3 0.6/2.2   1e4 3.1/4.3    2e4 6.2/6.5    3e4 8.9/6.5    1e5 44/18    1e6 812/423
-#:   float32 Adam      1e3 0.9/2.2   1e4 3.9/4.9    2e4 7.4/7.7    3e4 10.7/7.8   1e5 35/22    1e6 537/285
-#:   float32 Momentum  1e3 0.6/2.0   1e4 1.8/2.9    2e4 3.3/4.4    3e4 4.7/4.5    1e5 15/10    1e6 401/212
-#: Parallel wins for every rule and dtype from 3e4 elements; below 2e4 the ~2 µs start of the
-#: ``prange`` region costs more than it saves. (When another process holds a core, a
-#: parallel step can wait a scheduler slice, ~4-8 ms: the threshold assumes a free machine.)
+#: (2 threads, OpenMP layer; median µs per step, serial/parallel) at 1e3, 1e4, 2e4, 3e4, 1e5, 1e6:
+#:   float64 Adam      1.7/3.0  12.6/11.9  24.8/21.7  36.9/21.8  125/73  1248/639
+#:   float64 AMSGrad   1.8/3.1  12.9/12.3  24.8/22.3  37.6/23.0  133/74  1355/701
+#:   float64 Momentum  0.6/2.2   3.1/4.3    6.2/6.5    8.9/6.5    44/18   812/423
+#:   float32 Adam      0.9/2.2   3.9/4.9    7.4/7.7   10.7/7.8    35/22   537/285
+#:   float32 Momentum  0.6/2.0   1.8/2.9    3.3/4.4    4.7/4.5    15/10   401/212
+#: Parallel wins for each of these from 3e4 elements; below 2e4 the ~2 µs start of the
+#: ``prange`` region costs more than it saves. When another process holds a core, a parallel
+#: step can wait for a scheduler slice (measured 4-16 ms): the threshold assumes a free machine.
 PARALLEL_THRESHOLD = 32768
 
 #: Number of coefficients a rule's per-step function returns (padded with zeros).

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fastoptim.kernels import updates as kernels
-from fastoptim.optimizers import (GD, OPTIMIZERS, AdaDelta, AdaGrad, Adam, AdaMax, AdamP, AdamW,
-                                  AMSGrad, Momentum, NAdam, Nesterov, RAdam, RMSProp)
+from fastoptim.optimizers import (GD, OPTIMIZERS, AdaDelta, Adam, AdamP, AdamW, AMSGrad, Momentum,
+                                  NAdam, Nesterov, RAdam)
 from fastoptim.reference import updates as reference
 from tolerances import UPDATE_ABSOLUTE, UPDATE_RTOL, UPDATE_TRAJECTORY_FACTOR
 
@@ -440,8 +440,8 @@ def test_nan_and_inf_gradients_propagate_like_the_reference(name):
     api_params, ref_params = api[0], ref[0]
     assert np.array_equal(np.isnan(api_params), np.isnan(ref_params))
     assert np.isnan(api_params[0])
-    assert np.array_equal(api_params[~np.isfinite(ref_params)], ref_params[~np.isfinite(ref_params)],
-                          equal_nan=True)
+    special = ~np.isfinite(ref_params)
+    assert np.array_equal(api_params[special], ref_params[special], equal_nan=True)
     finite = np.isfinite(ref_params)
     assert finite[3:].all()
     assert excess(api_params[finite], ref_params[finite], "float64") <= 1
@@ -475,7 +475,7 @@ def test_new_hyperparameters_compile_nothing_new(dtype):
     assert (len(kernels.update.signatures), len(kernels.update_parallel.signatures)) == counts
 
 
-# --- the kernels from users' own compiled code ------------------------------------------------------
+# --- the kernels from users' own compiled code -----------------------------------------------
 @numba.njit
 def users_adam_loop(params, grads, m, v, steps, lr):
     for t in range(1, steps + 1):
