@@ -120,9 +120,10 @@ class Row:
     reference_scaled_from: int | None = None
     limit: float | None = None       # the fastest memory-limit median at the same key
     limit_impl: str | None = None
+    limits: dict = field(default_factory=dict)  # every memory-limit impl -> median
     peers: dict = field(default_factory=dict)   # peer impl -> median
     extra: dict = field(default_factory=dict)
-    nodes: tuple = ()                # pytest node ids of this row and of its reference
+    nodes: tuple = ()                # pytest node ids of this row, its reference, its memory limits
 
     @property
     def key(self):
@@ -140,6 +141,14 @@ class Row:
     @property
     def ns_per_unit(self):
         return self.median / self.count * 1e9
+
+    @property
+    def starved(self):
+        """True when this is a parallel row and the parallel memory-limit kernel ran slower than
+        the serial one in this run: the threads were not all running (other processes hold the
+        cores), so the parallel row's time says nothing about the kernel."""
+        parallel, serial = self.limits.get(LIMIT_PREFIX + "-parallel"), self.limits.get(LIMIT_PREFIX)
+        return self.impl.endswith("-parallel") and parallel is not None and serial is not None and parallel > serial
 
     @property
     def limit_fraction(self):
@@ -236,8 +245,8 @@ def rows_from_json(document):
             continue
         reference = limit = reference_node = None
         reference_scaled_from = limit_impl = limit_bytes = None
-        peers = {}
-        own = []
+        peers, limits = {}, {}
+        own, limit_nodes = [], []
         for benchmark in group:
             median, info = _measure(benchmark)
             impl = info["impl"]
@@ -245,6 +254,8 @@ def rows_from_json(document):
                 reference, reference_scaled_from = median, info.get("scaled_from")
                 reference_node = benchmark.get("fullname")
             elif _is_limit(impl):
+                limits[impl] = median
+                limit_nodes.append(benchmark.get("fullname"))
                 if limit is None or median < limit:
                     limit, limit_impl, limit_bytes = median, impl, info.get("bytes")
             elif _is_peer(impl):
@@ -262,9 +273,10 @@ def rows_from_json(document):
                 count=int(info.get("count", size)), unit=info.get("unit", "elements"),
                 bytes=info.get("bytes") or limit_bytes or _update_bytes(info), reference=reference,
                 reference_scaled_from=reference_scaled_from, limit=limit, limit_impl=limit_impl,
+                limits=dict(limits),
                 peers=dict(sorted(peers.items())),
                 extra={k: v for k, v in info.items() if k not in known},
-                nodes=tuple(n for n in (node, reference_node) if n)))
+                nodes=tuple(n for n in (node, reference_node, *limit_nodes) if n)))
     rows.sort(key=_row_order)
     compile_rows.sort(key=lambda info: (info["kernel"], info["dtype"], info["impl"] != "cold"))
     return rows, compile_rows
@@ -292,6 +304,10 @@ def check_guards(rows, guards=GUARDS):
             label = f"{row.family}:{row.kernel} {row.impl} {row.dtype} {format_size(row.size)}"
             if row.speedup is None:
                 checks.append(Check(guard, row, False, f"{label}: no reference measured in this run"))
+            elif not row.speedup > guard.min_ratio and row.starved:
+                checks.append(Check(guard, row, True, f"{label}: speed-up {format_ratio(row.speedup)}, not judged: "
+                                                      f"the parallel memory-limit kernel was slower than the serial "
+                                                      f"one in this run (threads starved by other processes)"))
             elif not row.speedup > guard.min_ratio:
                 checks.append(Check(guard, row, False, f"{label}: speed-up {format_ratio(row.speedup)} "
                                                        f"≤ {guard.min_ratio:g} (must win: {guard.why})"))
@@ -429,15 +445,17 @@ def to_markdown(document, rows, compile_rows, guard, targets):
     lines += ["", "## Regression guard: " + ("FAILED" if failures else "passed"), ""]
     for check in failures:
         lines.append(f"- FAIL {check.message}")
-    passed = [check for check in guard if check.ok and check.row is not None]
+    unjudged = [check for check in guard if check.ok and check.row is not None and "not judged" in check.message]
+    lines += [f"- {check.message}" for check in unjudged]
+    passed = [check for check in guard if check.ok and check.row is not None and check not in unjudged]
     if passed:
         worst = min(passed, key=lambda check: check.row.speedup)
         lines.append(f"- {len(passed)} guarded rows faster than their reference; the closest: {worst.message}")
     lines += [f"- note: {check.message}" for check in guard if check.row is None]
     remeasured = document.get("remeasured")
     if remeasured:
-        lines.append(f"- {len(remeasured['nodes'])} benchmarks were measured a second time (kernel and "
-                     f"reference together) after the first measurement failed the guard; the rows above "
+        lines.append(f"- {len(remeasured['nodes'])} benchmarks were measured a second time (kernel, "
+                     f"reference and memory limits together) after the first measurement failed the guard; the rows above "
                      f"and below are the second measurement. First measurement:")
         lines += [f"  - {message}" for message in remeasured["first_run"]]
     if targets:
@@ -500,9 +518,9 @@ def build(document, guards=GUARDS, targets=TARGETS):
 # --- the plot ---------------------------------------------------------------------------------------
 
 def plot(rows, path):
-    """Speed-up against size, log-log, one panel per family and one line per kernel and
-    implementation (float32 dashed); training against batch size. Returns False (and says why)
-    when matplotlib is not installed."""
+    """Speed-up against size, log-log: one panel per family and implementation, one line per
+    kernel (float64 solid, float32 dashed); training against the batch size. Returns False (and
+    says why) when matplotlib is not installed."""
     try:
         import matplotlib
     except ImportError:
@@ -512,35 +530,40 @@ def plot(rows, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    families = [family for family in sorted({row.family for row in rows}, key=_family_rank)
-                if any(row.speedup is not None for row in rows if row.family == family)]
-    if not families:
+    measured = [row for row in rows if row.speedup is not None]
+    panels = sorted({(row.family, row.impl) for row in measured}, key=lambda p: (_family_rank(p[0]), p[1]))
+    if not panels:
         return False
-    fig, axes = plt.subplots(1, len(families), figsize=(6.5 * len(families), 5), squeeze=False)
-    for ax, family in zip(axes[0], families):
+    columns = min(3, len(panels))
+    lines_of = -(-len(panels) // columns)
+    fig, axes = plt.subplots(lines_of, columns, figsize=(6.5 * columns, 4.8 * lines_of), squeeze=False)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    for ax, (family, impl) in zip(axes.flat, panels):
         lines = {}
-        for row in rows:
-            if row.family != family or row.speedup is None:
+        for row in measured:
+            if (row.family, row.impl) != (family, impl):
                 continue
             if "batch_size" in row.extra:  # training: one size, the batch size varies
-                label, x = f"{row.extra.get('optimizer', row.kernel)} {row.impl}", row.extra["batch_size"]
+                label, x = row.extra.get("optimizer", row.kernel), row.extra["batch_size"]
             else:
-                label, x = f"{row.kernel} {row.impl}", row.size
+                label, x = row.kernel, row.size
             lines.setdefault((label, row.dtype), []).append((x, row.speedup))
-        colours = {}
+        labels = sorted({label for label, _ in lines})
+        palette = plt.get_cmap("tab20" if len(labels) > 10 else "tab10")
         for (label, dtype), points in sorted(lines.items()):
             points.sort()
-            colour = colours.setdefault(label, f"C{len(colours) % 10}")
-            ax.plot(*zip(*points), marker="o", color=colour, linestyle="--" if dtype == "float32" else "-",
-                    label=f"{label} {dtype}")
+            first_of_label = dtype == min(d for l, d in lines if l == label)
+            ax.plot(*zip(*points), marker="o", markersize=3, color=palette(labels.index(label)),
+                    linestyle="--" if dtype == "float32" else "-", label=label if first_of_label else None)
         ax.axhline(1.0, color="black", linewidth=0.8)
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlabel("batch size (10^6 points)" if family == "training" else "size")
+        ax.set_xlabel("batch size (one epoch of 10^6 points)" if family == "training" else "size")
         ax.set_ylabel("speed-up over the numpy reference")
-        ax.set_title(family)
+        ax.set_title(f"{family}: {impl} (float64 solid, float32 dashed)", fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=6, ncol=2 if len(lines) > 12 else 1)
+        ax.legend(fontsize=6, ncol=2 if len(labels) > 7 else 1, loc="best")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -549,9 +572,10 @@ def plot(rows, path):
 
 # --- the command -------------------------------------------------------------------------------------
 
-def run_benchmarks(profile, json_path, extra_args=()):
-    """``pytest bench --benchmark-only`` with the profile's settings; returns pytest's exit code."""
-    command = [sys.executable, "-m", "pytest", "bench", "--benchmark-only", "-q", "--benchmark-quiet",
+def run_benchmarks(profile, json_path, extra_args=(), nodes=None):
+    """``pytest bench --benchmark-only`` (or only the given node ids) with the profile's
+    settings; returns pytest's exit code."""
+    command = [sys.executable, "-m", "pytest", *(nodes or ["bench"]), "--benchmark-only", "-q", "--benchmark-quiet",
                "-p", "no:cacheprovider", f"--benchmark-max-time={MAX_TIME[profile]}",
                f"--benchmark-json={json_path}", *extra_args]
     environment = {**os.environ, "FASTOPTIM_BENCH_PROFILE": profile}
@@ -610,7 +634,8 @@ def main(argv=None):
               f"references again", file=sys.stderr)
         with tempfile.TemporaryDirectory(prefix="fastoptim-bench-") as folder:
             json_path = Path(folder) / "again.json"
-            again = run_benchmarks(document.get("machine_info", {}).get("profile", args.profile), json_path, nodes)
+            again = run_benchmarks(document.get("machine_info", {}).get("profile", args.profile), json_path,
+                                   nodes=nodes)
             if json_path.exists():
                 document = merge_rerun(document, json.loads(json_path.read_text()),
                                        [check.message for check in report.failures])

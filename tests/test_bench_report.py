@@ -101,7 +101,8 @@ def test_guard_fails_on_a_kernel_slower_than_its_reference(document):
     assert (failure.row.kernel, failure.row.impl) == ("gd", "kernel-parallel")
     assert "0.25x" in failure.message
     assert set(failure.row.nodes) == {"bench/test_bench_updates.py::test_updates[gd-kernel-parallel-1000000-float64]",
-                                      "bench/test_bench_updates.py::test_updates[gd-reference-1000000-float64]"}
+                                      "bench/test_bench_updates.py::test_updates[gd-reference-1000000-float64]",
+                                      "bench/test_bench_updates.py::test_updates[gd-memory-limit-1000000-float64]"}
     # the unguarded size (1e3), where the parallel kernel also loses, does not fail the run
     assert all(check.row is None or check.row.size >= 10**5 or check.row.family == "training" for check in built.guard)
 
@@ -121,6 +122,22 @@ def test_guard_without_rows_is_a_note_and_a_missing_reference_fails(document):
     without_reference["benchmarks"] = [b for b in document["benchmarks"] if b["param"] != "reference-adam-batch-full"]
     built = report.build(without_reference)
     assert any("no reference measured" in check.message for check in built.failures)
+
+
+def test_parallel_rows_are_not_judged_when_the_threads_were_starved(document):
+    # the parallel memory-limit kernel slower than the serial one: the threads did not all run
+    starved = copy.deepcopy(document)
+    starved["benchmarks"].append(copy.deepcopy(next(
+        b for b in document["benchmarks"] if b["param"] == "gd-memory-limit-1000000-float64")))
+    starved["benchmarks"][-1]["extra_info"]["impl"] = "memory-limit-parallel"
+    starved["benchmarks"][-1]["stats"]["median"] = 0.007
+    built = report.build(starved)
+    assert built.passed
+    (unjudged,) = [check for check in built.guard if "not judged" in check.message]
+    assert (unjudged.row.kernel, unjudged.row.impl) == ("gd", "kernel-parallel")
+    assert "not judged" in built.markdown
+    # the serial kernel at the same key is judged as usual
+    assert not row(built.rows, "updates", "gd", "kernel").starved
 
 
 def test_targets(document):
