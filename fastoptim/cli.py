@@ -1,0 +1,805 @@
+"""The ``fastoptim`` command: ``train``, ``compare``, ``surface`` and ``demo``.
+
+    fastoptim train --optimizer adam --lr 0.1 --data synthetic --n 1000000 --batch-size 25 --epochs 10
+    fastoptim compare --optimizers gd,momentum,nesterov,adagrad,rmsprop,adam --data two-points
+    fastoptim surface --data sparse
+    fastoptim demo
+
+Exit status: 0 done; 1 a run diverged (or matplotlib is missing for pictures); 2 bad
+arguments, reported on one line that names the argument. ``python -m fastoptim`` with no
+arguments runs ``demo``; ``fastoptim`` with none prints this help.
+"""
+import argparse
+import math
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+
+from . import data as _data
+from . import schedules as _schedules
+from .error_surface import surface as _surface
+from .optimizers import OPTIMIZERS
+from .training import train as _train
+
+#: Command-line names of the optimizers (lower case class names).
+OPTIMIZER_NAMES = {name.lower(): name for name in OPTIMIZERS}
+#: Learning rates used when ``--lr`` is not given: the lecture's η = 1 for gradient descent,
+#: momentum and Nesterov (modules 5.2-5.5), η = 0.1 for the adaptive methods (module 5.9);
+#: AdaDelta's η multiplies a step that is already scaled (SPEC §3: default 1).
+LECTURE_LR = {"GD": 1.0, "Momentum": 1.0, "Nesterov": 1.0, "AdaDelta": 1.0}
+DEFAULT_ADAPTIVE_LR = 0.1
+#: Optimizers whose β is a momentum (``--beta``) rather than a squared-gradient average.
+SCHEDULES = {
+    "constant": _schedules.constant, "step_decay": _schedules.step_decay,
+    "exponential": _schedules.exponential, "inverse_time": _schedules.inverse_time,
+    "cyclic": _schedules.cyclic, "cosine": _schedules.cosine,
+    "warm_restarts": _schedules.warm_restarts, "linear_warmup": _schedules.linear_warmup,
+    "transformer_warmup": _schedules.transformer_warmup,
+}
+DATA_SETS = ("two-points", "sparse", "synthetic")
+DEFAULT_N = {"sparse": 500, "synthetic": 1_000_000}
+#: Points of a large data set used to draw its error surface (the surface of a sample).
+SURFACE_SAMPLE = 20_000
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A bad argument found after parsing: ``argument`` names it, the message says why."""
+
+    def __init__(self, argument, message):
+        super().__init__(f"argument {argument}: {message}")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error: ``fastoptim train: error: argument --lr: ...``."""
+
+    def error(self, message):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+# --- argument types -------------------------------------------------------------------------------
+
+def _number(text, *, minimum=None, strict=False, below=None):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be finite, got {text!r}")
+    if minimum is not None and (value < minimum or (strict and value == minimum)):
+        raise argparse.ArgumentTypeError(f"must be {'>' if strict else '>='} {minimum:g}, got {text}")
+    if below is not None and value >= below:
+        raise argparse.ArgumentTypeError(f"must be < {below:g}, got {text}")
+    return value
+
+
+def _positive_int(text):
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        try:
+            value = float(text)  # 1e6
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+        if not (math.isfinite(value) and value == int(value)):
+            raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+        value = int(value)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _non_negative_int(text):
+    if text.strip() == "0":
+        return 0
+    return _positive_int(text)
+
+
+def _resolution(text):
+    value = _positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be at least 2, got {text}")
+    return value
+
+
+def _batch_size(text):
+    if text.lower() in ("full", "all", "none"):
+        return None
+    return _positive_int(text)
+
+
+def _pair(text):
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(f"expected two numbers 'a,b', got {text!r}")
+    return tuple(_number(part) for part in parts)
+
+
+def _interval(text):
+    low, high = _pair(text)
+    if not low < high:
+        raise argparse.ArgumentTypeError(f"expected 'low,high' with low < high, got {text!r}")
+    return low, high
+
+
+def _beta(text):
+    return _number(text, minimum=0.0, below=1.0)
+
+
+def _optimizer_name(text):
+    name = OPTIMIZER_NAMES.get(text.strip().lower())
+    if name is None:
+        raise argparse.ArgumentTypeError(f"unknown optimizer {text!r}; choose from {', '.join(OPTIMIZER_NAMES)}")
+    return name
+
+
+def _optimizer_list(text):
+    names = [_optimizer_name(part) for part in text.split(",") if part.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("expected a comma-separated list of optimizers")
+    if len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"an optimizer is listed twice in {text!r}")
+    return names
+
+
+def _learning_rates(text):
+    """``0.1`` (for every optimizer) or ``gd=1,adam=0.1``: a dict, key None for all."""
+    if "=" not in text:
+        return {None: _number(text, minimum=0.0)}
+    rates = {}
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        rates[_optimizer_name(name)] = _number(value, minimum=0.0)
+    return rates
+
+
+def _scalar(text):
+    text = text.strip()
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _schedule(text):
+    """``name:a,b,c`` or ``name:key=value,...`` -> a ``fastoptim.schedules`` schedule."""
+    name, _, rest = text.partition(":")
+    key = name.strip().lower().replace("-", "_")
+    factory = SCHEDULES.get(key)
+    if factory is None:
+        raise argparse.ArgumentTypeError(f"unknown schedule {name!r}; choose from {', '.join(SCHEDULES)}")
+    positional, keywords = [], {}
+    for part in filter(None, (item.strip() for item in rest.split(","))):
+        if "=" in part:
+            field, _, value = part.partition("=")
+            keywords[field.strip()] = _scalar(value)
+        elif keywords:
+            raise argparse.ArgumentTypeError(f"positional value {part!r} after key=value in {text!r}")
+        else:
+            positional.append(_scalar(part))
+    try:
+        return factory(*positional, **keywords)
+    except (TypeError, ValueError) as error:
+        raise argparse.ArgumentTypeError(f"{key}: {error}") from None
+
+
+# --- the parser -----------------------------------------------------------------------------------
+
+def _data_options(parser, default="two-points"):
+    group = parser.add_argument_group("data")
+    group.add_argument("--data", choices=DATA_SETS, default=default,
+                       help=f"built-in data set (default: {default}): the lecture's two points; "
+                            "sparse x (80%% zeros, lecture 5.9); y = σ(2x − 1) + noise")
+    group.add_argument("--n", type=_positive_int, metavar="N",
+                       help="points of sparse (default 500) or synthetic (default 1000000) data")
+    group.add_argument("--seed", type=_non_negative_int, default=0,
+                       help="seed of the data and of the shuffling (default: 0)")
+    group.add_argument("--reduction", choices=("sum", "mean"),
+                       help="J summed (the lecture's J; default for two-points and sparse) or "
+                            "averaged over the points (default for synthetic)")
+
+
+def _run_options(parser, epochs):
+    group = parser.add_argument_group("run")
+    group.add_argument("--epochs", type=_non_negative_int, default=epochs, help=f"epochs (default: {epochs})")
+    group.add_argument("--batch-size", type=_batch_size, default=None, metavar="B",
+                       help="points per step: 'full' for batch GD (default), 1 for stochastic GD, B for mini-batches")
+    group.add_argument("--init", type=_pair, default=(-2.0, -2.0), metavar="W,B",
+                       help="starting (w, b) (default: -2,-2, the lecture's)")
+    group.add_argument("--shuffle", action="store_true", help="visit the points in a new order each epoch")
+    group.add_argument("--beta", type=_beta, help="β of momentum, Nesterov, RMSProp, AdaDelta; β1 of the Adam family")
+    group.add_argument("--beta2", type=_beta, help="β2 of the Adam family (default 0.999)")
+    group.add_argument("--weight-decay", type=lambda text: _number(text, minimum=0.0), default=0.0,
+                       metavar="λ", help="weight decay λ (default: 0)")
+    group.add_argument("--schedule", type=_schedule, metavar="NAME:ARGS",
+                       help="learning-rate schedule replacing --lr, e.g. cosine:0.1,0.001,1000 or "
+                            f"step_decay:lr=1,factor=0.5,every=5; one of {', '.join(SCHEDULES)}")
+    group.add_argument("--per", choices=("step", "epoch"), default="step",
+                       help="the schedule counts steps (default) or epochs")
+    group.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _output_options(parser, folder):
+    group = parser.add_argument_group("output")
+    group.add_argument("--out-dir", default=folder, metavar="DIR", help=f"folder for the pictures (default: {folder})")
+    group.add_argument("--format", choices=("png", "svg"), default="png", help="picture format (default: png)")
+    group.add_argument("--no-plots", action="store_true", help="print only; write no pictures")
+
+
+def build_parser():
+    parser = _Parser(prog="fastoptim", description=(
+        "Gradient-descent optimizers for a sigmoid neuron, compiled with Numba: train, compare "
+        "and look at them on the lecture's data. 'fastoptim demo' tells the lecture's story."))
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    train = commands.add_parser("train", help="train one optimizer and print a summary",
+                                description="Train the sigmoid neuron with one optimizer; print the final loss, "
+                                            "θ, steps, time and updates per second.")
+    train.add_argument("--optimizer", type=_optimizer_name, default="GD", metavar="NAME",
+                       help=f"one of {', '.join(OPTIMIZER_NAMES)} (default: gd)")
+    train.add_argument("--lr", type=lambda text: _number(text, minimum=0.0), metavar="η",
+                       help="learning rate (default: 1 for gd, momentum, nesterov, adadelta; 0.1 for the others)")
+    _data_options(train)
+    _run_options(train, epochs=10)
+    group = train.add_argument_group("output")
+    group.add_argument("--out", metavar="RUN.npz", help="save the run (fastoptim.load_run reads it)")
+    group.add_argument("--plot", metavar="RUN.png", help="picture of the run: its path on the contour map and its loss")
+
+    compare = commands.add_parser("compare", help="run several optimizers on the same data and start",
+                                  description="Run several optimizers on the same data from the same start; print "
+                                              "them ranked by final loss; draw all paths on one contour map and "
+                                              "all losses on one plot.")
+    compare.add_argument("--optimizers", type=_optimizer_list, metavar="A,B,...",
+                         default=["GD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam"],
+                         help="comma-separated (default: gd,momentum,nesterov,adagrad,rmsprop,adam)")
+    compare.add_argument("--lr", type=_learning_rates, default={}, metavar="η|NAME=η,...",
+                         help="one learning rate for all, or per optimizer (gd=1,adam=0.1); "
+                              "default: 1 for gd, momentum, nesterov, adadelta; 0.1 for the others")
+    _data_options(compare)
+    _run_options(compare, epochs=100)
+    _output_options(compare, "fastoptim-compare")
+
+    surface = commands.add_parser("surface", help="draw a data set's error surface; print its brute-force best point",
+                                  description="Evaluate J(w, b) on a grid (lecture 5.1's 'guess work'), print the "
+                                              "best grid point and write the 3-D surface and its contour map.")
+    _data_options(surface)
+    surface.add_argument("--w-range", type=_interval, default=(-6.0, 6.0), metavar="LOW,HIGH",
+                         help="range of w (default: -6,6)")
+    surface.add_argument("--b-range", type=_interval, default=(-6.0, 6.0), metavar="LOW,HIGH",
+                         help="range of b (default: -6,6)")
+    surface.add_argument("--resolution", type=_resolution, default=121, help="grid points per axis, at least 2 (default: 121)")
+    _output_options(surface, "fastoptim-surface")
+
+    demo = commands.add_parser("demo", help="the lecture's story on built-in data, with tables and pictures",
+                               description="Reproduce the lecture: the error surface; GD, momentum, Nesterov and "
+                                           "the adaptive methods on the two points; AdaGrad, RMSProp and Adam on "
+                                           "sparse data; a mini-batch run on 10^6 points against the numpy "
+                                           "reference. Prints tables and writes pictures into a folder.")
+    _output_options(demo, "fastoptim-demo")
+    demo.add_argument("--quiet", action="store_true", help="no progress bars")
+    return parser
+
+
+# --- shared pieces --------------------------------------------------------------------------------
+
+def _dataset(args):
+    if args.data == "two-points":
+        if args.n is not None and args.n != 2:
+            raise UsageError("--n", f"two-points has exactly 2 points, got {args.n}")
+        return _data.two_points()
+    n = args.n if args.n is not None else DEFAULT_N[args.data]
+    if args.data == "sparse":
+        return _data.sparse(n, seed=args.seed)
+    return _data.synthetic(n, seed=args.seed)
+
+
+def _reduction(args):
+    if args.reduction is not None:
+        return args.reduction
+    return "mean" if args.data == "synthetic" else "sum"
+
+
+def _optimizer(name, lr, args):
+    cls = OPTIMIZERS[name]
+    arguments = {"lr": lr if lr is not None else LECTURE_LR.get(name, DEFAULT_ADAPTIVE_LR)}
+    fields = {item for item in cls.__dataclass_fields__}
+    if args.beta is not None:
+        if "beta" in fields:
+            arguments["beta"] = args.beta
+        elif "betas" not in fields:
+            raise UsageError("--beta", f"{name.lower()} has no β")
+    if "betas" in fields and (args.beta is not None or args.beta2 is not None):
+        default = cls.__dataclass_fields__["betas"].default
+        default = default if isinstance(default, tuple) else (0.9, 0.999)
+        arguments["betas"] = (args.beta if args.beta is not None else default[0],
+                              args.beta2 if args.beta2 is not None else default[1])
+    elif args.beta2 is not None:
+        raise UsageError("--beta2", f"{name.lower()} has no β2")
+    if args.weight_decay:
+        arguments["weight_decay"] = args.weight_decay
+    try:
+        return cls(**arguments)
+    except (TypeError, ValueError) as error:
+        raise UsageError("--lr" if "learning rate" in str(error) else "--beta", str(error)) from None
+
+
+def _train_run(data, optimizer, args, *, record):
+    """``train`` with the command's options; the divergence warning becomes ``run.diverged``."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="the run diverged", category=RuntimeWarning)
+        return _train(data, optimizer, epochs=args.epochs, batch_size=args.batch_size, init=list(args.init),
+                      reduction=_reduction(args), schedule=args.schedule, per=args.per, shuffle=args.shuffle,
+                      seed=args.seed, record=record, progress=not args.quiet)
+
+
+def _need_matplotlib(command):
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        print(f"fastoptim {command}: pictures need matplotlib, in the 'plot' extra: "
+              'python -m pip install "fastoptim[plot]" (or pass --no-plots)', file=sys.stderr)
+        return False
+    return True
+
+
+def _plot_module():
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    from . import plot
+
+    return plot
+
+
+def _sample(data, limit=SURFACE_SAMPLE):
+    if data.n <= limit:
+        return data
+    return _data.Dataset(data.X[:limit], data.y[:limit])
+
+
+def _grid_around(data, runs, reduction, resolution=121):
+    """The error surface over a box holding every path and the minimum (of a sample of a large
+    data set), with a margin; returns ``(surface, note)``."""
+    sample = _sample(data)
+    coarse = _surface(sample, resolution=61, reduction=reduction)
+    points = [np.array([[coarse.best_w - 0.75, coarse.best_b - 0.75], [coarse.best_w + 0.75, coarse.best_b + 0.75]])]
+    for run in runs:
+        if run.trajectory is not None:
+            rows = run.trajectory[np.all(np.isfinite(run.trajectory), axis=1)]
+            points.append(np.clip(rows, -50, 50))
+    every = np.concatenate(points)
+    low, high = every.min(axis=0), every.max(axis=0)
+    margin = 0.12 * (high - low) + 0.25
+    low, high = low - margin, high + margin
+    grid = _surface(sample, w_range=(low[0], high[0]), b_range=(low[1], high[1]), resolution=resolution,
+                    reduction=reduction)
+    if reduction == "sum" and sample.n < data.n:
+        grid = _scaled(grid, data.n / sample.n)
+    note = f" (surface of the first {sample.n:,} points)" if sample.n < data.n else ""
+    return grid, note
+
+
+def _scaled(grid, factor):
+    from .error_surface import Surface
+
+    return Surface(grid.w, grid.b, grid.loss * factor, grid.best_w, grid.best_b, grid.best_loss * factor,
+                   grid.evaluations)
+
+
+def _describe_data(data, args):
+    names = {"two-points": "the lecture's two points", "sparse": "sparse x", "synthetic": "synthetic"}
+    return f"{names[args.data]} ({data.n:,} points)"
+
+
+def _batch_text(batch_size):
+    return "full batch" if batch_size is None else ("stochastic (B = 1)" if batch_size == 1 else f"batch {batch_size}")
+
+
+def _diverged_text(run):
+    where = run.diverged
+    return (f"diverged at epoch {where['epoch']}, step {where['step']}: θ became non-finite "
+            f"(the last finite θ is kept)")
+
+
+def _theta_text(theta):
+    return f"w = {theta[0]:.6g}, b = {theta[1]:.6g}"
+
+
+def _seconds_text(seconds):
+    return f"{seconds * 1e3:.2f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def _rate(run):
+    return run.steps / run.seconds if run.seconds > 0 else float("inf")
+
+
+# --- train ----------------------------------------------------------------------------------------
+
+def _command_train(args):
+    data = _dataset(args)
+    optimizer = _optimizer(args.optimizer, args.lr, args)
+    if args.plot is not None and not _need_matplotlib("train"):
+        return EXIT_FAILED
+    run = _train_run(data, optimizer, args, record="step" if args.plot else "epoch")
+    print(f"{optimizer!r}")
+    print(f"  on {_describe_data(data, args)}, {_batch_text(args.batch_size)}, {args.epochs} epochs, "
+          f"{_reduction(args)} loss, from (w, b) = ({args.init[0]:g}, {args.init[1]:g})"
+          + (f", schedule {args.schedule!r}" if args.schedule is not None else ""))
+    final = f"{run.loss[-1]:.6g}" if run.loss.size else "-"
+    print(f"final loss   {final}")
+    print(f"theta        {_theta_text(run.theta)}")
+    print(f"steps        {run.steps:,}")
+    print(f"time         {_seconds_text(run.seconds)} ({_rate(run):,.0f} updates/s)")
+    if run.diverged is not None:
+        print(f"DIVERGED     {_diverged_text(run)}")
+    if args.out:
+        run.save(args.out)
+        print(f"saved        {args.out}")
+    if args.plot:
+        plot = _plot_module()
+        _picture_of_run(plot, data, run, args, args.plot)
+        print(f"picture      {args.plot}")
+    if run.diverged is not None:
+        print(f"fastoptim train: the run {_diverged_text(run)}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _picture_of_run(plot, data, run, args, path):
+    from matplotlib.figure import Figure
+
+    grid, note = _grid_around(data, [run], _reduction(args), resolution=101)
+    figure = Figure(figsize=(12.0, 4.8), layout="constrained")
+    left, right = figure.subplots(1, 2, width_ratios=[1.15, 1])
+    plot.contours(grid, run, ax=left, title=f"{run.settings['optimizer']} on the contours of J{note}")
+    plot.loss_curves(run, ax=right, x="step" if run.steps > run.epochs else "epoch",
+                     logx=run.steps > 1000, title="Training loss")
+    figure.savefig(path, dpi=90)
+
+
+# --- compare --------------------------------------------------------------------------------------
+
+def _command_compare(args):
+    data = _dataset(args)
+    optimizers = []
+    for name in args.optimizers:
+        lr = args.lr.get(name, args.lr.get(None))
+        optimizers.append(_optimizer(name, lr, args))
+    extra = set(args.lr) - {None} - set(args.optimizers)
+    if extra:
+        raise UsageError("--lr", f"{', '.join(sorted(name.lower() for name in extra))} is not in --optimizers")
+    plots = not args.no_plots
+    if plots and not _need_matplotlib("compare"):
+        return EXIT_FAILED
+    runs = [_train_run(data, optimizer, args, record="step" if plots else "epoch") for optimizer in optimizers]
+    print(f"{len(runs)} optimizers on {_describe_data(data, args)}, {_batch_text(args.batch_size)}, "
+          f"{args.epochs} epochs, {_reduction(args)} loss, from (w, b) = ({args.init[0]:g}, {args.init[1]:g})\n")
+    order = sorted(range(len(runs)), key=lambda k: (runs[k].diverged is not None,
+                                                    runs[k].loss[-1] if runs[k].loss.size else math.inf))
+    header = f"{'rank':>4}  {'optimizer':<10} {'η':>8} {'final loss':>12} {'w':>10} {'b':>10} {'steps':>9} {'time':>9} {'updates/s':>12}"
+    print(header)
+    print("-" * len(header))
+    for rank, k in enumerate(order, 1):
+        run, optimizer = runs[k], optimizers[k]
+        lr = optimizer.lr if not callable(optimizer.lr) else float("nan")
+        loss = f"{run.loss[-1]:.4e}" if run.loss.size else "-"
+        status = "  DIVERGED" if run.diverged is not None else ""
+        print(f"{rank:>4}  {optimizer.name:<10} {lr:>8.3g} {loss:>12} {run.theta[0]:>10.4f} {run.theta[1]:>10.4f} "
+              f"{run.steps:>9,} {_seconds_text(run.seconds):>9} {_rate(run):>12,.0f}{status}")
+    if plots:
+        plot = _plot_module()
+        os.makedirs(args.out_dir, exist_ok=True)
+        grid, note = _grid_around(data, runs, _reduction(args))
+        contours = os.path.join(args.out_dir, f"contours.{args.format}")
+        losses = os.path.join(args.out_dir, f"loss.{args.format}")
+        plot.contours(grid, runs, title=f"{len(runs)} optimizers on {args.data}{note}", save=contours)
+        plot.loss_curves(runs, x="step" if runs[0].steps > runs[0].epochs else "epoch",
+                         logx=runs[0].steps > 1000, title=f"Training loss on {args.data}", save=losses)
+        print(f"\npictures: {contours}, {losses}")
+    diverged = [optimizers[k].name for k in range(len(runs)) if runs[k].diverged is not None]
+    for k in range(len(runs)):
+        if runs[k].diverged is not None:
+            print(f"fastoptim compare: {optimizers[k].name} {_diverged_text(runs[k])}", file=sys.stderr)
+    return EXIT_FAILED if diverged else EXIT_OK
+
+
+# --- surface --------------------------------------------------------------------------------------
+
+def _command_surface(args):
+    data = _dataset(args)
+    reduction = _reduction(args)
+    plots = not args.no_plots
+    if plots and not _need_matplotlib("surface"):
+        return EXIT_FAILED
+    started = time.perf_counter()
+    grid = _surface(data, w_range=args.w_range, b_range=args.b_range, resolution=args.resolution,
+                    reduction=reduction)
+    seconds = time.perf_counter() - started
+    step_w = (args.w_range[1] - args.w_range[0]) / (args.resolution - 1)
+    print(f"Error surface of {_describe_data(data, args)}, J {'summed' if reduction == 'sum' else 'averaged'} over the points, on "
+          f"[{args.w_range[0]:g}, {args.w_range[1]:g}] × [{args.b_range[0]:g}, {args.b_range[1]:g}], "
+          f"{args.resolution} × {args.resolution} points (step {step_w:.3g})")
+    print(f"brute-force best: (w, b) = ({grid.best_w:.4g}, {grid.best_b:.4g}), J = {grid.best_loss:.4e}, "
+          f"{grid.evaluations:,} loss evaluations in {seconds:.3f} s")
+    if plots:
+        plot = _plot_module()
+        os.makedirs(args.out_dir, exist_ok=True)
+        surface_path = os.path.join(args.out_dir, f"surface.{args.format}")
+        contours_path = os.path.join(args.out_dir, f"contours.{args.format}")
+        plot.surface(grid, title=f"Error surface of {args.data}", save=surface_path)
+        plot.contours(grid, title=f"Contours of J on {args.data}", save=contours_path)
+        print(f"pictures: {surface_path}, {contours_path}")
+    return EXIT_OK
+
+
+# --- entry point ----------------------------------------------------------------------------------
+
+def main(argv=None):
+    """Run the ``fastoptim`` command with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help (0) or a usage error (2), already printed
+        return int(stop.code) if isinstance(stop.code, int) else EXIT_USAGE
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    command = {"train": _command_train, "compare": _command_compare, "surface": _command_surface,
+               "demo": _command_demo}[args.command]
+    try:
+        return command(args)
+    except UsageError as error:
+        print(f"fastoptim {args.command}: error: {error} (see fastoptim {args.command} --help)", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"fastoptim {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+
+# --- demo -----------------------------------------------------------------------------------------
+
+#: The lecture's (w, b) table (module 5.1) and the exact minimum of J on the two points:
+#: σ(0.5 w + b) = 0.2 and σ(2.5 w + b) = 0.9 give w* = (logit 0.9 − logit 0.2) / 2.
+LECTURE_POINTS = [(0.50, 0.00), (-0.10, 0.00), (0.94, -0.94), (1.42, -1.73), (1.65, -2.08), (1.78, -2.27)]
+_W_STAR = (math.log(9.0) - math.log(0.25)) / 2.0
+_B_STAR = math.log(0.25) - 0.5 * _W_STAR
+
+
+def _logit_note():
+    return f"w* = {_W_STAR:.2f}, b* = {_B_STAR:.2f}"
+
+
+def _u_turns(trajectory, axis):
+    """Reversals of direction along one axis of a path."""
+    moves = np.diff(trajectory[:, axis])
+    moves = moves[np.abs(moves) > 1e-9]
+    return int(np.count_nonzero(np.sign(moves[1:]) != np.sign(moves[:-1])))
+
+
+def _first_epoch_below(run, level):
+    below = np.flatnonzero(run.loss < level)
+    return str(int(below[0]) + 1) if below.size else "—"
+
+
+def _effective_rates(run, optimizer):
+    """``η / (√v + ε)`` per parameter at the end of an AdaGrad / RMSProp / Adam run (with
+    Adam's bias correction), or None."""
+    state = run.state
+    if "v" not in state.slot_names or optimizer.name not in ("AdaGrad", "RMSProp", "Adam"):
+        return None
+    v = state.slot("v").astype(np.float64)
+    if optimizer.name == "Adam":
+        v = v / (1.0 - optimizer.betas[1] ** state.step)
+    return optimizer.lr / (np.sqrt(v) + optimizer.eps)
+
+
+class _Pictures:
+    """Writes the demo's figures into one folder and remembers their names."""
+
+    def __init__(self, folder, extension, enabled):
+        self.folder, self.extension, self.enabled, self.names = folder, extension, enabled, []
+        if enabled:
+            os.makedirs(folder, exist_ok=True)
+            self.plot = _plot_module()
+            from matplotlib.figure import Figure
+
+            self.Figure = Figure
+
+    def figure(self, width, height):
+        return self.Figure(figsize=(width, height), layout="constrained")
+
+    def save(self, figure, name):
+        path = os.path.join(self.folder, f"{name}.{self.extension}")
+        figure.savefig(path, dpi=80)
+        self.names.append(os.path.basename(path))
+        return path
+
+
+def _demo_two_points(pictures, progress):
+    data = _data.two_points()
+    print("1. The error surface (lecture 5.1). X = [0.5, 2.5], y = [0.2, 0.9], J = ½ Σ (σ(wx + b) − y)²")
+    from .model import loss
+
+    print(f"\n   {'w':>6} {'b':>6} {'J':>8}")
+    for w, b in LECTURE_POINTS:
+        print(f"   {w:6.2f} {b:6.2f} {loss(data, [w, b], reduction='sum'):8.4f}")
+    started = time.perf_counter()
+    grid = _surface(data)
+    seconds = time.perf_counter() - started
+    print(f"\n   Brute force on [−6, 6]² in steps of 0.1: best (w, b) = ({grid.best_w:.2f}, {grid.best_b:.2f}), "
+          f"J = {grid.best_loss:.1e}, {grid.evaluations:,} evaluations of J in {seconds * 1e3:.1f} ms; "
+          f"the exact minimum is {_logit_note()}, J = 0.")
+
+    from .optimizers import AdaGrad, Adam, GD, Momentum, Nesterov, RMSProp
+
+    optimizers = [GD(lr=1.0), Momentum(lr=1.0, beta=0.9), Nesterov(lr=1.0, beta=0.9),
+                  AdaGrad(lr=0.1), RMSProp(lr=0.1), Adam(lr=0.1)]
+    epochs, init = 100, [-2.0, -2.0]
+    runs = [_train(data, optimizer, epochs=epochs, init=init, reduction="sum", record="step", progress=progress)
+            for optimizer in optimizers]
+    print(f"\n2. Gradient descent, momentum, Nesterov and the adaptive methods on the two points (lecture 5.2-5.5):"
+          f"\n   batch GD, {epochs} epochs from (w, b) = (−2, −2); {_logit_note()}\n")
+    header = (f"   {'optimizer':<9} {'η':>5} {'J @10':>9} {'J @50':>9} {'J @100':>9} {'J<1e-3 at':>9} "
+              f"{'max w':>6} {'min b':>6} {'u-turns w/b':>11}")
+    print(header)
+    print("   " + "-" * (len(header) - 3))
+    facts = {}
+    for optimizer, run in zip(optimizers, runs):
+        path = run.trajectory
+        facts[optimizer.name] = (path[:, 0].max(), path[:, 1].min(), _u_turns(path, 0), _u_turns(path, 1), run.loss)
+        print(f"   {optimizer.name:<9} {optimizer.lr:>5g} {run.loss[9]:>9.2e} {run.loss[49]:>9.2e} {run.loss[99]:>9.2e} "
+              f"{_first_epoch_below(run, 1e-3):>9} {path[:, 0].max():>6.2f} {path[:, 1].min():>6.2f} "
+              f"{_u_turns(path, 0):>5}/{_u_turns(path, 1):<5}")
+    gd, momentum, nesterov = facts["GD"], facts["Momentum"], facts["Nesterov"]
+    print(f"\n   GD crawls over the gentle plateau: J = {gd[4][49]:.2f} after 50 epochs, {gd[4][99]:.3f} after 100.")
+    print(f"   Momentum gets off the plateau sooner (J = {momentum[4][49]:.3f} after 50 epochs) but runs past the "
+          f"minimum, to w = {momentum[0]:.2f} and b = {momentum[1]:.2f}, and comes back.")
+    print(f"   Nesterov looks ahead and turns sooner: w ≤ {nesterov[0]:.2f}, b ≥ {nesterov[1]:.2f}, "
+          f"J = {nesterov[4][99]:.1e} after 100 epochs (momentum {momentum[4][99]:.1e}).")
+    if pictures.enabled:
+        plot = pictures.plot
+        box, _ = _grid_around(data, runs, "sum", resolution=141)
+        figure = pictures.figure(12.5, 5.2)
+        left, right = figure.subplots(1, 2)
+        plot.contours(box, runs[:3], ax=left, colorbar=False,
+                      title="GD, momentum and Nesterov (η = 1, β = 0.9)")
+        plot.contours(box, [runs[0], *runs[3:]], ax=right,
+                      title="GD (η = 1) and the adaptive methods (η = 0.1)")
+        contours = pictures.save(figure, "two-points-contours")
+        figure = pictures.figure(6.4, 4.4)
+        axes = figure.subplots()
+        plot.loss_curves(runs, ax=axes, title="Loss on the two points (batch GD)")
+        axes.set_ylim(1e-8, None)
+        pictures.save(figure, "two-points-loss")
+        figure = pictures.figure(7.0, 5.6)
+        plot.surface(grid, runs[:3], ax=figure.add_subplot(projection="3d"),
+                     title="The error surface of the two points, and three paths down it")
+        pictures.save(figure, "surface")
+        return contours
+    return None
+
+
+def _demo_sparse(pictures, progress):
+    from .optimizers import AdaGrad, Adam, GD, RMSProp
+
+    data = _data.sparse(500, zero_fraction=0.8, seed=0)
+    optimizers = [GD(lr=0.01), AdaGrad(lr=0.3), RMSProp(lr=0.3), Adam(lr=0.3)]
+    epochs, init = 200, [-4.0, 4.0]
+    runs = [_train(data, optimizer, epochs=epochs, init=init, reduction="sum", record="step", progress=progress)
+            for optimizer in optimizers]
+    nonzero = int(np.count_nonzero(data.X))
+    print(f"\n3. A sparse feature (lecture 5.9): {data.n} points, x = 0 for {data.n - nonzero} of them, "
+          f"y = σ(2x − 1) (minimum at w = 2, b = −1);\n   batch GD, J summed, {epochs} epochs from (w, b) = (−4, 4)\n")
+    header = (f"   {'optimizer':<9} {'η':>5} {'moved w,b @10':>14} {'J @20':>9} {'J @50':>9} {'J @200':>9} "
+              f"{'w':>6} {'b':>6} {'step @1-10':>10} {'step @181-200':>13} {'η/(√v+ε) w, b':>17}")
+    print(header)
+    print("   " + "-" * (len(header) - 3))
+    facts = {}
+    for optimizer, run in zip(optimizers, runs):
+        path = run.trajectory
+        lengths = np.sqrt(np.sum(np.diff(path, axis=0) ** 2, axis=1))
+        moved = np.abs(path[10] - path[0])
+        rates = _effective_rates(run, optimizer)
+        rates_text = f"{rates[0]:.2g}, {rates[1]:.2g}" if rates is not None else "—"
+        facts[optimizer.name] = (moved, lengths[:10].mean(), lengths[-20:].mean(), run.loss, rates)
+        print(f"   {optimizer.name:<9} {optimizer.lr:>5g} {moved[0]:>6.2f},{moved[1]:<7.2f} {run.loss[19]:>9.2e} "
+              f"{run.loss[49]:>9.2e} {run.loss[-1]:>9.2e} {run.theta[0]:>6.2f} {run.theta[1]:>6.2f} "
+              f"{lengths[:10].mean():>10.3f} {lengths[-20:].mean():>13.2e} {rates_text:>17}")
+    gd, adagrad, rmsprop, adam = (facts[name] for name in ("GD", "AdaGrad", "RMSProp", "Adam"))
+    print(f"\n   GD first moves b, whose feature (the constant 1) is never zero: in 10 epochs it moves b by "
+          f"{gd[0][1]:.2f} and w by {gd[0][0]:.2f}; AdaGrad moves both ({adagrad[0][0]:.2f}, {adagrad[0][1]:.2f}).")
+    print(f"   AdaGrad slows down near the optimum: its steps shrink from {adagrad[1]:.2f} to {adagrad[2]:.1e} as its "
+          f"sum of squared gradients grows (effective η on b: {adagrad[4][1]:.1e}); J = {adagrad[3][-1]:.1e} after "
+          f"{epochs} epochs.")
+    print(f"   RMSProp decays its denominator and gets there first (J = {rmsprop[3][49]:.0e} after 50 epochs), then "
+          f"oscillates around the minimum with steps of {rmsprop[2]:.2f} (J = {rmsprop[3][-1]:.2f}): η is too large "
+          f"for it there, as the lecture warns.")
+    print(f"   Adam's momentum carries it past the minimum and back; J = {adam[3][-1]:.1e} after {epochs} epochs.")
+    if pictures.enabled:
+        plot = pictures.plot
+        grid, _ = _grid_around(data, runs, "sum", resolution=141)
+        zoom = _surface(data, w_range=(1.0, 3.0), b_range=(-2.0, 0.0), resolution=141, reduction="sum")
+        figure = pictures.figure(12.5, 5.2)
+        left, right = figure.subplots(1, 2)
+        plot.contours(grid, runs, ax=left, colorbar=False,
+                      title="Sparse x: GD (η = 0.01), AdaGrad, RMSProp, Adam (η = 0.3)")
+        plot.contours(zoom, runs, ax=right, legend=False,
+                      title="Near the minimum: AdaGrad stops short, RMSProp oscillates")
+        pictures.save(figure, "sparse-contours")
+        figure = pictures.figure(12.5, 4.4)
+        left, right = figure.subplots(1, 2)
+        plot.loss_curves(runs, ax=left, title="Loss on sparse data")
+        left.set_ylim(1e-8, None)
+        plot.step_sizes(runs, ax=right, title="Step length: AdaGrad's shrinks, RMSProp's does not")
+        pictures.save(figure, "sparse-loss")
+
+
+def _demo_minibatch(pictures, progress):
+    from .optimizers import Adam
+    from .reference import train as reference_train
+
+    n, batch, epochs = 10**6, 25, 3
+    print(f"\n4. Mini-batch gradient descent on {n:,} points (lecture 5.6): y = σ(2x − 1) + 0.05 noise, "
+          f"Adam, batch {batch}, cosine schedule 0.05 → 0.001, {epochs} epochs, mean J\n   (the points "
+          f"are drawn independently, so they are visited in order: no shuffle needed)")
+    data = _data.synthetic(n, seed=0)
+    steps = epochs * (-(-n // batch))
+    options = dict(batch_size=batch, init=[-2.0, -2.0],
+                   schedule=_schedules.cosine(0.05, 0.001, steps))
+    run = _train(data, Adam(lr=0.05), epochs=epochs, record="step", progress=progress, **options)
+    sample_n = 100_000
+    sample = _data.Dataset(data.X[:sample_n], data.y[:sample_n])
+    sample_options = dict(options, schedule=_schedules.cosine(0.05, 0.001, -(-sample_n // batch)))
+    reference = reference_train(sample, Adam(lr=0.05), epochs=1, **sample_options)
+    compiled = _train(sample, Adam(lr=0.05), epochs=1, **sample_options)
+    reference_rate = reference.steps / reference.seconds
+    print(f"\n   compiled  fastoptim.train            {run.steps:>9,} steps in {run.seconds:6.2f} s = "
+          f"{_rate(run):>11,.0f} updates/s; J = {run.loss[-1]:.5f}, {_theta_text(run.theta)}")
+    print(f"   numpy     fastoptim.reference.train  {reference.steps:>9,} steps in {reference.seconds:6.2f} s = "
+          f"{reference_rate:>11,.0f} updates/s, timed on the first {sample_n:,} points (1 epoch):")
+    print(f"             at that rate the full run would take ~{run.steps / reference_rate:.0f} s: the compiled "
+          f"run is {_rate(run) / reference_rate:.0f}x faster.")
+    print(f"   On that sample both give θ = ({compiled.theta[0]:.6f}, {compiled.theta[1]:.6f}); "
+          f"max |Δθ| = {np.abs(compiled.theta - reference.theta).max():.1e}.")
+    if pictures.enabled:
+        plot = pictures.plot
+        grid, note = _grid_around(data, [run], "mean", resolution=101)
+        figure = pictures.figure(15.0, 4.6)
+        left, middle, right = figure.subplots(1, 3, width_ratios=[1.2, 1, 1])
+        plot.contours(grid, run, ax=left, labels=["Adam, batch 25"], title=f"Mini-batch path{note}")
+        plot.loss_curves(run, ax=middle, labels=["Adam, batch 25"], x="step", logx=True,
+                         title="Loss: batch losses (faint) and epoch losses")
+        plot.lr_curves(run, ax=right, labels=["Adam"], title="Cosine learning rate, β1")
+        pictures.save(figure, "minibatch")
+
+
+def _command_demo(args):
+    plots = not args.no_plots
+    if plots and not _need_matplotlib("demo"):
+        return EXIT_FAILED
+    started = time.perf_counter()
+    pictures = _Pictures(args.out_dir, args.format, plots)
+    progress = not args.quiet
+    print("fastoptim demo: the lecture \"Learning Parameters\" (CS6910, lecture 5) on built-in data"
+          + (f"; pictures in {args.out_dir}/" if plots else ""))
+    print("Loading the compiled training kernel (the first run compiles it, ~15 s; then it is cached on disk) ...",
+          flush=True)
+    loading = time.perf_counter()
+    from .optimizers import GD
+
+    _train(_data.two_points(), GD(lr=1.0), epochs=1, init=[0.0, 0.0], record="step")
+    print(f"   ready in {time.perf_counter() - loading:.1f} s\n")
+    contours = _demo_two_points(pictures, progress)
+    _demo_sparse(pictures, progress)
+    _demo_minibatch(pictures, progress)
+    print(f"\nDone in {time.perf_counter() - started:.1f} s.")
+    if plots:
+        print(f"Pictures in {args.out_dir}/: {', '.join(pictures.names)}")
+        print(f"Start with {contours}: momentum's long u-turns, Nesterov's shorter ones.")
+    return EXIT_OK
