@@ -24,6 +24,7 @@ from .kernels import epochs as _compiled_epochs
 from .kernels import model as _model_kernels
 from .kernels import updates as _updates
 from .optimizers import OPTIMIZERS, Optimizer, State
+from .progress import EpochBar
 from .reference import epochs as _reference_epochs
 from .reference import model as _reference_model
 
@@ -349,7 +350,7 @@ def _prepare(data, optimizer, *, epochs, batch_size, init, reduction, schedule, 
 def train(data, optimizer, *, epochs, batch_size=None, init, reduction="mean", schedule=None,
           per="step", momentum_schedule=None, shuffle=False, seed=0, drop_last=False,
           line_search=None, record="epoch", validation=None, on_plateau=None, resume=None,
-          _engine=COMPILED):
+          progress=False, _engine=COMPILED):
     """Train the sigmoid neuron on ``data`` with ``optimizer``; return a :class:`Run`.
 
     - ``batch_size``: None for batch GD (one step per epoch), 1 for stochastic GD, ``B`` for
@@ -371,6 +372,8 @@ def train(data, optimizer, *, epochs, batch_size=None, init, reduction="mean", s
       ``ReduceOnPlateau`` controller fed the validation loss after each epoch; its rate is used
       for the next epoch.
     - ``resume``: a Run to continue for ``epochs`` more epochs, with the same settings.
+    - ``progress``: show a bar (epochs, loss, updates/s) on a terminal for runs longer than
+      about a second, updated between epochs (``fastoptim.progress``).
 
     ``Nesterov`` is run in the lecture's look-ahead form (the gradient at ``θ − β u``).
     """
@@ -399,6 +402,8 @@ def train(data, optimizer, *, epochs, batch_size=None, init, reduction="mean", s
     losses, validation_losses = [], []
     diverged = None
     done = 0
+    bar = EpochBar(epochs, enabled=progress)
+    next_check = bar.next_check
     for epoch in range(epochs):
         if shuffle:
             order = rng.permutation(n)
@@ -427,6 +432,9 @@ def train(data, optimizer, *, epochs, batch_size=None, init, reduction="mean", s
             validation_losses.append(_engine.loss(validation_data.X, validation_data.y, theta, mean))
             if on_plateau is not None:
                 on_plateau.update(validation_losses[-1])
+        if epoch >= next_check:
+            next_check = bar.update(epoch + 1, done, losses[-1])
+    bar.close(len(losses), done, losses[-1] if losses else None)
     completed_epochs = len(losses)
 
     # --- the record, appended to the resumed run's
