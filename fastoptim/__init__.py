@@ -7,6 +7,7 @@ from .optimizers import (GD, AdaDelta, AdaGrad, AdaGradW, Adam, AdaMax, AdamP, A
                          Momentum, NAdam, NAdamW, Nesterov, Optimizer, RAdam, RMSProp, RMSPropW,
                          State)
 from .training import Run, load_run, train
+from .sweep import grid, lr_search, sweep
 from . import reference  # noqa: E402  (after training: reference.train wraps it)
 
 __version__ = "0.1.0"
@@ -15,5 +16,5 @@ __all__ = [
     "GD", "AMSGrad", "AdaDelta", "AdaGrad", "AdaGradW", "AdaMax", "Adam", "AdamP", "AdamW",
     "Dataset", "Momentum", "NAdam", "NAdamW", "Nesterov", "Optimizer", "RAdam", "RMSProp",
     "RMSPropW", "Run", "State", "Surface", "data", "load_run", "model", "reference",
-    "schedules", "surface", "train",
+    "schedules", "surface", "train", "sweep", "lr_search", "grid",
 ]
