@@ -675,8 +675,9 @@ class RangeTestResult:
 
 
 def suggest_lr(test, method="steepest"):
-    """An η from a range test: ``"steepest"`` — where the smoothed loss falls fastest against
-    log η; ``"minimum"`` — a tenth of the η of the lowest smoothed loss."""
+    """An η from a range test (within the kept steps): ``"steepest"`` — where the smoothed loss
+    falls fastest against log η (Smith 2017); ``"minimum"`` — a tenth of the η of the lowest
+    smoothed loss (the usual rule of thumb)."""
     if not isinstance(test, RangeTestResult):
         raise TypeError(f"suggest_lr needs the result of lr_range_test, got {_checks.describe(test)}")
     lrs, smoothed = test.lrs[:test.stopped], test.smoothed[:test.stopped]
@@ -685,8 +686,15 @@ def suggest_lr(test, method="steepest"):
     if method == "minimum":
         return float(lrs[int(np.argmin(smoothed))] / 10.0)
     if method == "steepest":
-        slope = np.gradient(smoothed, np.log(lrs))
-        return float(lrs[int(np.argmin(slope))])
+        # centred differences over a window of a 20th of the kept steps: wider than the
+        # step-to-step noise of the batch losses, narrow enough to find the descent
+        width = max(1, lrs.size // 20)
+        if lrs.size <= 2 * width:
+            raise ValueError("the range test kept too few steps to estimate a slope: add steps")
+        log_lrs = np.log(lrs)
+        slope = ((smoothed[2 * width:] - smoothed[:-2 * width])
+                 / (log_lrs[2 * width:] - log_lrs[:-2 * width]))
+        return float(lrs[width + int(np.argmin(slope))])
     raise ValueError(f"method must be 'steepest' or 'minimum', got {_checks.describe(method)}")
 
 
