@@ -503,7 +503,19 @@ def to_markdown(document, rows, compile_rows, guard, targets):
                   "run filled (warm); import = `import fastoptim`; process = the whole subprocess.", ""]
         lines += _table(["kernel", "dtype", "first call, cold", "first call, warm", "import, cold",
                          "import, warm", "process, cold", "process, warm"], body)
+        missed = [kernel for kernel, dtype in kernels if _cache_missed(compile_rows, kernel, dtype)]
+        if missed:
+            lines += ["", f"The warm run of {', '.join(missed)} was not served from the cache (its first call "
+                          f"took more than half the cold one): a file of kernels/ changed during the run, "
+                          f"or the kernel cannot be cached."]
     return "\n".join(lines) + "\n"
+
+
+def _cache_missed(compile_rows, kernel, dtype):
+    cells = {c["impl"]: c.get("first_call_seconds") for c in compile_rows
+             if c["kernel"] == kernel and c["dtype"] == dtype}
+    cold, warm = cells.get("cold"), cells.get("warm")
+    return cold is not None and warm is not None and warm > 0.5 * cold
 
 
 def build(document, guards=GUARDS, targets=TARGETS):
@@ -579,7 +591,8 @@ def run_benchmarks(profile, json_path, extra_args=(), nodes=None):
                "-p", "no:cacheprovider", f"--benchmark-max-time={MAX_TIME[profile]}",
                f"--benchmark-json={json_path}", *extra_args]
     environment = {**os.environ, "FASTOPTIM_BENCH_PROFILE": profile}
-    return subprocess.run(command, cwd=ROOT, env=environment, check=False).returncode
+    # pytest's progress goes to stderr: stdout carries the Markdown report alone
+    return subprocess.run(command, cwd=ROOT, env=environment, stdout=sys.stderr, check=False).returncode
 
 
 def merge_rerun(document, rerun, first_failures):

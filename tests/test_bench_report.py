@@ -169,6 +169,14 @@ def test_markdown(document):
             assert line.count("|") == 12
 
 
+def test_a_warm_run_not_served_from_the_cache_is_flagged(document):
+    assert "not served from the cache" not in report.build(document).markdown
+    for benchmark in document["benchmarks"]:
+        if benchmark["param"] == "warm-updates.adam_update":
+            benchmark["extra_info"]["first_call_seconds"] = 0.3
+    assert "The warm run of updates.adam_update was not served from the cache" in report.build(document).markdown
+
+
 def test_remeasured_rows_replace_the_first_run(document):
     first = report.build(document)
     node = "bench/test_bench_updates.py::test_updates[gd-kernel-parallel-1000000-float64]"
