@@ -128,6 +128,11 @@ def run_epoch(kind, X, y, batch_size, n_steps, mean, lookahead,
     best_slots = np.empty_like(slots)
     best_scalars = np.empty_like(scalars)
     small = X.ndim == 1 and batch_size < SMALL_BATCH
+    # the slot rows as views made once (per-step views cost more than a 2-parameter update)
+    n_slots = slots.shape[0]
+    first = slots[0] if n_slots > 0 else grads
+    second = slots[1] if n_slots > 1 else grads
+    third = slots[2] if n_slots > 2 else grads
     for k in range(n_steps):
         start = k * batch_size
         stop = min(n, start + batch_size)
@@ -138,7 +143,7 @@ def run_epoch(kind, X, y, batch_size, n_steps, mean, lookahead,
         if lookahead:
             beta = hyper[updates.H_BETA1]
             for i in range(size):
-                ahead[i] = theta[i] - beta * slots[0, i]
+                ahead[i] = theta[i] - beta * first[i]
             point = ahead
         if small:
             _small_batch_1d(X, y, point[0], point[1], start, stop, out)
@@ -174,7 +179,7 @@ def run_epoch(kind, X, y, batch_size, n_steps, mean, lookahead,
                 scalars[:] = best_scalars
         else:
             lr = lrs[k]
-            updates.update(rule, theta, grads, slots, scalars, hyper, step, lr)
+            updates.update_views(rule, theta, grads, first, second, third, scalars, hyper, step, lr)
         step_loss[k] = out[0]
         lr_used[k] = lr
         if not _all_finite(theta):

@@ -6,23 +6,81 @@ loops), never with a bare ``numba.njit``, so the policy is set here and only her
 - ``cache=True``: a second process loads the machine code instead of compiling again.
 - ``error_model="numpy"``: a division does not carry Python's zero-division check, which
   stops LLVM from vectorizing the loop (measured 3.6-8x on Adam, DESIGN.md).
-- ``fastmath=FASTMATH``: an explicit flag set *without* ``nnan``/``ninf``, so NaN and inf
-  checks (``x != x``) keep their meaning, and without ``reassoc``, so a sum is added in the
-  order the code says (reductions are made fast by computing terms into a buffer with a
-  vectorized loop, then adding them in order: kernels/model.py). ``reassoc`` also broke the
-  2^k scaling of kernels/exp.py (``p * 2^a * 2^b`` regrouped to ``p * 2^(a+b)``, which
-  overflows).
+- ``fastmath=FASTMATH``: only ``nsz`` (no signed zeros). No ``nnan``/``ninf``, so NaN and inf
+  checks (``x != x``) keep their meaning. No ``reassoc``: sums are added in the order the code
+  says (reductions are made fast by computing terms into a buffer with a vectorized loop, then
+  adding them in order: kernels/model.py); ``reassoc`` also broke the 2^k scaling of
+  kernels/exp.py. No ``contract``, ``arcp`` or ``afn``: LLVM applies those (FMA fusion,
+  reciprocal multiplication, approximate functions) differently depending on the code around a
+  formula, so the same update rule inlined in two kernels gave different bits (the serial and
+  the parallel dispatcher differed in the last bit of Momentum with ``contract``). Without
+  them a formula has the same bits wherever it is compiled, which the bit-for-bit promises
+  (serial = parallel, ``sweep`` = ``train``, any thread count) rest on.
 - dtypes: kernels are compiled lazily for the dtypes they are called with; the Python API
   only ever passes C-contiguous float32 or float64 arrays (checked at the edge), so each
   kernel has at most those two specialisations per array rank.
 
-Numba's cache is keyed on the source file of each kernel: after editing this module, delete
-the ``__pycache__`` folders of ``kernels/`` or the old flags are loaded from the cache.
+Caching across files: numba keys a cached function on its own source file only, but kernels
+here inline code from other files of this package (``epochs.run_epoch`` inlines the update
+rules of ``updates.py``). After an edit of ``updates.py`` a stale ``run_epoch`` would be loaded
+from the cache, with the old slot layout: wrong results or a crash (seen during development).
+So the cache stamp of every kernel is the stamp of the whole ``kernels/`` folder (each file's
+name, mtime and size): editing any kernel file, or this policy, recompiles them all.
 """
+import os
+
 import numba
+from numba.core import caching
+
+_KERNELS_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _package_stamp():
+    """(name, mtime, size) of every ``.py`` file of kernels/: the cache stamp of every kernel."""
+    stamp = []
+    for name in sorted(os.listdir(_KERNELS_DIR)):
+        if name.endswith(".py"):
+            status = os.stat(os.path.join(_KERNELS_DIR, name))
+            stamp.append((name, status.st_mtime, status.st_size))
+    return tuple(stamp)
+
+
+class _PackageStamp:
+    """Mixed into numba's cache locators, for functions defined in kernels/ only."""
+
+    def get_source_stamp(self):
+        return _package_stamp()
+
+    @classmethod
+    def from_function(cls, py_func, py_file):
+        if os.path.dirname(os.path.abspath(py_file)) != _KERNELS_DIR:
+            return None
+        return super().from_function(py_func, py_file)
+
+
+class _InTreeLocator(_PackageStamp, caching.InTreeCacheLocator):
+    pass
+
+
+class _UserWideLocator(_PackageStamp, caching.UserWideCacheLocator):
+    pass
+
+
+class _UserProvidedLocator(_PackageStamp, caching.UserProvidedCacheLocator):
+    pass
+
+
+if _InTreeLocator not in caching.CacheImpl._locator_classes:
+    # Numba tries its locators in order; ours go first and decline files outside kernels/.
+    caching.CacheImpl._locator_classes[0:0] = [_UserProvidedLocator, _InTreeLocator, _UserWideLocator]
+
+# Start the threading layer now: a cached kernel that calls a parallel kernel, loaded before
+# any parallel kernel has run in the process, otherwise fails with "Symbol not found:
+# allocate_sched" (seen with numba 0.68).
+numba.get_num_threads()
 
 #: The fastmath flags of every kernel: no ``nnan``, no ``ninf``.
-FASTMATH = frozenset({"nsz", "arcp", "contract", "afn"})
+FASTMATH = frozenset({"nsz"})
 
 _OPTIONS = dict(cache=True, error_model="numpy", fastmath=set(FASTMATH), nogil=True)
 
