@@ -442,10 +442,13 @@ def to_markdown(document, rows, compile_rows, guard, targets):
                  "\"of limit\" = memory-limit median / kernel median: the fraction of the machine's "
                  "memory bandwidth limit reached (a kernel moving the same bytes without arithmetic).")
     failures = [check for check in guard if not check.ok]
-    lines += ["", "## Regression guard: " + ("FAILED" if failures else "passed"), ""]
+    unjudged = [check for check in guard if check.ok and check.row is not None and "not judged" in check.message]
+    verdict = "FAILED" if failures else "passed"
+    if unjudged:
+        verdict += f" ({len(unjudged)} parallel rows not judged: threads starved)"
+    lines += ["", "## Regression guard: " + verdict, ""]
     for check in failures:
         lines.append(f"- FAIL {check.message}")
-    unjudged = [check for check in guard if check.ok and check.row is not None and "not judged" in check.message]
     lines += [f"- {check.message}" for check in unjudged]
     passed = [check for check in guard if check.ok and check.row is not None and check not in unjudged]
     if passed:
