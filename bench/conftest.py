@@ -3,7 +3,11 @@
 Profiles (environment variable ``FASTOPTIM_BENCH_PROFILE``): ``quick`` (default; a few sizes,
 for CI) and ``full``. Every benchmark records ``family``, ``kernel``, ``impl``, ``size`` and
 ``dtype`` in ``benchmark.extra_info`` so the report can pair each kernel with its reference
-measured in the same run.
+measured in the same run (``python -m bench.report``). Optional keys the report reads:
+``unit`` and ``count`` (what one call processes and how many, default ``size``: the "ns per
+unit" column), ``bytes`` (bytes moved per call: the GB/s column; the updates family gives
+``n_slots`` instead), ``scaled_from`` (the reference ran on this many points and its time is
+scaled to ``size``), ``batch_size`` and ``optimizer`` (the training plot).
 """
 import os
 

@@ -38,7 +38,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 MAX_TIME = {"quick": 0.25, "full": 1.0}
 
 #: Families in report order (others follow, by name).
-FAMILY_ORDER = ("model", "updates", "training", "surface", "schedules", "compile")
+FAMILY_ORDER = ("model", "updates", "training", "sweep", "surface", "schedules", "compile")
 REFERENCE = "reference"
 LIMIT_PREFIX = "memory-limit"
 #: Implementations that are not ours: shown as extra columns, never guarded.
