@@ -788,7 +788,7 @@ def _command_demo(args):
     progress = not args.quiet
     print("fastoptim demo: the lecture \"Learning Parameters\" (CS6910, lecture 5) on built-in data"
           + (f"; pictures in {args.out_dir}/" if plots else ""))
-    print("Loading the compiled training kernel (the first run compiles it, ~15 s; then it is cached on disk) ...",
+    print("Loading the compiled training kernel (the first run compiles it, 15-30 s; then it is cached on disk) ...",
           flush=True)
     loading = time.perf_counter()
     from .optimizers import GD

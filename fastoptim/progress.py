@@ -76,7 +76,8 @@ class EpochBar:
                 self.enabled = False
                 return
             self._bar = tqdm(total=self.epochs, desc=self.description, unit="epoch", file=self.file,
-                             mininterval=0, miniters=1, dynamic_ncols=True, leave=False)
+                             mininterval=0, miniters=1, smoothing=0, dynamic_ncols=True, leave=False)
+            self._bar.start_t -= time.perf_counter() - self.started  # elapsed and rate since the run began
         rate = steps_done / elapsed if elapsed > 0 else 0.0
         loss_text = f"{loss:.4g}" if loss is not None and math.isfinite(loss) else "-"
         self._bar.set_postfix_str(f"loss={loss_text}, {rate:,.0f} updates/s", refresh=False)
