@@ -128,6 +128,57 @@ def _prepare_all(data, configs, seeds, options):
             for config, seed in zip(configs, seeds)]
 
 
+def _index_dtype(n):
+    """Visiting orders are int32 below 2^31 points (half the memory of int64)."""
+    return np.int32 if n < 2**31 else np.int64
+
+
+def _no_orders(n):
+    """The (0, 0) orders array meaning "the data's own order" (of the dtype of ``_Orders``,
+    so shuffled and ordered sweeps share one compiled kernel)."""
+    return np.empty((0, 0), dtype=_index_dtype(n))
+
+
+class _Orders:
+    """Each pair's visiting order per epoch, exactly ``train``'s: epoch ``e``'s order of pair
+    ``p`` is the ``e``-th ``default_rng(seed_p).permutation(n)`` (drawn here in place as
+    ``shuffle(arange(n))``, which is how numpy computes ``permutation``: the same bits).
+
+    The orders of epoch ``e + 1`` are drawn on a background thread while the kernel runs
+    epoch ``e`` (numpy's shuffle and the kernel both release the GIL): drawing them is serial
+    work of about the size of the epoch itself, and would otherwise halve the sweep's speed-up.
+    Two buffers of ``(pairs, n)`` indices alternate.
+    """
+
+    def __init__(self, seeds, n, epochs):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.rngs = [np.random.default_rng(seed) for seed in seeds]
+        self.base = np.arange(n, dtype=_index_dtype(n))
+        self.buffers = [np.empty((len(seeds), n), dtype=self.base.dtype) for _ in range(min(epochs, 2))]
+        self.epoch, self.epochs = 0, epochs
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="fastoptim-sweep-orders")
+        self.pending = self.pool.submit(self._draw, self.buffers[0], range(len(seeds)))
+
+    def _draw(self, buffer, rows):
+        for p in rows:
+            row = buffer[p]
+            row[:] = self.base
+            self.rngs[p].shuffle(row)
+        return buffer
+
+    def next(self, active):
+        """This epoch's orders (rows of inactive pairs are stale), and start drawing the next."""
+        orders = self.pending.result()
+        self.epoch += 1
+        if self.epoch < self.epochs:
+            self.pending = self.pool.submit(self._draw, self.buffers[self.epoch % 2], np.flatnonzero(active).tolist())
+        return orders
+
+    def close(self):
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _run_pairs(data, configs, seeds, options, bar=None):
     """Train the pairs ``zip(configs, seeds)`` in this process; a dict of per-pair arrays."""
     started = time.perf_counter()
@@ -188,34 +239,34 @@ def _run_pairs(data, configs, seeds, options, bar=None):
     lr_used = np.empty((pairs, n_steps))
     trajectory = np.empty((0, size), dtype=dtype)
     no_betas = np.empty((pairs, 0))
-    rngs = [np.random.default_rng(seed) for seed in seeds]
-    orders = np.empty((pairs, n) if shuffle else (0, 0), dtype=np.int64)
     kernel = _kernel.sweep_epoch if batch < _kernel.PARALLEL_THRESHOLD else _kernel.sweep_epoch_serial
-    for epoch in range(epochs):
-        if not active.any():
-            break
-        window = slice(epoch * n_steps, (epoch + 1) * n_steps)
-        epoch_lrs = np.ascontiguousarray(lrs[:, window])
-        epoch_betas = np.ascontiguousarray(betas[:, window]) if betas is not None else no_betas
+    orders = _Orders(seeds, n, epochs) if shuffle else None
+    try:
+        for epoch in range(epochs):
+            if not active.any():
+                break
+            window = slice(epoch * n_steps, (epoch + 1) * n_steps)
+            epoch_lrs = np.ascontiguousarray(lrs[:, window])
+            epoch_betas = np.ascontiguousarray(betas[:, window]) if betas is not None else no_betas
+            kernel(kinds, Xs, ys, groups, orders.next(active) if shuffle else _no_orders(n), batch, n_steps,
+                   mean, thetas, slots, scalars, hypers, epoch * n_steps, epoch_lrs, epoch_betas, candidates,
+                   step_loss, lr_used, trajectory, Xv, yv, active,
+                   completed, epoch_loss, epoch_validation_loss, ticks)
+            ran = np.flatnonzero(active)
+            steps[ran] += completed[ran]
+            finished = ran[completed[ran] == n_steps]
+            losses[finished, epoch] = epoch_loss[finished]
+            if has_validation:
+                validation_losses[finished, epoch] = epoch_validation_loss[finished]
+            stopped = ran[completed[ran] < n_steps]
+            diverged_epoch[stopped] = epoch
+            diverged_step[stopped] = completed[stopped]
+            active[stopped] = False
+            if bar is not None:
+                bar.update(ran.size)
+    finally:
         if shuffle:
-            for p in np.flatnonzero(active):
-                orders[p] = rngs[p].permutation(n)
-        kernel(kinds, Xs, ys, groups, orders, batch, n_steps, mean,
-               thetas, slots, scalars, hypers, epoch * n_steps, epoch_lrs, epoch_betas, candidates,
-               step_loss, lr_used, trajectory, Xv, yv, active,
-               completed, epoch_loss, epoch_validation_loss, ticks)
-        ran = np.flatnonzero(active)
-        steps[ran] += completed[ran]
-        finished = ran[completed[ran] == n_steps]
-        losses[finished, epoch] = epoch_loss[finished]
-        if has_validation:
-            validation_losses[finished, epoch] = epoch_validation_loss[finished]
-        stopped = ran[completed[ran] < n_steps]
-        diverged_epoch[stopped] = epoch
-        diverged_step[stopped] = completed[stopped]
-        active[stopped] = False
-        if bar is not None:
-            bar.update(ran.size)
+            orders.close()
     if bar is not None:  # pairs that diverged skip their remaining epochs
         bar.update(bar.total - bar.n)
     wall = time.perf_counter() - started
@@ -376,7 +427,8 @@ class SweepResult:
     completed); ``final_validation_loss`` (with a validation set); ``best_epoch`` and
     ``best_loss`` (0-based epoch of the lowest validation loss, else training loss; -1 and NaN
     if no epoch completed); ``diverged``, ``diverged_epoch``, ``diverged_step`` (-1 if not);
-    ``steps``; ``seconds`` (compute time of the pair inside the compiled call).
+    ``steps``; ``seconds`` (time spent on the pair inside the compiled call, read from the
+    cycle counter of the thread that ran it: wall time, so it counts time the thread waited).
 
     Also: ``loss`` (pairs, epochs) — the training loss after every epoch, NaN after a
     divergence; ``validation_loss`` likewise or None; ``theta`` (pairs, d+1) the final

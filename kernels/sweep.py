@@ -113,7 +113,7 @@ def sweep_epoch(kinds, Xs, ys, groups, orders, batch_size, n_steps, mean,
     """One epoch of every active pair, in parallel over pairs (``prange``).
 
     Shapes (P pairs, G data groups, S = the largest slot count, n_steps steps):
-    - ``kinds`` (P,) int64; ``groups`` (P,) int64; ``orders`` (P, N) int64 or (0, 0);
+    - ``kinds`` (P,) int64; ``groups`` (P,) int64; ``orders`` (P, N) int32 (int64 from 2^31 points) or (0, 0);
       ``active`` (P,) bool: pairs that have not diverged (the others are skipped).
     - ``Xs`` (G, N[, d]), ``ys`` (G, N); ``Xv``, ``yv``: validation sets (G, Nv[, d]), or
       ``yv`` of shape (G, 0) for none.
