@@ -128,6 +128,12 @@ def _prepare_all(data, configs, seeds, options):
             for config, seed in zip(configs, seeds)]
 
 
+def _read_only(array):
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
 def _index_dtype(n):
     """Visiting orders are int32 below 2^31 points (half the memory of int64)."""
     return np.int32 if n < 2**31 else np.int64
@@ -211,6 +217,10 @@ def _run_pairs(data, configs, seeds, options, bar=None):
         Xv, yv = group_data[0][1].X[None], group_data[0][1].y[None]
     else:
         Xv, yv = np.stack([g[1].X for g in group_data]), np.stack([g[1].y for g in group_data])
+    # read-only views, whatever their origin (a Dataset's arrays are read-only; stacked copies,
+    # the empty validation placeholder and arrays unpickled on a Dask worker are not): numba
+    # types the two differently, and one kind means one compiled kernel instead of several
+    Xs, ys, Xv, yv = (_read_only(array) for array in (Xs, ys, Xv, yv))
     # every pair's rows
     kinds = np.array([config.kind for config in configs], dtype=np.int64)
     thetas = np.stack([plan.theta for plan in plans])
@@ -372,6 +382,10 @@ def sweep(data, configs, *, epochs, batch_size=None, init, seeds=(0,), reduction
     A pair whose parameters become non-finite is marked diverged (``result.diverged``) and
     stops, as ``train`` stops; the others go on. One ``RuntimeWarning`` sums up the diverged
     pairs (``train`` warns for each run).
+
+    Memory: as ``train`` holds the learning rate of every step of its run, a sweep holds
+    pairs × steps of them (8 bytes each; with a Dask client, per chunk on each worker), plus,
+    when shuffling, two (pairs, N) index arrays (4 bytes per entry).
     """
     result = _sweep(data, configs, epochs=epochs, batch_size=batch_size, init=init, seeds=seeds,
                     reduction=reduction, schedule=schedule, per=per, momentum_schedule=momentum_schedule,
