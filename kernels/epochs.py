@@ -93,6 +93,41 @@ def _all_finite(values):
 
 
 @jit
+def line_search_step(rule, X, y, start, stop, mean, theta, grads, slots, scalars, hyper, step, candidates,
+                     buffer):
+    """SPEC §4 on the batch ``[start, stop)``: try every candidate η on a copy of ``θ`` and the
+    state, keep the first with the lowest batch loss, apply it in place; return that η. (If no
+    candidate gives a finite loss the first is applied, and the caller sees a non-finite θ.)"""
+    trial = np.empty_like(theta)
+    trial_slots = np.empty_like(slots)
+    trial_scalars = np.empty_like(scalars)
+    best_theta = theta.copy()
+    best_slots = slots.copy()
+    best_scalars = scalars.copy()
+    best = np.inf
+    lr = candidates[0]
+    for c in range(candidates.size):
+        trial[:] = theta
+        trial_slots[:] = slots
+        trial_scalars[:] = scalars
+        updates.update(rule, trial, grads, trial_slots, trial_scalars, hyper, step, candidates[c])
+        value = batch_loss(X, y, trial, start, stop, mean, buffer)
+        if value < best:
+            best = value
+            lr = candidates[c]
+            best_theta[:] = trial
+            best_slots[:] = trial_slots
+            best_scalars[:] = trial_scalars
+    if best == np.inf:
+        updates.update(rule, theta, grads, slots, scalars, hyper, step, lr)
+    else:
+        theta[:] = best_theta
+        slots[:] = best_slots
+        scalars[:] = best_scalars
+    return lr
+
+
+@jit
 def run_epoch(kind, X, y, batch_size, n_steps, mean, lookahead,
               theta, slots, scalars, hyper, step0,
               lrs, betas, candidates,
@@ -112,6 +147,10 @@ def run_epoch(kind, X, y, batch_size, n_steps, mean, lookahead,
 
     A return value below ``n_steps`` means step ``k = returned value`` made ``θ`` non-finite:
     ``θ`` holds its last finite value.
+
+    The loop body creates no array (no slicing, no views): with numba, every array value in a
+    loop body costs reference counting at every iteration, even on branches not taken, which
+    cost more than the whole 2-parameter step. Rare paths (line search, big batches) are calls.
     """
     n = y.size
     size = theta.size
@@ -121,14 +160,10 @@ def run_epoch(kind, X, y, batch_size, n_steps, mean, lookahead,
     grads = np.empty_like(theta)
     ahead = np.empty_like(theta)
     previous = np.empty_like(theta)
-    trial = np.empty_like(theta)
-    trial_slots = np.empty_like(slots)
-    trial_scalars = np.empty_like(scalars)
-    best_theta = np.empty_like(theta)
-    best_slots = np.empty_like(slots)
-    best_scalars = np.empty_like(scalars)
     small = X.ndim == 1 and batch_size < SMALL_BATCH
-    # the slot rows as views made once (per-step views cost more than a 2-parameter update)
+    searching = candidates.size > 0
+    rule = updates.MOMENTUM if lookahead else kind
+    # the slot rows as views made once
     n_slots = slots.shape[0]
     first = slots[0] if n_slots > 0 else grads
     second = slots[1] if n_slots > 1 else grads
@@ -139,44 +174,22 @@ def run_epoch(kind, X, y, batch_size, n_steps, mean, lookahead,
         step = step0 + k + 1
         if betas.size > 0:
             hyper[updates.H_BETA1] = betas[k]
-        point = theta
-        if lookahead:
-            beta = hyper[updates.H_BETA1]
-            for i in range(size):
-                ahead[i] = theta[i] - beta * first[i]
-            point = ahead
+        beta = hyper[updates.H_BETA1] if lookahead else 0.0
+        for i in range(size):  # the gradient's point: θ, or Nesterov's θ − β u
+            ahead[i] = theta[i] - beta * first[i] if lookahead else theta[i]
+            previous[i] = theta[i]
         if small:
-            _small_batch_1d(X, y, point[0], point[1], start, stop, out)
+            _small_batch_1d(X, y, ahead[0], ahead[1], start, stop, out)
             if mean:
                 for i in range(3):
                     out[i] /= stop - start
         else:
-            batch_loss_and_gradient(X, y, point, start, stop, mean, out, buffers, partial)
+            batch_loss_and_gradient(X, y, ahead, start, stop, mean, out, buffers, partial)
         for i in range(size):
             grads[i] = out[i + 1]
-            previous[i] = theta[i]
-        rule = updates.MOMENTUM if lookahead else kind
-        if candidates.size > 0:
-            best = np.inf
-            lr = candidates[0]
-            for c in range(candidates.size):
-                trial[:] = theta
-                trial_slots[:] = slots
-                trial_scalars[:] = scalars
-                updates.update(rule, trial, grads, trial_slots, trial_scalars, hyper, step, candidates[c])
-                value = batch_loss(X, y, trial, start, stop, mean, buffers[0])
-                if value < best:
-                    best = value
-                    lr = candidates[c]
-                    best_theta[:] = trial
-                    best_slots[:] = trial_slots
-                    best_scalars[:] = trial_scalars
-            if best == np.inf:  # every candidate gave a non-finite loss: take the first, flagged below
-                updates.update(rule, theta, grads, slots, scalars, hyper, step, lr)
-            else:
-                theta[:] = best_theta
-                slots[:] = best_slots
-                scalars[:] = best_scalars
+        if searching:
+            lr = line_search_step(rule, X, y, start, stop, mean, theta, grads, slots, scalars, hyper, step,
+                                  candidates, buffers[0])
         else:
             lr = lrs[k]
             updates.update_views(rule, theta, grads, first, second, third, scalars, hyper, step, lr)

@@ -84,7 +84,7 @@ def _steps(kind, X, y, batch_size, n_steps, reduction, lookahead, theta, slots, 
         rule = kind
         point = theta
         if lookahead:  # lecture 5.5: the gradient at θ̃ = θ − β u, then the momentum step
-            point = theta - hyper[H_BETA1] * slots[0]
+            point = (theta - float(hyper[H_BETA1]) * slots[0]).astype(theta.dtype)
             rule = MOMENTUM
         batch_loss = model.loss(batch, point, reduction)
         g = model.gradient(batch, point, reduction).astype(theta.dtype)
