@@ -180,7 +180,7 @@ def run_epoch(kind, X, y, batch_size, n_steps, mean, lookahead,
             previous[i] = theta[i]
         if small:
             _small_batch_1d(X, y, ahead[0], ahead[1], start, stop, out)
-            if mean:
+            if mean and stop - start > 1:  # (x / 1 is x: skipped, it would lengthen SGD's chain)
                 for i in range(3):
                     out[i] /= stop - start
         else:
