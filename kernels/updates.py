@@ -136,13 +136,13 @@ N_COEFFICIENTS = 10
 
 
 # --- helpers -------------------------------------------------------------------------------------
-@jit(inline="always")
+@jit
 def _maximum(a, b):
     """``np.maximum`` for two scalars: the larger, or NaN if either is NaN."""
     return a if (a > b or a != a) else b
 
 
-@jit(inline="always")
+@jit
 def _decay(lr, weight_decay, decoupled):
     """(factor on θ, coefficient of θ added to g) for decoupled or coupled weight decay."""
     if decoupled:
@@ -150,7 +150,7 @@ def _decay(lr, weight_decay, decoupled):
     return 1.0, weight_decay * 1.0
 
 
-@jit(inline="always")
+@jit
 def _bias_corrections(step, beta1, beta2):
     """``1 - β1^t``, ``1 - β2^t``.
 
@@ -161,13 +161,13 @@ def _bias_corrections(step, beta1, beta2):
 
 
 # --- GD ------------------------------------------------------------------------------------------
-@jit(inline="always")
+@jit
 def _gd_coefficients(lr, weight_decay, decoupled):
     decay, l2 = _decay(lr, weight_decay, decoupled)
     return (lr * 1.0, decay, l2, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
-@jit(inline="always")
+@jit
 def _gd_loop(params, grads, coefficients):
     to = params.dtype.type
     lr, decay, l2 = to(coefficients[0]), to(coefficients[1]), to(coefficients[2])
@@ -187,13 +187,13 @@ def gd_update(params, grads, lr, weight_decay, decoupled):
 
 
 # --- Momentum and Nesterov ---------------------------------------------------------------------
-@jit(inline="always")
+@jit
 def _momentum_coefficients(lr, beta, weight_decay, decoupled):
     decay, l2 = _decay(lr, weight_decay, decoupled)
     return (lr * 1.0, beta * 1.0, decay, l2, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
-@jit(inline="always")
+@jit
 def _momentum_loop(params, grads, velocity, coefficients):
     to = params.dtype.type
     lr, beta = to(coefficients[0]), to(coefficients[1])
@@ -218,7 +218,7 @@ def momentum_update(params, grads, velocity, lr, beta, weight_decay, decoupled):
     _momentum_loop(params, grads, velocity, coefficients)
 
 
-@jit(inline="always")
+@jit
 def _nesterov_loop(params, grads, velocity, coefficients):
     to = params.dtype.type
     lr, beta = to(coefficients[0]), to(coefficients[1])
@@ -244,13 +244,13 @@ def nesterov_update(params, grads, velocity, lr, beta, weight_decay, decoupled):
 
 
 # --- AdaGrad, RMSProp, AdaDelta ---------------------------------------------------------------
-@jit(inline="always")
+@jit
 def _adagrad_coefficients(lr, eps, weight_decay, decoupled):
     decay, l2 = _decay(lr, weight_decay, decoupled)
     return (lr * 1.0, eps * 1.0, decay, l2, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
-@jit(inline="always")
+@jit
 def _adagrad_loop(params, grads, v, coefficients):
     to = params.dtype.type
     lr, eps = to(coefficients[0]), to(coefficients[1])
@@ -273,13 +273,13 @@ def adagrad_update(params, grads, v, lr, eps, weight_decay, decoupled):
     _adagrad_loop(params, grads, v, coefficients)
 
 
-@jit(inline="always")
+@jit
 def _rmsprop_coefficients(lr, beta, eps, weight_decay, decoupled):
     decay, l2 = _decay(lr, weight_decay, decoupled)
     return (lr * 1.0, beta * 1.0, 1.0 - beta, eps * 1.0, decay, l2, 0.0, 0.0, 0.0, 0.0)
 
 
-@jit(inline="always")
+@jit
 def _rmsprop_loop(params, grads, v, coefficients):
     to = params.dtype.type
     lr, beta, one_minus_beta = to(coefficients[0]), to(coefficients[1]), to(coefficients[2])
@@ -303,7 +303,7 @@ def rmsprop_update(params, grads, v, lr, beta, eps, weight_decay, decoupled):
     _rmsprop_loop(params, grads, v, coefficients)
 
 
-@jit(inline="always")
+@jit
 def _adadelta_loop(params, grads, v, u, coefficients):
     to = params.dtype.type
     lr, beta, one_minus_beta = to(coefficients[0]), to(coefficients[1]), to(coefficients[2])
@@ -331,7 +331,7 @@ def adadelta_update(params, grads, v, u, lr, beta, eps, weight_decay, decoupled)
 
 
 # --- Adam, AdaMax ----------------------------------------------------------------------------
-@jit(inline="always")
+@jit
 def _adam_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled):
     bias_correction1, bias_correction2 = _bias_corrections(step, beta1, beta2)
     decay, l2 = _decay(lr, weight_decay, decoupled)
@@ -339,7 +339,7 @@ def _adam_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled):
             1.0 / math.sqrt(bias_correction2), eps * 1.0, decay, l2, 0.0)
 
 
-@jit(inline="always")
+@jit
 def _adam_loop(params, grads, m, v, coefficients):
     to = params.dtype.type
     beta1, one_minus_beta1 = to(coefficients[0]), to(coefficients[1])
@@ -371,7 +371,7 @@ def adam_update(params, grads, m, v, step, lr, beta1, beta2, eps, weight_decay, 
     _adam_loop(params, grads, m, v, coefficients)
 
 
-@jit(inline="always")
+@jit
 def _adamax_loop(params, grads, m, u, coefficients):
     to = params.dtype.type
     beta1, one_minus_beta1 = to(coefficients[0]), to(coefficients[1])
@@ -399,7 +399,7 @@ def adamax_update(params, grads, m, u, step, lr, beta1, beta2, eps, weight_decay
 
 
 # --- NAdam ------------------------------------------------------------------------------------
-@jit(inline="always")
+@jit
 def _nadam_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled, momentum_decay,
                         mu_product):
     """The step's coefficients of g and m, and the new product Π_t."""
@@ -419,7 +419,7 @@ def _nadam_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled, mo
     return coefficients, mu_product
 
 
-@jit(inline="always")
+@jit
 def _nadam_loop(params, grads, m, v, coefficients):
     to = params.dtype.type
     beta1, one_minus_beta1 = to(coefficients[0]), to(coefficients[1])
@@ -460,7 +460,7 @@ def nadam_update(params, grads, m, v, step, lr, beta1, beta2, eps, weight_decay,
 
 
 # --- AMSGrad ----------------------------------------------------------------------------------
-@jit(inline="always")
+@jit
 def _amsgrad_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled, bias_correction):
     decay, l2 = _decay(lr, weight_decay, decoupled)
     if bias_correction:
@@ -474,7 +474,7 @@ def _amsgrad_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled, 
             eps * 1.0, decay, l2, 0.0)
 
 
-@jit(inline="always")
+@jit
 def _amsgrad_loop(params, grads, m, v, v_max, coefficients):
     to = params.dtype.type
     beta1, one_minus_beta1 = to(coefficients[0]), to(coefficients[1])
@@ -523,7 +523,7 @@ def radam_rectification(step, beta2):
     return rho, 0.0
 
 
-@jit(inline="always")
+@jit
 def _radam_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled):
     bias_correction1, bias_correction2 = _bias_corrections(step, beta1, beta2)
     decay, l2 = _decay(lr, weight_decay, decoupled)
@@ -538,7 +538,7 @@ def _radam_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled):
             eps * 1.0, decay, l2, 0.0)
 
 
-@jit(inline="always")
+@jit
 def _radam_loop(params, grads, m, v, coefficients):
     to = params.dtype.type
     beta1, one_minus_beta1 = to(coefficients[0]), to(coefficients[1])
@@ -576,7 +576,7 @@ def radam_update(params, grads, m, v, step, lr, beta1, beta2, eps, weight_decay,
 
 
 # --- AdamP ------------------------------------------------------------------------------------
-@jit(inline="always")
+@jit
 def _adamp_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled, nesterov):
     bias_correction1, bias_correction2 = _bias_corrections(step, beta1, beta2)
     decay, l2 = _decay(lr, weight_decay, decoupled)
@@ -584,7 +584,7 @@ def _adamp_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled, ne
             1.0 / math.sqrt(bias_correction2), eps * 1.0, decay, l2, 1.0 if nesterov else 0.0)
 
 
-@jit(inline="always")
+@jit
 def _adamp_loop(params, grads, m, v, coefficients):
     """One fused pass without projection: Adam, or Adam with the Nesterov direction."""
     to = params.dtype.type
@@ -911,7 +911,7 @@ def update_parallel(kind, params, grads, slots, scalars, hyper, step, lr):
 
 
 # --- the memory limit ---------------------------------------------------------------------------
-@jit(inline="always")
+@jit
 def _memory_limit_loop(all_params, all_grads, slots, n_slots, start, stop):
     params, grads = all_params[start:stop], all_grads[start:stop]
     if n_slots == 0:
