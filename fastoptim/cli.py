@@ -21,6 +21,7 @@ import numpy as np
 from . import data as _data
 from . import schedules as _schedules
 from .error_surface import surface as _surface
+from .kernels.model import PARALLEL_THRESHOLD
 from .optimizers import OPTIMIZERS
 from .training import train as _train
 
@@ -794,6 +795,8 @@ def _command_demo(args):
     from .optimizers import GD
 
     _train(_data.two_points(), GD(lr=1.0), epochs=1, init=[0.0, 0.0], record="step")
+    # and the parallel full-data loss of large data sets, so that no timing below includes a compile
+    _train(_data.synthetic(2 * PARALLEL_THRESHOLD), GD(), epochs=1, batch_size=PARALLEL_THRESHOLD, init=[0.0, 0.0])
     print(f"   ready in {time.perf_counter() - loading:.1f} s\n")
     contours = _demo_two_points(pictures, progress)
     _demo_sparse(pictures, progress)
