@@ -53,21 +53,27 @@ def _small_batch_1d(X, y, w, b, start, stop, out):
 
 
 @jit
-def batch_loss_and_gradient(X, y, theta, start, stop, mean, out, buffers, partial):
+def _batch_parallel(X, y, theta, start, stop, out):
+    """A batch of ``PARALLEL_THRESHOLD`` points or more: the parallel model kernel (same bits)."""
+    loss_and_gradient_sum_parallel(X[start:stop], y[start:stop], theta, out)
+
+
+@jit
+def batch_loss_and_gradient(X, y, theta, start, stop, mean, out, buf_loss, buf_r, partial):
     """``out = [J_S, ∇J_S]`` over the batch ``S = [start, stop)``, float64.
 
-    The same block order as ``model.loss_and_gradient_sum`` on ``X[start:stop]``; ``buffers``
-    is a (2, BLOCK) float64 work array and ``partial`` a (d+2,) one, so nothing is allocated
-    for small batches.
+    The same block order as ``model.loss_and_gradient_sum`` on ``X[start:stop]``; ``buf_loss``,
+    ``buf_r`` (BLOCK,) and ``partial`` (d+2,) are float64 work arrays, so nothing is allocated
+    for small batches (and no view is made here: see ``run_epoch``).
     """
     n = stop - start
     if n >= PARALLEL_THRESHOLD:
-        loss_and_gradient_sum_parallel(X[start:stop], y[start:stop], theta, out)
+        _batch_parallel(X, y, theta, start, stop, out)
     else:
         for k in range(out.size):
             out[k] = 0.0
         for block_start in range(start, stop, BLOCK):
-            _block(X, y, theta, block_start, min(stop, block_start + BLOCK), buffers[0], buffers[1], partial)
+            _block(X, y, theta, block_start, min(stop, block_start + BLOCK), buf_loss, buf_r, partial)
             for k in range(out.size):
                 out[k] += partial[k]
     if mean:
@@ -155,7 +161,8 @@ def run_epoch(kind, X, y, batch_size, n_steps, mean, lookahead,
     n = y.size
     size = theta.size
     out = np.empty(size + 1)
-    buffers = np.empty((2, BLOCK))
+    buf_loss = np.empty(BLOCK)
+    buf_r = np.empty(BLOCK)
     partial = np.empty(size + 1)
     grads = np.empty_like(theta)
     ahead = np.empty_like(theta)
@@ -184,12 +191,12 @@ def run_epoch(kind, X, y, batch_size, n_steps, mean, lookahead,
                 for i in range(3):
                     out[i] /= stop - start
         else:
-            batch_loss_and_gradient(X, y, ahead, start, stop, mean, out, buffers, partial)
+            batch_loss_and_gradient(X, y, ahead, start, stop, mean, out, buf_loss, buf_r, partial)
         for i in range(size):
             grads[i] = out[i + 1]
         if searching:
             lr = line_search_step(rule, X, y, start, stop, mean, theta, grads, slots, scalars, hyper, step,
-                                  candidates, buffers[0])
+                                  candidates, buf_loss)
         else:
             lr = lrs[k]
             updates.update_views(rule, theta, grads, first, second, third, scalars, hyper, step, lr)
