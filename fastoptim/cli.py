@@ -284,6 +284,14 @@ def build_parser():
                                            "reference. Prints tables and writes pictures into a folder.")
     _output_options(demo, "fastoptim-demo")
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    bench = commands.add_parser("bench", help="run the benchmark suite and print its report (from a source checkout)",
+                                description="Run bench/ (every kernel against its numpy reference, measured in one "
+                                            "run) and write bench/results/<date>-<profile>.json, .md and .png: the "
+                                            "same as `python -m bench.report`. The suite ships with the source "
+                                            "repository, not the installed package: run it from the repository root.")
+    bench.add_argument("--profile", choices=("quick", "full"), default="quick",
+                       help="quick: a few sizes, ~1 minute; full: sizes up to 10^6 points and 10^7 parameters")
     return parser
 
 
@@ -539,6 +547,17 @@ def _command_surface(args):
 
 # --- entry point ----------------------------------------------------------------------------------
 
+def _command_bench(args):
+    """``python -m bench.report --profile P`` in the current folder, which must be the repository root."""
+    if not os.path.isfile(os.path.join("bench", "report.py")):
+        print(f"fastoptim bench: error: no bench/report.py in {os.getcwd()}: run it from the root of a fastoptim "
+              "source checkout (the benchmarks are not installed with the package)", file=sys.stderr)
+        return EXIT_FAILED
+    import subprocess
+
+    return subprocess.call([sys.executable, "-m", "bench.report", "--profile", args.profile])
+
+
 def main(argv=None):
     """Run the ``fastoptim`` command with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -551,7 +570,7 @@ def main(argv=None):
         parser.print_help()
         return EXIT_USAGE
     command = {"train": _command_train, "compare": _command_compare, "surface": _command_surface,
-               "demo": _command_demo}[args.command]
+               "demo": _command_demo, "bench": _command_bench}[args.command]
     try:
         return command(args)
     except UsageError as error:

@@ -287,3 +287,9 @@ def test_progress_costs_under_one_percent_of_the_smallest_epochs(monkeypatch):
     run = fo.train(fo.data.two_points(), fo.GD(lr=1.0), epochs=200_000, init=[0.0, 0.0], progress=True)
     assert len(calls) <= 5 + 2 * run.seconds / progress.INTERVAL
     assert sum(calls) < 0.01 * run.seconds
+
+
+def test_bench_needs_the_source_checkout(tmp_path):
+    result = run_command("bench", "--profile", "quick", cwd=tmp_path)
+    assert result.returncode == 1 and "bench/report.py" in result.stderr and "source checkout" in result.stderr
+    assert run_command("bench", "--profile", "huge", cwd=tmp_path).returncode == 2
