@@ -1,17 +1,19 @@
 """Whole epochs in one compiled call (SPEC §2-§4): batch, stochastic and mini-batch visiting,
-every optimizer through ``updates.update``, Nesterov's look-ahead, line search, recording.
+every optimizer through ``updates.update_views`` (the bits of ``updates.update``), Nesterov's
+look-ahead, line search, recording.
 
 ``run_epoch`` walks the batches ``[k B, min(N, (k+1) B))`` of the (already permuted) data for
 ``k = 0 … n_steps − 1``. At step ``k`` (global step ``t = step0 + k + 1``):
 
 1. the point where the gradient is taken: ``θ``, or ``θ̃ = θ − β u`` for Nesterov's look-ahead
    form (lecture 5.5, SPEC §3.1);
-2. the batch loss and gradient there, float64, summed block by block in the fixed order of
-   ``model.loss_and_gradient_sum`` (the parallel kernel for batches from
-   ``model.PARALLEL_THRESHOLD`` points: the same bits), divided by the batch size for the mean;
+2. the batch loss and gradient there, float64, summed point by point in index order (a plain
+   loop below ``SMALL_BATCH`` points, else block by block as ``model.loss_and_gradient_sum``,
+   whose parallel kernel takes batches from ``model.PARALLEL_THRESHOLD`` points), divided by
+   the batch size for the mean;
 3. line search (SPEC §4), if candidates are given: each candidate ``η`` is tried on a copy of
    ``θ`` and the state, the batch loss at the result is compared, the first lowest wins;
-4. the update ``updates.update(kind, …, t, η_k)`` in place (Nesterov's look-ahead form is the
+4. the update ``updates.update_views(kind, …, t, η_k)`` in place (Nesterov's look-ahead form is the
    Momentum rule applied with the look-ahead gradient);
 5. divergence: if ``θ`` is no longer finite, ``θ`` is restored to its value before the step and
    the epoch stops;
