@@ -15,7 +15,6 @@ import math
 
 import numba
 from numba import types
-from numba.core import cgutils  # noqa: F401  (kept so the intrinsic's imports are explicit)
 from numba.extending import intrinsic
 
 from .policy import jit

@@ -8,7 +8,6 @@ import re
 import struct
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -111,9 +110,7 @@ def table_rows(text, names):
 
 
 def test_python_m_fastoptim_runs_the_demo_which_tells_the_lecture_story(tmp_path):
-    started = time.perf_counter()
     result = run_command(cwd=tmp_path)  # no arguments: the demo
-    seconds = time.perf_counter() - started
     assert result.returncode == 0, result.stderr
     out = result.stdout
     for heading in ("1. The error surface", "2. Gradient descent, momentum, Nesterov", "3. A sparse feature",
@@ -139,7 +136,6 @@ def test_python_m_fastoptim_runs_the_demo_which_tells_the_lecture_story(tmp_path
     for name in names:
         assert_picture(folder / f"{name}.png", max_size=(1300, 500) if name != "surface" else (600, 500))
         assert os.path.getsize(folder / f"{name}.png") < 400_000
-    assert seconds < 120  # under a minute on a warm cache; generous for a loaded CI machine
 
 
 def test_demo_without_pictures(tmp_path):
@@ -269,24 +265,22 @@ def test_short_runs_print_no_bar(monkeypatch):
     assert terminal.getvalue() == ""
 
 
-def test_progress_costs_under_one_percent_of_the_smallest_epochs(monkeypatch):
-    """Batch GD on two points has the cheapest epoch there is (~3 µs); the bar is consulted
-    once per INTERVAL, not once per epoch."""
+def test_progress_is_consulted_once_per_interval_not_per_epoch(monkeypatch):
+    """Batch GD on two points has the cheapest epoch there is (~3 µs); the bar's update runs
+    once per INTERVAL of the run, not once per epoch (its cost is measured, not asserted here:
+    tests assert no wall-clock times)."""
     calls = []
 
     class Counting(progress.EpochBar):
         def update(self, *arguments):
-            started = time.perf_counter()
-            result = super().update(*arguments)
-            calls.append(time.perf_counter() - started)
-            return result
+            calls.append(1)
+            return super().update(*arguments)
 
     monkeypatch.setattr(sys, "stderr", FakeTerminal())
     monkeypatch.setattr(progress, "DELAY", 1e9)  # consulted, never drawn: what every epoch pays
     monkeypatch.setattr("fastoptim.training.EpochBar", Counting)
     run = fo.train(fo.data.two_points(), fo.GD(lr=1.0), epochs=200_000, init=[0.0, 0.0], progress=True)
-    assert len(calls) <= 5 + 2 * run.seconds / progress.INTERVAL
-    assert sum(calls) < 0.01 * run.seconds
+    assert len(calls) <= 5 + 2 * run.seconds / progress.INTERVAL and len(calls) < 200_000 / 100
 
 
 def test_bench_needs_the_source_checkout(tmp_path):
