@@ -784,7 +784,7 @@ def update(kind, params, grads, slots, scalars, hyper, step, lr):
                      hyper[H_NESTEROV] != 0.0, int(scalars[S_ROWS]))
 
 
-@jit
+@jit(inline="always")
 def update_views(kind, params, grads, first, second, third, scalars, hyper, step, lr):
     """:func:`update` with the slot rows passed as separate 1-D arrays (``first`` … ``third``;
     pass any array of the right dtype for rows the rule does not have). The compiled training
