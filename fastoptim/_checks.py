@@ -19,6 +19,15 @@ def describe(value):
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def dataset(value):
+    """``value`` if it is a ``fastoptim.data.Dataset``, else ``TypeError`` naming ``data``."""
+    from .data import Dataset  # (data.py imports this module)
+
+    if not isinstance(value, Dataset):
+        raise TypeError(f"data must be a fastoptim.data.Dataset, got {describe(value)}")
+    return value
+
+
 def float_array(name, value, ndim=None):
     """``value`` as a C-contiguous float32/float64 array; integers are converted to float64.
 

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _checks
-from .data import Dataset
 from .kernels.surface import loss_grid
 
 
@@ -29,8 +28,7 @@ class Surface:
 
 def check_arguments(data, w_range, b_range, resolution, reduction):
     """Validate ``surface``'s arguments (shared with the numpy reference's entry point)."""
-    if not isinstance(data, Dataset):
-        raise TypeError(f"data must be a fastoptim.data.Dataset, got {_checks.describe(data)}")
+    _checks.dataset(data)
     if data.d != 1:
         raise ValueError(f"data must have one feature (d = 1) for a (w, b) surface, got d = {data.d}")
     w_range = _checks.interval("w_range", w_range)

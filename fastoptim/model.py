@@ -7,14 +7,7 @@ too. Large data sets use the parallel kernels, which give the same bits as the s
 import numpy as np
 
 from . import _checks
-from .data import Dataset
 from .kernels import model as _kernels
-
-
-def _dataset(data):
-    if not isinstance(data, Dataset):
-        raise TypeError(f"data must be a fastoptim.data.Dataset, got {_checks.describe(data)}")
-    return data
 
 
 def _loss_and_gradient_sum(data, theta):
@@ -27,7 +20,7 @@ def _loss_and_gradient_sum(data, theta):
 
 def loss_and_gradient(data, theta, reduction="mean"):
     """``(J, ∇J)`` in one pass over the data; ``∇J`` is a float64 array shaped like ``theta``."""
-    data = _dataset(data)
+    data = _checks.dataset(data)
     theta = _checks.theta(theta, data.d)
     reduction = _checks.reduction(reduction)
     out = _loss_and_gradient_sum(data, theta)
@@ -38,12 +31,10 @@ def loss_and_gradient(data, theta, reduction="mean"):
 
 def loss(data, theta, reduction="mean"):
     """``J(θ) = Σ ½ (σ(w·x_i + b) − y_i)²`` (``"sum"``) or that over ``N`` (``"mean"``)."""
-    data = _dataset(data)
+    data = _checks.dataset(data)
     theta = _checks.theta(theta, data.d)
     reduction = _checks.reduction(reduction)
-    kernel = _kernels.loss_sum_parallel if data.n >= _kernels.PARALLEL_THRESHOLD else _kernels.loss_sum
-    total = kernel(data.X, data.y, theta)
-    return total / data.n if reduction == "mean" else total
+    return _kernels.loss_total(data.X, data.y, theta, reduction == "mean", True)
 
 
 def gradient(data, theta, reduction="mean"):

@@ -25,7 +25,6 @@ from typing import ClassVar
 import numpy as np
 
 from . import _checks, schedules, training
-from .data import Dataset
 from .kernels import sweep as _kernel
 from .optimizers import Optimizer
 
@@ -404,8 +403,7 @@ def sweep(data, configs, *, epochs, batch_size=None, init, seeds=(0,), reduction
 def _sweep(data, configs, *, epochs, batch_size, init, seeds, reduction, schedule, per, momentum_schedule,
            shuffle, drop_last, line_search, validation, executor, chunk_size, progress):
     started = time.perf_counter()
-    if not isinstance(data, Dataset):
-        raise TypeError(f"data must be a fastoptim.data.Dataset, got {_checks.describe(data)}")
+    _checks.dataset(data)
     configs = _check_configs(configs)
     seeds = _check_seeds(seeds)
     epochs = _checks.positive_int("epochs", epochs, minimum=1)
@@ -644,6 +642,15 @@ def _judged(result):
     return score
 
 
+def _optimizer_instance(optimizer):
+    """A configured optimizer, or an optimizer class (its defaults), as an instance."""
+    if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
+        optimizer = optimizer()
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be a fastoptim optimizer (instance or class), got {_checks.describe(optimizer)}")
+    return optimizer
+
+
 def lr_search(data, optimizer, *, lrs=(1e-4, 1e-3, 1e-2, 1e-1, 1), epochs=3, refine=(0.5, 2, 3),
               validation=0.2, batch_size=None, init=None, seed=0, reduction="mean", shuffle=False,
               executor=None, progress=False):
@@ -658,12 +665,8 @@ def lr_search(data, optimizer, *, lrs=(1e-4, 1e-3, 1e-2, 1e-1, 1), epochs=3, ref
     ``init``: the starting ``[w…, b]``, zeros by default. Runs that diverge rank last (a large
     η diverging is an expected outcome of the search, so no warning is given).
     """
-    if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
-        optimizer = optimizer()
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be a fastoptim optimizer (instance or class), got {_checks.describe(optimizer)}")
-    if not isinstance(data, Dataset):
-        raise TypeError(f"data must be a fastoptim.data.Dataset, got {_checks.describe(data)}")
+    optimizer = _optimizer_instance(optimizer)
+    _checks.dataset(data)
     if validation is None:
         raise ValueError("lr_search judges by validation loss: validation must be a Dataset or a fraction in (0, 1)")
     coarse_lrs = _positive_rates("lrs", lrs)
@@ -774,12 +777,8 @@ def lr_range_test(data, optimizer, *, min_lr=1e-6, max_lr=10.0, steps=100, batch
     The record is cut where the smoothed loss exceeds ``stop_factor`` × its minimum, or where
     the run diverges (expected at large η: no warning).
     """
-    if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
-        optimizer = optimizer()
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be a fastoptim optimizer (instance or class), got {_checks.describe(optimizer)}")
-    if not isinstance(data, Dataset):
-        raise TypeError(f"data must be a fastoptim.data.Dataset, got {_checks.describe(data)}")
+    optimizer = _optimizer_instance(optimizer)
+    _checks.dataset(data)
     min_lr = _checks.real("min_lr", min_lr)
     max_lr = _checks.real("max_lr", max_lr)
     if not 0 < min_lr < max_lr:

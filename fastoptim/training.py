@@ -40,10 +40,7 @@ _SETTINGS = ("optimizer", "optimizer_arguments", "batch_size", "reduction", "sch
 
 
 def _compiled_loss(X, y, theta, mean):
-    kernel = (_model_kernels.loss_sum_parallel if y.size >= _model_kernels.PARALLEL_THRESHOLD
-              else _model_kernels.loss_sum)
-    total = kernel(X, y, theta.astype(np.float64))
-    return total / y.size if mean else total
+    return _model_kernels.loss_total(X, y, theta, mean, True)
 
 
 def _reference_loss(X, y, theta, mean):
@@ -163,22 +160,27 @@ def _optimizer_from_settings(settings):
 
 # --- argument checks ------------------------------------------------------------------------------
 
-def _learning_rates(schedule, counters, name):
-    """``schedule`` at every counter, as float64; ``ValueError`` if one is negative or NaN."""
+def _schedule_values(schedule, counters):
+    """``schedule`` at every counter, as float64: one vectorized call for a fastoptim schedule,
+    one call per counter for any other function of the step."""
     if isinstance(schedule, schedules.Schedule):
-        values = np.asarray(schedule(counters), dtype=np.float64)
-    else:
-        values = np.array([schedule(int(t)) for t in counters], dtype=np.float64)
+        return np.asarray(schedule(counters), dtype=np.float64)
+    return np.array([schedule(int(t)) for t in counters], dtype=np.float64)
+
+
+def _learning_rates(schedule, counters):
+    """The learning rate at every counter; ``ValueError`` if one is negative or NaN."""
+    values = _schedule_values(schedule, counters)
     bad = ~(np.isfinite(values) & (values >= 0))
     if bad.any():
         index = int(np.argmax(bad))
-        raise ValueError(f"{name} yields an invalid rate {values[index]} at t = {int(counters[index])} within the run")
+        raise ValueError(f"schedule yields an invalid rate {values[index]} at t = {int(counters[index])} within the run")
     return values
 
 
 def _momenta(schedule, counters):
-    values = (np.asarray(schedule(counters), dtype=np.float64) if isinstance(schedule, schedules.Schedule)
-              else np.array([schedule(int(t)) for t in counters], dtype=np.float64))
+    """β (or β1) at every counter; ``ValueError`` if one is outside [0, 1)."""
+    values = _schedule_values(schedule, counters)
     bad = ~((values >= 0) & (values < 1))
     if bad.any():
         index = int(np.argmax(bad))
@@ -252,8 +254,7 @@ def _prepare(data, optimizer, *, epochs, batch_size, init, reduction, schedule, 
     state, and every step's learning rate and momentum (also used by ``fastoptim.sweep``, so
     that a sweep's runs are ``train``'s bit for bit)."""
     # --- check everything before any kernel runs
-    if not isinstance(data, Dataset):
-        raise TypeError(f"data must be a fastoptim.data.Dataset, got {_checks.describe(data)}")
+    _checks.dataset(data)
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be a fastoptim optimizer such as fastoptim.Adam(), got {_checks.describe(optimizer)}")
     epochs = _checks.positive_int("epochs", epochs, minimum=0)
@@ -324,24 +325,19 @@ def _prepare(data, optimizer, *, epochs, batch_size, init, reduction, schedule, 
     first_epoch = resume.epochs if resume is not None else 0
     first_step = resume.steps if resume is not None else state.step
     total_steps = n_steps * epochs
-    # every step's rate and momentum, computed (and checked) before the first step
+    # every step's rate and momentum, computed (and checked) before the first step; the
+    # counter of each step is its step number or its epoch number (``per``)
+    if per == "step":
+        counters = np.arange(first_step, first_step + total_steps, dtype=np.int64)
+    else:
+        counters = np.repeat(np.arange(first_epoch, first_epoch + epochs, dtype=np.int64), n_steps)
     if candidates.size or on_plateau is not None:
         lrs = np.zeros(total_steps)
+    elif callable(lr_schedule):
+        lrs = _learning_rates(lr_schedule, counters)
     else:
-        if per == "step":
-            counters = np.arange(first_step, first_step + total_steps, dtype=np.int64)
-        else:
-            counters = np.repeat(np.arange(first_epoch, first_epoch + epochs, dtype=np.int64), n_steps)
-        if callable(lr_schedule):
-            lrs = _learning_rates(lr_schedule, counters, "schedule")
-        else:
-            lrs = np.full(total_steps, float(lr_schedule))
-    if momentum_schedule is not None:
-        counters = (np.arange(first_step, first_step + total_steps, dtype=np.int64) if per == "step"
-                    else np.repeat(np.arange(first_epoch, first_epoch + epochs, dtype=np.int64), n_steps))
-        betas = _momenta(momentum_schedule, counters)
-    else:
-        betas = np.empty(0)
+        lrs = np.full(total_steps, float(lr_schedule))
+    betas = _momenta(momentum_schedule, counters) if momentum_schedule is not None else np.empty(0)
     return _Prepared(epochs, reduction, seed, candidates, train_data, validation_data, n, batch, n_steps,
                      settings, dtype, theta, state, theta_start, first_epoch, first_step, total_steps,
                      lrs, betas)

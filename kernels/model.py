@@ -228,3 +228,17 @@ def loss_sum_parallel(X, y, theta):
     for c in range(n_blocks):
         total += partials[c]
     return total
+
+
+@jit
+def loss_total(X, y, theta, mean, parallel):
+    """``Σ ½ (f_i − y_i)²`` over all points, or its mean if ``mean``, at ``theta`` (any float
+    dtype; evaluated in float64). With ``parallel``, the parallel kernel from
+    ``PARALLEL_THRESHOLD`` points: the same bits either way. (``parallel=False`` inside a
+    ``prange`` loop, where a nested parallel region must not start.)"""
+    theta64 = theta.astype(np.float64)
+    if parallel and y.size >= PARALLEL_THRESHOLD:
+        total = loss_sum_parallel(X, y, theta64)
+    else:
+        total = loss_sum(X, y, theta64)
+    return total / y.size if mean else total

@@ -16,9 +16,8 @@ caller from the pair's own ``default_rng(seed)``, as ``train`` does) or is empty
 data's own order, shared by every pair without a copy.
 
 After its epoch, a pair that completed every step gets its full training loss (and the
-validation loss, if ``Xv``/``yv`` hold validation sets) computed by ``model.loss_sum`` on the
-unpermuted data with float64 ``θ``: the bits ``train`` records (``loss_sum_parallel`` gives the
-same bits, DESIGN.md).
+validation loss, if ``Xv``/``yv`` hold validation sets) computed by ``model.loss_total`` on the
+unpermuted data: the function, and so the bits, that ``train`` records.
 
 Nested parallelism: ``run_epoch`` computes batches of ``model.PARALLEL_THRESHOLD`` points or
 more with a parallel kernel, which must not be launched from inside a ``prange`` (the threading
@@ -32,7 +31,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from . import epochs, updates
-from .model import PARALLEL_THRESHOLD, loss_sum, loss_sum_parallel
+from .model import PARALLEL_THRESHOLD, loss_total
 from .policy import jit, jit_parallel
 
 __all__ = ["sweep_epoch", "sweep_epoch_serial", "cycles", "PARALLEL_THRESHOLD"]
@@ -55,22 +54,6 @@ def _read_cycle_counter(typingctx):
 def cycles():
     """The cycle counter now (for calibrating ``ticks``: ticks per second)."""
     return _read_cycle_counter()
-
-
-@jit
-def _full_loss(X, y, theta, mean):
-    """``train``'s recorded loss: Σ over the data (or the mean) at float64 ``θ``, serial."""
-    total = loss_sum(X, y, theta.astype(np.float64))
-    return total / y.size if mean else total
-
-
-@jit
-def _full_loss_parallel(X, y, theta, mean):
-    """``_full_loss`` by the parallel kernel from ``PARALLEL_THRESHOLD`` points (the same bits)."""
-    if y.size < PARALLEL_THRESHOLD:
-        return _full_loss(X, y, theta, mean)
-    total = loss_sum_parallel(X, y, theta.astype(np.float64))
-    return total / y.size if mean else total
 
 
 @jit
@@ -137,9 +120,9 @@ def sweep_epoch(kinds, Xs, ys, groups, orders, batch_size, n_steps, mean,
             if done == n_steps:
                 started = _read_cycle_counter()
                 g = groups[p]
-                losses[p] = _full_loss(Xs[g], ys[g], thetas[p], mean)
+                losses[p] = loss_total(Xs[g], ys[g], thetas[p], mean, False)
                 if yv.shape[1] > 0:
-                    validation_losses[p] = _full_loss(Xv[g], yv[g], thetas[p], mean)
+                    validation_losses[p] = loss_total(Xv[g], yv[g], thetas[p], mean, False)
                 ticks[p] += _read_cycle_counter() - started
 
 
@@ -158,7 +141,7 @@ def sweep_epoch_serial(kinds, Xs, ys, groups, orders, batch_size, n_steps, mean,
             if done == n_steps:
                 started = _read_cycle_counter()
                 g = groups[p]
-                losses[p] = _full_loss_parallel(Xs[g], ys[g], thetas[p], mean)
+                losses[p] = loss_total(Xs[g], ys[g], thetas[p], mean, True)
                 if yv.shape[1] > 0:
-                    validation_losses[p] = _full_loss_parallel(Xv[g], yv[g], thetas[p], mean)
+                    validation_losses[p] = loss_total(Xv[g], yv[g], thetas[p], mean, True)
                 ticks[p] += _read_cycle_counter() - started
