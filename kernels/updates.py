@@ -746,50 +746,28 @@ def adamp_update(params, grads, m, v, step, lr, beta1, beta2, eps, weight_decay,
 # --- the generic dispatchers --------------------------------------------------------------------
 @jit
 def update(kind, params, grads, slots, scalars, hyper, step, lr):
-    """One fused step of optimizer ``kind``, in place (layouts in the module docstring)."""
-    beta1, beta2, eps = hyper[H_BETA1], hyper[H_BETA2], hyper[H_EPS]
-    weight_decay, decoupled = hyper[H_WEIGHT_DECAY], hyper[H_DECOUPLED] != 0.0
-    if kind == GD:
-        gd_update(params, grads, lr, weight_decay, decoupled)
-    elif kind == MOMENTUM:
-        momentum_update(params, grads, slots[0], lr, beta1, weight_decay, decoupled)
-    elif kind == NESTEROV:
-        nesterov_update(params, grads, slots[0], lr, beta1, weight_decay, decoupled)
-    elif kind == ADAGRAD:
-        adagrad_update(params, grads, slots[0], lr, eps, weight_decay, decoupled)
-    elif kind == RMSPROP:
-        rmsprop_update(params, grads, slots[0], lr, beta1, eps, weight_decay, decoupled)
-    elif kind == ADADELTA:
-        adadelta_update(params, grads, slots[0], slots[1], lr, beta1, eps, weight_decay,
-                        decoupled)
-    elif kind == ADAM:
-        adam_update(params, grads, slots[0], slots[1], step, lr, beta1, beta2, eps,
-                    weight_decay, decoupled)
-    elif kind == ADAMAX:
-        adamax_update(params, grads, slots[0], slots[1], step, lr, beta1, beta2, eps,
-                      weight_decay, decoupled)
-    elif kind == NADAM:
-        scalars[S_MU_PRODUCT] = nadam_update(params, grads, slots[0], slots[1], step, lr,
-                                             beta1, beta2, eps, weight_decay, decoupled,
-                                             hyper[H_MOMENTUM_DECAY], scalars[S_MU_PRODUCT])
-    elif kind == AMSGRAD:
-        amsgrad_update(params, grads, slots[0], slots[1], slots[2], step, lr, beta1, beta2, eps,
-                       weight_decay, decoupled, hyper[H_BIAS_CORRECTION] != 0.0)
-    elif kind == RADAM:
-        radam_update(params, grads, slots[0], slots[1], step, lr, beta1, beta2, eps,
-                     weight_decay, decoupled)
-    elif kind == ADAMP:
-        adamp_update(params, grads, slots[0], slots[1], step, lr, beta1, beta2, eps,
-                     weight_decay, decoupled, hyper[H_DELTA], hyper[H_WD_RATIO],
-                     hyper[H_NESTEROV] != 0.0, int(scalars[S_ROWS]))
+    """One fused step of optimizer ``kind``, in place (layouts in the module docstring): AdamP
+    on a matrix (``scalars[S_ROWS] > 0``) by :func:`adamp_update`, every other case by
+    :func:`update_views` on the rows of ``slots``."""
+    if kind == ADAMP and scalars[S_ROWS] != 0.0:
+        adamp_update(params, grads, slots[0], slots[1], step, lr, hyper[H_BETA1], hyper[H_BETA2],
+                     hyper[H_EPS], hyper[H_WEIGHT_DECAY], hyper[H_DECOUPLED] != 0.0, hyper[H_DELTA],
+                     hyper[H_WD_RATIO], hyper[H_NESTEROV] != 0.0, int(scalars[S_ROWS]))
+        return
+    n_slots = slots.shape[0]
+    first = slots[0] if n_slots > 0 else grads  # rows the rule does not have: any array
+    second = slots[1] if n_slots > 1 else grads
+    third = slots[2] if n_slots > 2 else grads
+    update_views(kind, params, grads, first, second, third, scalars, hyper, step, lr)
 
 
 @jit(inline="always")
 def update_views(kind, params, grads, first, second, third, scalars, hyper, step, lr):
-    """:func:`update` with the slot rows passed as separate 1-D arrays (``first`` … ``third``;
-    pass any array of the right dtype for rows the rule does not have). The compiled training
-    loops make these views once per epoch: creating views at every step costs more than a
-    2-parameter update. AdamP here is its 1-D form (as Adam). Same bits as :func:`update`."""
+    """One fused step of optimizer ``kind`` with the slot rows passed as separate 1-D arrays
+    (``first`` … ``third``; any array of the right dtype for rows the rule does not have): each
+    rule's per-step coefficients and element loop, as in its public kernel (so the same bits).
+    The compiled training loops make these views once per epoch: creating views at every step
+    costs more than a 2-parameter update. AdamP here is its 1-D form (as Adam)."""
     beta1, beta2, eps = hyper[H_BETA1], hyper[H_BETA2], hyper[H_EPS]
     weight_decay, decoupled = hyper[H_WEIGHT_DECAY], hyper[H_DECOUPLED] != 0.0
     if kind == GD:
