@@ -2,29 +2,31 @@
 
 ``math.exp`` inside numba is a scalar libm call on this machine (no SVML): 4.3 ns a value,
 which makes a compiled sigmoid no faster than numpy (DESIGN.md, performance facts). This one
-is branch-free, so LLVM vectorizes the loops that call it.
+is branch-free, so LLVM vectorizes the loops that call it, and its chain of dependent
+operations is short, which sets the cost of a stochastic-gradient step (each step waits for
+the previous one's exp).
 
-Method (Cody & Waite range reduction, as in Muller, *Elementary Functions*, ch. 11):
-``x = k ln2 + r`` with ``k = round(x / ln2)`` and ``|r| <= ln2 / 2``; ``e^r`` by its Taylor
-polynomial of degree 13 (truncation error below 2e-17 relative), evaluated by Estrin's scheme; ``2^k`` built from its bits
-in two halves, so subnormal results (down to ``x = -745.13``) come out right. Maximum
-relative error about 3e-16 on the normal range (tested against ``np.exp`` in
-tests/test_exp.py). Overflow gives ``inf``, deep underflow ``0``, ``exp(nan)`` is ``nan``.
+Method: the table-driven reduction of Tang (ACM TOMS 15(2), 1989), in the form of ARM's
+optimized-routines / musl ``exp``: ``x = (k N + j) ln2 / N + r`` with ``N = 128``,
+``|r| <= ln2 / 256``; ``e^x = 2^k · 2^(j/N) · e^r``. ``2^(j/N)`` comes from a 128-entry table
+(correctly rounded, with its rounding error kept as a relative "tail" that is added to the
+polynomial), ``2^k`` is added to the table value's exponent bits, and ``e^r − 1`` is
+musl's degree-5 minimax polynomial. The roundings use explicit fused multiply-adds
+(:func:`fma`, one rounding each, so the bits do not depend on the code around a call).
+Scales outside the normal exponent range (results below 2^-1021 or above 2^1023) are
+built in two steps, exactly as musl's special case, and chosen by a select.
+
+Accuracy: within 1 ulp of ``np.exp`` on the normal range, within one subnormal step below
+it (tests/test_exp.py). Overflow gives ``inf``, deep underflow ``0``, ``exp(nan)`` is ``nan``.
 """
 import math
+from decimal import Decimal, localcontext
 
-import numba
+import numpy as np
 from numba import types
 from numba.extending import intrinsic
 
 from .policy import jit
-
-LOG2E = 1.4426950408889634
-LN2_HI = 6.93147180369123816490e-01  # ln 2 split so that k * LN2_HI is exact for |k| < 2^11
-LN2_LO = 1.90821492927058770002e-10
-# Past these, exp(x) is inf / rounds to 0 in float64.
-OVERFLOW = 709.782712893384
-UNDERFLOW = -745.1332191019412
 
 
 @intrinsic
@@ -41,42 +43,89 @@ def _int64_bits_as_float64(typingctx, bits):
     return types.float64(bits), codegen
 
 
-@jit(inline="always")
-def _pow2(k):
-    """2.0 ** k for an integer-valued float64 ``k`` in [-1022, 1023]."""
-    return _int64_bits_as_float64((numba.int64(k) + 1023) << 52)
+@intrinsic
+def _float64_bits_as_int64(typingctx, x):
+    """Reinterpret the bits of a float64 as an int64 (a bitcast, vectorizable)."""
+    if not isinstance(x, types.Float):
+        return None
+
+    def codegen(context, builder, signature, args):
+        (value,) = args
+        value = context.cast(builder, value, signature.args[0], types.float64)
+        return builder.bitcast(value, context.get_value_type(types.int64))
+
+    return types.int64(x), codegen
+
+
+@intrinsic
+def fma(typingctx, a, b, c):
+    """``a·b + c`` with one rounding (IEEE 754 fusedMultiplyAdd), in float64."""
+    if not all(isinstance(arg, (types.Float, types.Integer)) for arg in (a, b, c)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        values = [context.cast(builder, value, kind, types.float64)
+                  for value, kind in zip(args, signature.args)]
+        return builder.fma(*values)
+
+    return types.float64(a, b, c), codegen
+
+
+TABLE_BITS = 7
+N = 1 << TABLE_BITS
+
+
+def _table():
+    """``2^(j/N)`` rounded to float64 and the relative rounding error of each, j = 0 … N−1."""
+    values = np.empty(N)
+    tails = np.empty(N)
+    with localcontext() as context:
+        context.prec = 40
+        ln2 = Decimal(2).ln()
+        for j in range(N):
+            exact = (ln2 * j / N).exp()
+            values[j] = float(exact)
+            tails[j] = float((exact - Decimal(values[j])) / Decimal(values[j]))
+    return values.view(np.int64).copy(), tails
+
+
+TABLE_BITS_OF, TABLE_TAIL = _table()
+INV_LN2_N = 184.6649652337873  # N / ln 2 (only chooses k; its rounding does not matter)
+NEG_LN2_HI_N = -float.fromhex("0x1.62e42fefa0000p-8")  # −ln2/N in two parts (musl)
+NEG_LN2_LO_N = -float.fromhex("0x1.cf79abc9e3b3ap-47")
+SHIFT = 6755399441055744.0  # 1.5·2^52: adding it rounds to an integer kept in the low bits
+SHIFT_BITS = int(np.float64(SHIFT).view(np.int64))
+C2 = float.fromhex("0x1.ffffffffffdbdp-2")  # e^r − 1 ≈ r + C2 r² + … + C5 r⁵ (musl, N = 128)
+C3 = float.fromhex("0x1.555555555543cp-3")
+C4 = float.fromhex("0x1.55555cf172b91p-5")
+C5 = float.fromhex("0x1.1111167a4d017p-7")
+TWO_TO_MINUS_1022 = 2.2250738585072014e-308
+# Past these, exp(x) is inf / rounds to 0 in float64.
+OVERFLOW = 709.782712893384
+UNDERFLOW = -745.1332191019412
 
 
 @jit(inline="always")
 def exp(x):
     """e^x for a float64 ``x``, branch-free (see the module docstring)."""
-    # Clamp so that the exponent arithmetic below never leaves int range; the selects at the
-    # end restore inf, 0 and nan.
-    xc = min(max(x, -746.0), 710.0)
-    k = math.floor(xc * LOG2E + 0.5)
-    r = (xc - k * LN2_HI) - k * LN2_LO
-    # e^r = Σ_{j=0..13} r^j / j!, by Estrin's scheme: pairs, then pairs of pairs, so that the
-    # chain of dependent operations is 4 levels deep instead of Horner's 13. The throughput
-    # of a vectorized loop hardly changes, but one stochastic-gradient step waits for this
-    # polynomial before the next step can start: the latency sets its cost.
+    shifted = fma(x, INV_LN2_N, SHIFT)
+    kn = _float64_bits_as_int64(shifted) - SHIFT_BITS  # round(x N / ln2) = k N + j
+    kd = shifted - SHIFT
+    r = fma(kd, NEG_LN2_HI_N, x)
+    r = fma(kd, NEG_LN2_LO_N, r)
+    j = kn & (N - 1)  # always a valid index, even for inf or nan (their k is discarded)
+    k = kn >> TABLE_BITS
     r2 = r * r
-    r4 = r2 * r2
-    r8 = r4 * r4
-    p01 = 1.0 + r
-    p23 = 0.5 + r * (1.0 / 6.0)
-    p45 = 1.0 / 24.0 + r * (1.0 / 120.0)
-    p67 = 1.0 / 720.0 + r * (1.0 / 5040.0)
-    p89 = 1.0 / 40320.0 + r * (1.0 / 362880.0)
-    p1011 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0)
-    p1213 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0)
-    p0_3 = p01 + r2 * p23
-    p4_7 = p45 + r2 * p67
-    p8_11 = p89 + r2 * p1011
-    p0_7 = p0_3 + r4 * p4_7
-    p8_13 = p8_11 + r4 * p1213
-    p = p0_7 + r8 * p8_13
-    half = math.floor(k * 0.5)
-    y = p * _pow2(half) * _pow2(k - half)
+    tmp = fma(r2, fma(r, C3, C2), TABLE_TAIL[j] + r)
+    tmp = fma(r2 * r2, fma(r, C5, C4), tmp)
+    table = TABLE_BITS_OF[j]
+    scale = _int64_bits_as_float64(table + (k << 52))
+    y = fma(scale, tmp, scale)
+    # 2^k outside the normal range: scale by 2^(k+1022) (or 2^(k−1)), then by 2^−1022 (or 2).
+    k_in_range = k + 1022 if k < 0 else k - 1
+    scale_in_range = _int64_bits_as_float64(table + (k_in_range << 52))
+    y_outside = fma(scale_in_range, tmp, scale_in_range) * (TWO_TO_MINUS_1022 if k < 0 else 2.0)
+    y = y_outside if (k < -1021 or k > 1023) else y
     y = math.inf if x > OVERFLOW else y
     y = 0.0 if x < UNDERFLOW else y
     return x if x != x else y
@@ -86,4 +135,4 @@ def exp(x):
 def exp_array(x, out):
     """``out[i] = exp(x[i])`` over 1-D arrays, in float64; for tests and benchmarks."""
     for i in range(x.size):
-        out[i] = exp(numba.float64(x[i]))
+        out[i] = exp(np.float64(x[i]))

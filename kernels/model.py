@@ -46,7 +46,9 @@ def sigmoid_ufunc(z):
     """σ(z) element-wise on users' arrays (a numpy ufunc), same stable form as ``sigmoid``."""
     if z != z:  # NaN in, NaN out, without the ordered comparisons below raising "invalid"
         return z
-    e = exp(-abs(numba.float64(z)))
+    # exp(−inf) would compute inf − inf inside exp's reduction, which raises numpy's "invalid"
+    # warning from a ufunc (not from @jit code, which ignores the flag); e^−746 is 0 as well.
+    e = exp(max(-abs(numba.float64(z)), -746.0))
     return 1.0 / (1.0 + e) if z >= 0.0 else e / (1.0 + e)
 
 
