@@ -76,9 +76,11 @@ SMALL_BATCH = 16
 
 
 @jit(inline="always")
-def _small_batch_1d(X, y, w, b, start, stop, out):
-    """``out = [J_S, ∂J_S/∂w, ∂J_S/∂b]`` (sums) for a few points; the per-point arithmetic and
-    the order of the sums are those of ``model._block_1d``."""
+def _small_batch_1d(X, y, w, b, start, stop):
+    """``(J_S, ∂J_S/∂w, ∂J_S/∂b)`` (sums) for a few points; the per-point arithmetic and the
+    order of the sums are those of ``model._block_1d``. Returned as scalars, not stored: in
+    stochastic GD every store and reload on the step's chain of dependent operations costs
+    a store-to-load forwarding delay (~5 cycles)."""
     loss = 0.0
     gw = 0.0
     gb = 0.0
@@ -90,9 +92,7 @@ def _small_batch_1d(X, y, w, b, start, stop, out):
         loss += 0.5 * e * e
         gw += r * xi
         gb += r
-    out[0] = loss
-    out[1] = gw
-    out[2] = gb
+    return loss, gw, gb
 
 
 @jit
@@ -230,22 +230,26 @@ def run_epoch(kind, X, y, batch_size, n_steps, mean, lookahead,
         for i in range(size):  # the gradient's point: θ, or Nesterov's θ − β u
             ahead[i] = theta_[i] - beta * first[i] if lookahead else theta_[i]
             previous[i] = theta_[i]
-        if small:
-            _small_batch_1d(X_, y_, ahead[0], ahead[1], start, stop, out)
+        if small:  # the same values as ahead[0], ahead[1], kept in registers
+            w = theta_[0] - beta * first[0] if lookahead else theta_[0]
+            b = theta_[1] - beta * first[1] if lookahead else theta_[1]
+            batch, grads[0], grads[1] = _small_batch_1d(X_, y_, w, b, start, stop)
             if mean and stop - start > 1:  # (x / 1 is x: skipped, it would lengthen SGD's chain)
-                for i in range(3):
-                    out[i] /= stop - start
+                batch /= stop - start
+                grads[0] /= stop - start
+                grads[1] /= stop - start
         else:
             batch_loss_and_gradient(X_, y_, ahead, start, stop, mean, out, buf_loss, buf_r, partial)
-        for i in range(size):
-            grads[i] = out[i + 1]
+            batch = out[0]
+            for i in range(size):
+                grads[i] = out[i + 1]
         if searching:
             lr = line_search_step(rule, X_, y_, start, stop, mean, theta_, grads, slots_, scalars_, hyper_, step,
                                   candidates, buf_loss)
         else:
             lr = lrs_[k]
             updates.update_views(rule, theta_, grads, first, second, third, scalars_, hyper_, step, lr)
-        step_loss[k] = out[0]
+        step_loss[k] = batch
         lr_used[k] = lr
         if not _all_finite(theta_):
             for i in range(size):
