@@ -30,7 +30,7 @@ OPTIMIZERS = {
     "momentum": fo.Momentum(lr=0.01, beta=0.9),
     "adam": fo.Adam(lr=0.01),
 }
-OPTIMIZER_NAMES = sizes(quick=["adam"], full=["gd", "momentum", "adam"])
+OPTIMIZER_NAMES = sizes(quick=["gd", "adam"], full=["gd", "momentum", "adam"])
 BATCH_SIZES = sizes(quick=[1, 25, None], full=[1, 25, 100, 1000, None])
 IMPLS = ["reference", "kernel"]
 
