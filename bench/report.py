@@ -14,9 +14,9 @@ ratios measured in the same run, never absolute times.
 
 Building the report is a pure function of the JSON (:func:`build`): the rows pair every
 implementation with the ``reference`` row of the same ``(family, kernel, dtype, size)`` and
-with the fastest ``memory-limit*`` row there (a kernel that moves the same bytes without the
-arithmetic, so ``limit median / kernel median`` is the fraction of the machine's memory limit
-the kernel reaches). Peers (``torch-*``) become extra columns.
+with the ``memory-limit*`` row of the same kind there, serial with serial and parallel with
+parallel (a kernel that moves the same bytes without the arithmetic, so ``limit median /
+kernel median`` is the fraction of the memory limit the kernel reaches on as many threads). Peers (``torch-*``) become extra columns.
 """
 import argparse
 import datetime as _datetime
@@ -118,7 +118,7 @@ class Row:
     bytes: int | None = None         # bytes moved per call, when the benchmark says
     reference: float | None = None   # the reference's median, scaled to ``size`` if sampled
     reference_scaled_from: int | None = None
-    limit: float | None = None       # the fastest memory-limit median at the same key
+    limit: float | None = None       # the memory-limit median of the same kind (serial/parallel)
     limit_impl: str | None = None
     limits: dict = field(default_factory=dict)  # every memory-limit impl -> median
     peers: dict = field(default_factory=dict)   # peer impl -> median
@@ -201,6 +201,15 @@ def _is_limit(impl):
     return impl.startswith(LIMIT_PREFIX)
 
 
+def _matching_limit(impl, limits):
+    """The memory-limit impl to pair with ``impl``: ``memory-limit-parallel`` for a parallel
+    kernel, ``memory-limit`` for a serial one; the fastest there is when that one did not run."""
+    wanted = LIMIT_PREFIX + ("-parallel" if impl.endswith("-parallel") else "")
+    if wanted in limits:
+        return wanted
+    return min(limits, key=limits.get) if limits else None
+
+
 def _measure(benchmark):
     """(median seconds, extra_info) of one pytest-benchmark entry, the median scaled from a
     sample to the row's size when the entry says ``scaled_from``."""
@@ -243,9 +252,8 @@ def rows_from_json(document):
         if family == "compile":
             compile_rows.extend(b["extra_info"] | {"process_seconds": b["stats"]["median"]} for b in group)
             continue
-        reference = limit = reference_node = None
-        reference_scaled_from = limit_impl = limit_bytes = None
-        peers, limits = {}, {}
+        reference = reference_node = reference_scaled_from = None
+        peers, limits, limit_bytes = {}, {}, {}
         own, limit_nodes = [], []
         for benchmark in group:
             median, info = _measure(benchmark)
@@ -254,10 +262,8 @@ def rows_from_json(document):
                 reference, reference_scaled_from = median, info.get("scaled_from")
                 reference_node = benchmark.get("fullname")
             elif _is_limit(impl):
-                limits[impl] = median
+                limits[impl], limit_bytes[impl] = median, info.get("bytes")
                 limit_nodes.append(benchmark.get("fullname"))
-                if limit is None or median < limit:
-                    limit, limit_impl, limit_bytes = median, impl, info.get("bytes")
             elif _is_peer(impl):
                 peers[impl] = median
             else:
@@ -268,10 +274,12 @@ def rows_from_json(document):
             if labels.count(info["impl"]) > 1:  # several variants under one kernel name
                 label = param or kernel
             known = {"family", "kernel", "impl", "size", "dtype", "unit", "bytes", "count", "scaled_from"}
+            limit_impl = _matching_limit(info["impl"], limits)
+            limit = limits.get(limit_impl)
             rows.append(Row(
                 family=family, kernel=label, impl=info["impl"], dtype=dtype, size=size, median=median,
                 count=int(info.get("count", size)), unit=info.get("unit", "elements"),
-                bytes=info.get("bytes") or limit_bytes or _update_bytes(info), reference=reference,
+                bytes=info.get("bytes") or limit_bytes.get(limit_impl) or _update_bytes(info), reference=reference,
                 reference_scaled_from=reference_scaled_from, limit=limit, limit_impl=limit_impl,
                 limits=dict(limits),
                 peers=dict(sorted(peers.items())),
@@ -439,7 +447,7 @@ def to_markdown(document, rows, compile_rows, guard, targets):
         lines.append(f"Commit: `{commit['id'][:10]}`{' (with uncommitted changes)' if commit.get('dirty') else ''}.")
     lines.append("")
     lines.append("Speed-up = reference median / kernel median, both measured in this run. "
-                 "\"of limit\" = memory-limit median / kernel median: the fraction of the machine's "
+                 "\"of limit\" = memory-limit median / kernel median (serial with serial, parallel with parallel): the fraction of the "
                  "memory bandwidth limit reached (a kernel moving the same bytes without arithmetic).")
     failures = [check for check in guard if not check.ok]
     unjudged = [check for check in guard if check.ok and check.row is not None and "not judged" in check.message]

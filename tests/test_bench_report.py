@@ -70,9 +70,12 @@ def test_memory_limit_bytes_and_peers(document):
     # Adam moves 7 arrays of float64 per parameter (reads θ, g, m, v; writes θ, m, v)
     assert adam.bytes == 7 * 8 * 10**6
     assert adam.gigabytes_per_second == pytest.approx(56e6 / 0.0014 / 1e9)
-    # the machine's limit is the fastest memory-limit row (here the parallel one)
-    assert adam.limit == pytest.approx(0.0007) and adam.limit_impl == "memory-limit-parallel"
-    assert adam.limit_fraction == pytest.approx(0.5)
+    # serial kernels are paired with the serial memory limit, parallel ones with the parallel
+    assert adam.limit == pytest.approx(0.0012) and adam.limit_impl == "memory-limit"
+    assert adam.limit_fraction == pytest.approx(0.0012 / 0.0014)
+    parallel = row(rows, "updates", "adam", "kernel-parallel")
+    assert parallel.limit_impl == "memory-limit-parallel"
+    assert parallel.limit_fraction == pytest.approx(0.0007 / 0.0008)
     assert adam.peers == {"torch-fused": pytest.approx(0.0016)}
     assert row(rows, "updates", "gd", "kernel").bytes == 3 * 8 * 10**6   # GD: read θ, g; write θ
 
@@ -155,7 +158,7 @@ def test_markdown(document):
     text = report.build(document).markdown
     assert "Machine: Test CPU, 2 cores" in text and "numpy 2.4.6, numba 0.68.1" in text
     assert "## Regression guard: FAILED" in text
-    assert ("| updates | adam | kernel | float64 | 1e6 | 10 ms | 1.4 ms | 7.14x | 40 GB/s | 0.50 | 1.14x |"
+    assert ("| updates | adam | kernel | float64 | 1e6 | 10 ms | 1.4 ms | 7.14x | 40 GB/s | 0.86 | 1.14x |"
             in text)
     assert "| model | gradient | kernel | float64 | 1e6 | 20 ms | 4 ms | 5x | 4 ns/point | — |" in text
     assert "| training | adam/batch-1 | kernel | float64 | 1e6 | 40 s (from 1e4)† | 25 ms | 1600x | 25 ns/point | — |" in text
