@@ -29,8 +29,8 @@ BLOCK = 512
 GROUP = 32
 #: From this many points the Python layer calls the parallel kernels: two tasks of ``GROUP``
 #: blocks (below that the parallel kernel has one task and only adds its ~2 µs start). Measured
-#: (bench/test_bench_model.py, full profile, float64, 2 threads, serial / parallel): 1e3 3.98 /
-#: 5.36 µs, 1e4 33.8 / 35.8 µs, 1e5 324 / 222 µs, 1e6 3.27 / 1.78 ms.
+#: (bench/test_bench_model.py, full profile, float64, 2 threads, serial / parallel): 1e3 2.99 /
+#: 4.48 µs, 1e4 24.8 / 25.9 µs, 1e5 253 / 158 µs, 1e6 2.59 / 1.22 ms.
 PARALLEL_THRESHOLD = 32_768
 
 
