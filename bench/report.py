@@ -17,6 +17,8 @@ implementation with the ``reference`` row of the same ``(family, kernel, dtype, 
 with the ``memory-limit*`` row of the same kind there, serial with serial and parallel with
 parallel (a kernel that moves the same bytes without the arithmetic, so ``limit median /
 kernel median`` is the fraction of the memory limit the kernel reaches on as many threads). Peers (``torch-*``) become extra columns.
+A ``yardstick`` row (at most one per family) is a cost the family's rows are measured against,
+``median / yardstick median``: the schedules against the training epoch they feed.
 """
 import argparse
 import datetime as _datetime
@@ -41,6 +43,7 @@ MAX_TIME = {"quick": 0.25, "full": 1.0}
 FAMILY_ORDER = ("model", "updates", "training", "sweep", "surface", "schedules", "compile")
 REFERENCE = "reference"
 LIMIT_PREFIX = "memory-limit"
+YARDSTICK = "yardstick"
 #: Implementations that are not ours: shown as extra columns, never guarded.
 PEER_PREFIXES = ("torch",)
 
@@ -88,6 +91,7 @@ class Target:
     impl: str
     min_speedup: float | None = None
     max_ns_per_unit: float | None = None
+    max_of_yardstick: float | None = None
     source: str = ""
 
     def matches(self, row):
@@ -100,6 +104,9 @@ TARGETS = (
     Target("training", "*/batch-1", "kernel", min_speedup=30, max_ns_per_unit=40, source=TRAINING_ISSUE),
     Target("training", "*/batch-25", "kernel", min_speedup=100, source=TRAINING_ISSUE),
     Target("training", "*/batch-full", "kernel", min_speedup=4, source=TRAINING_ISSUE),
+    # "Negligible next to a training epoch": the yardstick is the cheapest epoch of as many steps
+    # (GD, batch size 1, ~30 ns a step); next to any other epoch the share is smaller.
+    Target("schedules", "*", "kernel", max_of_yardstick=0.10, source="schedules issue"),
 )
 
 
@@ -122,6 +129,8 @@ class Row:
     limit_impl: str | None = None
     limits: dict = field(default_factory=dict)  # every memory-limit impl -> median
     peers: dict = field(default_factory=dict)   # peer impl -> median
+    yardstick: float | None = None   # the median of the family's yardstick row
+    yardstick_kernel: str | None = None
     extra: dict = field(default_factory=dict)
     nodes: tuple = ()                # pytest node ids of this row, its reference, its memory limits
 
@@ -155,13 +164,19 @@ class Row:
         """Memory-limit median / this median: the fraction of the machine's limit reached."""
         return None if self.limit is None else self.limit / self.median
 
+    @property
+    def of_yardstick(self):
+        """This median / the family's yardstick median."""
+        return None if self.yardstick is None else self.median / self.yardstick
+
     def as_dict(self):
         return {"family": self.family, "kernel": self.kernel, "impl": self.impl, "dtype": self.dtype,
                 "size": self.size, "median": self.median, "reference": self.reference,
                 "reference_scaled_from": self.reference_scaled_from, "speedup": self.speedup,
                 "unit": self.unit, "ns_per_unit": self.ns_per_unit,
                 "gigabytes_per_second": self.gigabytes_per_second, "limit": self.limit,
-                "limit_fraction": self.limit_fraction, "peers": self.peers}
+                "limit_fraction": self.limit_fraction, "peers": self.peers,
+                "of_yardstick": self.of_yardstick}
 
 
 @dataclass
@@ -241,8 +256,12 @@ def rows_from_json(document):
     """
     labelled = [b for b in document.get("benchmarks", [])
                 if {"family", "kernel", "impl", "size", "dtype"} <= set(b.get("extra_info", {}))]
+    yardsticks = {b["extra_info"]["family"]: (b["extra_info"]["kernel"], _measure(b)[0])
+                  for b in labelled if b["extra_info"]["impl"] == YARDSTICK}
     by_key = {}
     for benchmark in labelled:
+        if benchmark["extra_info"]["impl"] == YARDSTICK:
+            continue
         info = benchmark["extra_info"]
         key = (info["family"], info["kernel"], info["dtype"], int(info["size"]))
         by_key.setdefault(key, []).append(benchmark)
@@ -283,6 +302,8 @@ def rows_from_json(document):
                 reference_scaled_from=reference_scaled_from, limit=limit, limit_impl=limit_impl,
                 limits=dict(limits),
                 peers=dict(sorted(peers.items())),
+                yardstick=yardsticks.get(family, (None, None))[1],
+                yardstick_kernel=yardsticks.get(family, (None, None))[0],
                 extra={k: v for k, v in info.items() if k not in known},
                 nodes=tuple(n for n in (node, reference_node, *limit_nodes) if n)))
     rows.sort(key=_row_order)
@@ -338,17 +359,34 @@ def check_targets(rows, targets=TARGETS):
                 ok &= met
                 parts.append(f"{row.ns_per_unit:.3g} ns per {_singular(row.unit)} "
                              f"(target < {target.max_ns_per_unit:g})")
+            if target.max_of_yardstick is not None:
+                ok &= row.of_yardstick is not None and row.of_yardstick <= target.max_of_yardstick
+                parts.append(f"{_of_yardstick(row)} (target ≤ {target.max_of_yardstick:.0%})")
             checks.append(Check(target, row, ok, f"{row.family}:{row.kernel} {row.impl} {row.dtype} "
                                                   f"{format_size(row.size)}: " + ", ".join(parts)))
     return checks
 
 
+def _of_yardstick(row):
+    """'1.45 ms = 4.8% of the batch-1 epoch (30.1 ms)'."""
+    if row.of_yardstick is None:
+        return f"{format_seconds(row.median)}, no yardstick measured in this run"
+    return (f"{format_seconds(row.median)} = {row.of_yardstick:.1%} of the {row.yardstick_kernel} "
+            f"({format_seconds(row.yardstick)})")
+
+
 def headlines(rows):
     """Per family and implementation, the speed-up at the largest size (float64 when measured):
-    each kernel when there are at most five, else the range and median over kernels."""
+    each kernel when there are at most five, else the range and median over kernels. Per family
+    with a yardstick, its slowest row against it."""
     lines = []
     families = sorted({row.family for row in rows}, key=_family_rank)
     for family in families:
+        measured = [row for row in rows if row.family == family and row.of_yardstick is not None]
+        if measured:
+            slowest = max(measured, key=lambda row: row.of_yardstick)
+            lines.append(f"- **{family}**, slowest of {len(measured)}: {slowest.kernel} {slowest.impl} "
+                         f"{slowest.dtype} {format_size(slowest.size)}, {_of_yardstick(slowest)}")
         family_rows = [row for row in rows if row.family == family and row.speedup is not None]
         if not family_rows:
             continue
@@ -480,8 +518,10 @@ def to_markdown(document, rows, compile_rows, guard, targets):
         family_rows = [row for row in rows if row.family == family]
         peers = sorted({peer for row in family_rows for peer in row.peers})
         any_peers = any_peers or bool(peers)
+        yardstick = next((row.yardstick_kernel for row in family_rows if row.yardstick), None)
         header = ["family", "kernel", "impl", "dtype", "size", "reference", "median", "speed-up",
                   "throughput", "of limit"] + [f"vs {peer}" for peer in peers]
+        header += [f"of {yardstick}"] if yardstick else []
         body = []
         for row in family_rows:
             reference = format_seconds(row.reference)
@@ -492,7 +532,9 @@ def to_markdown(document, rows, compile_rows, guard, targets):
                          format_seconds(row.median), format_ratio(row.speedup), throughput(row),
                          "—" if row.limit_fraction is None else f"{row.limit_fraction:.2f}"]
                         + [format_ratio(row.peers[peer] / row.median) if peer in row.peers else "—"
-                           for peer in peers])
+                           for peer in peers]
+                        + ([f"{row.of_yardstick:.1%}" if row.of_yardstick is not None else "—"]
+                           if yardstick else []))
         lines += ["", f"## {family}", ""] + _table(header, body)
     if any_peers:
         lines += ["", "\"vs <peer>\" = peer median / kernel median (> 1: the kernel is faster)."]

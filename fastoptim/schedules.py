@@ -6,9 +6,11 @@ caller decides). Every schedule accepts either
 - a Python ``int`` (or numpy integer scalar) and returns a ``float``, or
 - an integer array of any shape and returns a float64 array of the same shape,
 
-and the two agree bit for bit: the formula is written once, on contiguous float64/int64 numpy
-arrays, and a scalar is evaluated as a one-element array. A whole run's values are therefore one
-call, ``schedule.values(n_steps)``, whose result is handed to a compiled loop.
+and the two agree bit for bit: the formula is written once, as a compiled loop over a contiguous
+int64 array (``fastoptim.kernels.schedules``) whose every value depends on its own counter only,
+and a scalar is evaluated as a one-element array. A whole run's values are therefore one call,
+``schedule.values(n_steps)`` (1-2 ns a value), whose result is handed to the compiled training
+loop.
 
 Counters must satisfy ``0 <= t <= 2**53`` (every such integer is exact in float64). Every argument
 is validated when the schedule is built, so that no schedule raises, returns NaN, infinity or a
@@ -35,6 +37,8 @@ from typing import Any, ClassVar, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from .kernels import schedules as _kernels
 
 __all__ = [
     "Schedule",
@@ -127,9 +131,11 @@ def _integer(name: str, value: Any, minimum: int) -> int:
 
 
 def _counter(t: Any) -> tuple[IntArray, tuple[int, ...] | None]:
-    """Validate a counter; return it as a contiguous 1-D int64 array, and its shape.
+    """Check a counter's type; return it as a contiguous 1-D int64 array, and its shape.
 
-    The shape is ``None`` for a scalar counter (the caller then returns a float).
+    The shape is ``None`` for a scalar counter (the caller then returns a float). The range of
+    a scalar is checked here, that of an array by the kernels as they evaluate it (the error is
+    :func:`_out_of_range`).
     """
     requirement = "must be an integer in [0, 2**53]"
     if isinstance(t, (bool, np.bool_)):
@@ -145,15 +151,21 @@ def _counter(t: Any) -> tuple[IntArray, tuple[int, ...] | None]:
     if array.dtype.kind not in "iu":
         raise TypeError(f"Invalid t: array of dtype {array.dtype} ({requirement}; "
                         f"the dtype must be an integer dtype)")
-    if array.size:
-        low, high = int(array.min()), int(array.max())
-        if low < 0 or high > MAX_T:
-            bad = low if low < 0 else high
-            raise ValueError(f"Invalid t: array containing {bad} ({requirement})")
-    # A fresh contiguous 1-D array, so that every element goes through the same numpy loop as a
-    # scalar does (numpy may pick another, differently rounded, loop for strided input).
-    flat = np.ascontiguousarray(array, dtype=np.int64).reshape(-1)
-    return flat, array.shape
+    # (a uint64 counter past 2**63 wraps to a negative int64, out of range too)
+    return np.ascontiguousarray(array, dtype=np.int64).reshape(-1), array.shape
+
+
+def _out_of_range(t: Any) -> ValueError:
+    """The error for an array of counters not all in [0, 2**53]."""
+    array = np.asarray(t)
+    low = int(array.min())
+    bad = low if low < 0 else int(array.max())
+    return ValueError(f"Invalid t: array containing {bad} (must be an integer in [0, 2**53])")
+
+
+def _within(t: IntArray, offset: int, limit: int) -> bool:
+    """Whether every counter lies in ``[offset, limit]`` (for schedules evaluated by numpy)."""
+    return t.size == 0 or (int(t.min()) >= offset and int(t.max()) <= limit)
 
 
 # --------------------------------------------------------------------------------------------
@@ -166,24 +178,32 @@ class Schedule:
 
     ``s(t)`` for an integer returns a float; for an integer array, a float64 array of the same
     shape; both bit for bit equal. ``s.values(n)`` is ``s(np.arange(n))``. Subclasses are
-    frozen dataclasses whose fields are the validated arguments; they implement ``_evaluate``
-    on a contiguous 1-D int64 array.
+    frozen dataclasses whose fields are the validated arguments; they implement
+    :meth:`_evaluate`.
     """
 
     __slots__ = ()
     #: The name of the function that builds the schedule (used by ``repr``).
     name: ClassVar[str] = "schedule"
 
-    def _evaluate(self, t: IntArray) -> FloatArray:  # pragma: no cover - abstract
+    def _evaluate(self, t: IntArray, offset: int, limit: int,
+                  out: FloatArray) -> bool:  # pragma: no cover - abstract
+        """Write ``s(t − offset)`` into ``out`` (float64, the size of ``t``) for a contiguous 1-D
+        int64 ``t`` whose counters all lie in ``[offset, limit]`` (``limit <= offset + 2**53``);
+        return False (``out`` is then unspecified) if one does not, as the kernels of
+        ``fastoptim.kernels.schedules`` do."""
         raise NotImplementedError
 
     def __call__(self, t: int | ArrayLike) -> Any:
         flat, shape = _counter(t)
+        out = np.empty(flat.size, dtype=np.float64)
         with np.errstate(over="ignore", under="ignore"):
-            result = self._evaluate(flat)
+            in_range = self._evaluate(flat, 0, MAX_T, out)
+        if not in_range:
+            raise _out_of_range(t)
         if shape is None:
-            return float(result[0])
-        return result.reshape(shape)
+            return float(out[0])
+        return out.reshape(shape)
 
     def values(self, n_or_t: int | ArrayLike) -> FloatArray:
         """The values at ``t = 0, 1, ..., n - 1`` for an integer ``n``, or at each ``t`` of an
@@ -211,39 +231,11 @@ def _set(schedule: Schedule, name: str, value: Any) -> None:
     object.__setattr__(schedule, name, value)
 
 
-def _as_float(t: IntArray) -> FloatArray:
-    return t.astype(np.float64)
-
-
-def _power(base: float, exponent: IntArray) -> FloatArray:
-    """``base ** exponent`` for ``0 < base <= 1`` and integers ``exponent >= 0``, elementwise.
-
-    Exponents past underflow give 0 without calling ``pow`` (whose underflowing path costs
-    ~130 ns a value here, 15x its ordinary cost). Not ``np.power(..., where=mask)``: numpy runs
-    a masked one-element call through another loop than a long one (1 ulp apart, measured),
-    which would break scalar/array agreement; a gathered subset is a plain contiguous array.
-    """
-    if base == 1.0:
-        return np.ones(exponent.shape, dtype=np.float64)
-    # base**e <= 2**-1076 (below half the smallest subnormal: rounds to 0) for every e >= this.
-    zero_from = math.ceil(1076.0 / -math.log2(base))
-    result = np.zeros(exponent.shape, dtype=np.float64)
-    nonzero = exponent < zero_from
-    result[nonzero] = np.power(base, _as_float(exponent[nonzero]))
-    return result
-
-
-def _cosine_annealing(max_lr: float, min_lr: float, fraction: FloatArray) -> FloatArray:
-    """``min_lr + ½ (max_lr − min_lr) (1 + cos(π · fraction))`` for ``fraction`` in [0, 1]."""
-    # In place on one temporary (``fraction`` is consumed); cos never leaves [-1, 1], so
-    # ``1 + cos`` is >= 0 and the maximum only makes that explicit.
-    value = np.multiply(np.pi, fraction, out=fraction)
-    np.cos(value, out=value)
-    value += 1.0
-    np.maximum(value, 0.0, out=value)
-    value *= 0.5 * (max_lr - min_lr)
-    value += min_lr
-    return value
+def _base(base: float) -> tuple[float, float]:
+    """``(halvings, ln_base)`` with ``base = 2^−halvings · e^ln_base`` as the kernels take it:
+    ``(j, 0)`` for ``base = 2^−j`` (its powers are then exact), else ``(0, ln base)``."""
+    mantissa, exponent = math.frexp(base)
+    return (float(1 - exponent), 0.0) if mantissa == 0.5 else (0.0, math.log(base))
 
 
 # --------------------------------------------------------------------------------------------
@@ -261,8 +253,8 @@ class Constant(Schedule):
     def __post_init__(self) -> None:
         _set(self, "lr", _non_negative("lr", self.lr))
 
-    def _evaluate(self, t: IntArray) -> FloatArray:
-        return np.full(t.shape, self.lr, dtype=np.float64)
+    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
+        return _kernels.constant(t, offset, limit, self.lr, out)
 
 
 def constant(lr: float) -> Constant:
@@ -291,9 +283,9 @@ class StepDecay(Schedule):
                                           closed_low=False, closed_high=True))
         _set(self, "every", _integer("every", self.every, 1))
 
-    def _evaluate(self, t: IntArray) -> FloatArray:
-        result: FloatArray = self.lr * _power(self.factor, t // self.every)
-        return result
+    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
+        return _kernels.geometric(t, offset, limit, float(self.every), *_base(self.factor),
+                                  self.lr, out)
 
 
 def step_decay(lr: float, factor: float = 0.5, every: int = 5) -> StepDecay:
@@ -326,16 +318,9 @@ class Exponential(Schedule):
         _set(self, "lr", _non_negative("lr", self.lr))
         _set(self, "k", _non_negative("k", self.k))
 
-    def _evaluate(self, t: IntArray) -> FloatArray:
-        exponent = _as_float(t)
-        exponent *= -self.k
-        # e^x rounds to 0 for every x <= -746 (below half the smallest subnormal): skip exp's
-        # slow underflowing path there (~10x its ordinary cost); see _power for why no where=.
-        value = np.zeros(t.shape, dtype=np.float64)
-        nonzero = exponent > -746.0
-        value[nonzero] = np.exp(exponent[nonzero])
-        value *= self.lr
-        return value
+    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
+        # e^(−k t) = b^t with b = e^−k
+        return _kernels.geometric(t, offset, limit, 1.0, 0.0, -self.k, self.lr, out)
 
 
 def exponential(lr: float, k: float) -> Exponential:
@@ -365,10 +350,9 @@ class InverseTime(Schedule):
         _set(self, "lr", _non_negative("lr", self.lr))
         _set(self, "k", _non_negative("k", self.k))
 
-    def _evaluate(self, t: IntArray) -> FloatArray:
+    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
         # 1 + k t >= 1: never a division by zero; k t may overflow to inf, giving 0.
-        result: FloatArray = self.lr / (1.0 + self.k * _as_float(t))
-        return result
+        return _kernels.inverse_time(t, offset, limit, self.lr, self.k, out)
 
 
 def inverse_time(lr: float, k: float) -> InverseTime:
@@ -410,32 +394,11 @@ class Cyclic(Schedule):
                            f"mode that uses it; mode={self.mode!r}")
         _set(self, "gamma", gamma)
 
-    def _evaluate(self, t: IntArray) -> FloatArray:
-        # The lecture's cyclic_lr, operation for operation (t / s with float64 division):
-        #   cycle = floor(1 + t/(2s)); x = |t/s - 2 cycle + 1|;
-        #   lr = base + (max - base) * max(0, 1 - x) * scale
-        # (written with in-place operations, in the same order, on two temporaries)
-        cycle = np.true_divide(t, 2 * self.step_size)
-        cycle += 1
-        np.floor(cycle, out=cycle)
-        x = np.true_divide(t, self.step_size)
-        x -= 2 * cycle
-        x += 1
-        np.abs(x, out=x)
-        triangle = np.subtract(1.0, x, out=x)
-        np.maximum(0.0, triangle, out=triangle)
-        if self.mode == "triangular":
-            scale: float | FloatArray = 1.0
-        elif self.mode == "triangular2":
-            # 1/2^(cycle-1) exactly (ldexp); 0 from cycle = 1077 on, never inf.
-            halvings = np.minimum(cycle.astype(np.int64) - 1, 1100)
-            scale = np.ldexp(1.0, -halvings)
-        else:  # exp_range
-            scale = _power(self.gamma, t)
-        triangle *= self.max_lr - self.base_lr
-        triangle *= scale
-        triangle += self.base_lr
-        return triangle
+    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
+        # scale = (½)^(halvings (c − 1)) or γ^t = e^(t ln γ)
+        halvings = 1.0 if self.mode == "triangular2" else 0.0
+        return _kernels.cyclic(t, offset, limit, float(self.step_size), self.base_lr,
+                               self.max_lr, halvings, math.log(self.gamma), out)
 
 
 def cyclic(base_lr: float, max_lr: float, step_size: int, mode: str = "triangular",
@@ -481,12 +444,9 @@ class Cosine(Schedule):
         _set(self, "min_lr", min_lr)
         _set(self, "period", _integer("period", self.period, 1))
 
-    def _evaluate(self, t: IntArray) -> FloatArray:
-        fraction = _as_float(np.minimum(t, self.period))
-        fraction /= self.period
-        result = _cosine_annealing(self.max_lr, self.min_lr, fraction)
-        result[t >= self.period] = self.min_lr  # exactly, whatever cos(pi) rounds to
-        return result
+    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
+        return _kernels.cosine(t, offset, limit, float(self.period), self.max_lr, self.min_lr,
+                               out)
 
 
 def cosine(max_lr: float, min_lr: float, period: int) -> Cosine:
@@ -537,16 +497,9 @@ class WarmRestarts(Schedule):
         _set(self, "_starts", np.array(starts, dtype=np.int64))
         _set(self, "_periods", np.array(periods, dtype=np.float64))
 
-    def _evaluate(self, t: IntArray) -> FloatArray:
-        if self.T_mult == 1:
-            since_restart = t % self.T0
-            period: float | FloatArray = float(self.T0)
-        else:
-            # The period holding t, exactly: the last start S_i <= t (no float log, no loop).
-            index = np.searchsorted(self._starts, t, side="right") - 1
-            since_restart = t - self._starts[index]
-            period = self._periods[index]
-        return _cosine_annealing(self.max_lr, self.min_lr, _as_float(since_restart) / period)
+    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
+        return _kernels.warm_restarts(t, offset, limit, self._starts, self._periods,
+                                      self.max_lr, self.min_lr, out)
 
 
 def warm_restarts(max_lr: float, min_lr: float, T0: int, T_mult: int = 1) -> WarmRestarts:
@@ -587,11 +540,10 @@ class LinearWarmup(Schedule):
         _set(self, "warmup", _integer("warmup", self.warmup, 1))
         _set(self, "start_lr", _non_negative("start_lr", self.start_lr))
 
-    def _evaluate(self, t: IntArray) -> FloatArray:
+    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
         # t / w first (< 1): (lr − start_lr) · t could overflow for huge rates and warm-ups.
-        ramp = self.start_lr + (self.lr - self.start_lr) * (_as_float(t) / self.warmup)
-        result: FloatArray = np.where(t < self.warmup, ramp, self.lr)
-        return result
+        return _kernels.linear_warmup(t, offset, limit, self.lr, float(self.warmup),
+                                      self.start_lr, out)
 
 
 def linear_warmup(lr: float, warmup: int, start_lr: float = 0.0) -> LinearWarmup:
@@ -628,12 +580,9 @@ class TransformerWarmup(Schedule):
         _set(self, "warmup", _integer("warmup", self.warmup, 1))
         _set(self, "scale", _non_negative("scale", self.scale))
 
-    def _evaluate(self, t: IntArray) -> FloatArray:
-        t_plus_one = _as_float(t) + 1.0
-        decay = 1.0 / np.sqrt(t_plus_one)
-        ramp = t_plus_one * self.warmup ** -1.5
-        result: FloatArray = self.scale * self.d_model ** -0.5 * np.minimum(decay, ramp)
-        return result
+    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
+        return _kernels.transformer_warmup(t, offset, limit, self.scale * self.d_model ** -0.5,
+                                           self.warmup ** -1.5, out)
 
 
 def transformer_warmup(d_model: int, warmup: int = 4000, scale: float = 1.0
@@ -697,24 +646,32 @@ class Join(Schedule):
         _set(self, "boundaries", boundaries)
         _set(self, "_boundaries", np.array(boundaries, dtype=np.int64))
 
-    def _evaluate(self, t: IntArray) -> FloatArray:
-        result = np.empty(t.shape, dtype=np.float64)
-        offsets = (0,) + self.boundaries
-        if t.size > 1 and bool(np.all(t[1:] >= t[:-1])):
-            # Sorted counters (a whole run): each phase is one slice, no masks or gathers.
-            ends = np.searchsorted(t, self._boundaries, side="left").tolist() + [t.size]
-            begin = 0
-            for schedule, offset, end in zip(self.schedules, offsets, ends):
-                result[begin:end] = schedule._evaluate(t[begin:end] - offset)
-                begin = end
-            return result
-        phase = np.searchsorted(self._boundaries, t, side="right")
-        for position, (schedule, offset) in enumerate(zip(self.schedules, offsets)):
+    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
+        # Phase k holds the counters firsts[k] .. lasts[k], seen as counters from firsts[k].
+        firsts = [offset] + [offset + boundary for boundary in self.boundaries]
+        lasts = [first - 1 for first in firsts[1:]] + [limit]
+        # Sorted counters (a whole run): each phase is one slice, found by a binary search and
+        # confirmed by its own evaluation (which meets any counter outside the phase).
+        ends = np.searchsorted(t, firsts[1:], side="left").tolist() + [t.size]
+        begin = 0
+        for schedule, first, last, end in zip(self.schedules, firsts, lasts, ends):
+            end = max(begin, end)
+            if not schedule._evaluate(t[begin:end], first, min(last, limit), out[begin:end]):
+                break
+            begin = end
+        else:
+            return True
+        # Any other order: the counters of each phase gathered. A gather is a new contiguous
+        # array, evaluated by the same loop as a scalar is: any order gives the same bits.
+        if not _within(t, offset, limit):
+            return False
+        phase = np.searchsorted(self._boundaries + offset, t, side="right")
+        for position, (schedule, first, last) in enumerate(zip(self.schedules, firsts, lasts)):
             in_phase = phase == position
-            # Slices and gathers are new contiguous arrays, evaluated by the same loops as a
-            # scalar is: any order of counters gives the same bits.
-            result[in_phase] = schedule._evaluate(t[in_phase] - offset)
-        return result
+            values = np.empty(int(np.count_nonzero(in_phase)), dtype=np.float64)
+            schedule._evaluate(t[in_phase], first, last, values)
+            out[in_phase] = values
+        return True
 
 
 def join(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> Join:
@@ -761,11 +718,10 @@ class SutskeverMomentum(Schedule):
                                             closed_low=True, closed_high=False))
         _set(self, "every", _integer("every", self.every, 1))
 
-    def _evaluate(self, t: IntArray) -> FloatArray:
+    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
         # 2^(−1 − log2 n) = 1 / (2n) exactly, so β = 1 − 0.5/n with n = ⌊t/every⌋ + 1.
-        n = _as_float(t // self.every) + 1.0
-        result: FloatArray = np.minimum(1.0 - 0.5 / n, self.beta_max)
-        return result
+        return _kernels.sutskever_momentum(t, offset, limit, float(self.every), self.beta_max,
+                                           out)
 
 
 def sutskever_momentum(beta_max: float, every: int = 250) -> SutskeverMomentum:

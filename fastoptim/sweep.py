@@ -719,10 +719,13 @@ class _ExponentialRange(schedules.Schedule):
     max_lr: float
     steps: int
 
-    def _evaluate(self, t):
+    def _evaluate(self, t, offset, limit, out):
+        if not schedules._within(t, offset, limit):
+            return False
         last = max(self.steps - 1, 1)
-        fraction = np.minimum(t, last).astype(np.float64) / last
-        return self.min_lr * np.exp(fraction * math.log(self.max_lr / self.min_lr))
+        fraction = np.minimum(t - offset, last).astype(np.float64) / last
+        out[:] = self.min_lr * np.exp(fraction * math.log(self.max_lr / self.min_lr))
+        return True
 
 
 @dataclasses.dataclass

@@ -5,7 +5,7 @@ Python API checks it) and can be called from users' own ``@numba.njit`` code. Ev
 compiled with the policy of ``fastoptim.kernels.policy``. Constants (optimizer kinds, the
 layouts of ``slots``, ``scalars`` and ``hyper``) live in ``fastoptim.kernels.updates``.
 """
-from . import epochs, model, surface, updates
+from . import epochs, model, schedules, surface, updates
 from .exp import exp, exp_array
 from .model import (
     loss_and_gradient_sum,
@@ -44,6 +44,6 @@ __all__ = [
     "loss_and_gradient_sum", "loss_and_gradient_sum_parallel", "loss_grid", "loss_sum",
     "loss_sum_parallel", "memory_limit_update", "memory_limit_update_parallel", "model",
     "momentum_update", "nadam_update", "nesterov_update", "radam_rectification", "radam_update",
-    "rmsprop_update", "sigmoid", "sigmoid_ufunc", "surface", "update", "update_parallel",
-    "update_views", "updates",
+    "rmsprop_update", "schedules", "sigmoid", "sigmoid_ufunc", "surface", "update",
+    "update_parallel", "update_views", "updates",
 ]

@@ -95,6 +95,36 @@ def test_variants_under_one_kernel_name_keep_their_ids(document):
     assert all(r.speedup is None for r in rows if r.family == "schedules")
 
 
+def with_yardstick(document, median=0.1):
+    """The document with a yardstick row in family "schedules" (0.1 s: the stored schedule rows,
+    7 ms and 18 ms, are 7% and 18% of it)."""
+    changed = copy.deepcopy(document)
+    changed["benchmarks"].append({
+        "group": "schedules:batch-1 epoch:float64:1e6", "name": "test_yardstick_batch_1_epoch",
+        "fullname": "bench/test_bench_schedules.py::test_yardstick_batch_1_epoch", "param": None,
+        "extra_info": {"family": "schedules", "kernel": "batch-1 epoch", "impl": "yardstick",
+                       "size": 10**6, "dtype": "float64", "unit": "steps"},
+        "stats": {"min": median, "max": median, "mean": median, "median": median, "rounds": 5,
+                  "iterations": 1}})
+    return changed
+
+
+def test_a_yardstick_measures_its_family(document):
+    rows, _ = report.rows_from_json(with_yardstick(document))
+    schedules = [r for r in rows if r.family == "schedules"]
+    assert sorted(r.kernel for r in schedules) == ["cyclic-triangular", "cyclic-triangular2"]  # not a row
+    assert row(rows, "schedules", "cyclic-triangular2", "numpy").of_yardstick == pytest.approx(0.18)
+    assert all(r.of_yardstick is None for r in rows if r.family != "schedules")
+    assert all(r.of_yardstick is None for r in report.rows_from_json(document)[0])
+    target = report.Target("schedules", "*", "numpy", max_of_yardstick=0.1)
+    checks = {c.row.kernel: c for c in report.check_targets(rows, [target])}
+    assert checks["cyclic-triangular"].ok and not checks["cyclic-triangular2"].ok
+    assert "18 ms = 18.0% of the batch-1 epoch (100 ms) (target ≤ 10%)" in checks["cyclic-triangular2"].message
+    text = report.build(with_yardstick(document)).markdown
+    assert "- **schedules**, slowest of 2: cyclic-triangular2 numpy float64 1e6, 18 ms = 18.0% of the batch-1 epoch" in text
+    assert "| schedules | cyclic-triangular | numpy | float64 | 1e6 | — | 7 ms | — | 7 ns/step | — | 7.0% |" in text
+
+
 # --- the guard and the targets ------------------------------------------------------------------------
 
 def test_guard_fails_on_a_kernel_slower_than_its_reference(document):
