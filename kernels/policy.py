@@ -15,7 +15,8 @@ loops), never with a bare ``numba.njit``, so the policy is set here and only her
   formula, so the same update rule inlined in two kernels gave different bits (the serial and
   the parallel dispatcher differed in the last bit of Momentum with ``contract``). Without
   them a formula has the same bits wherever it is compiled, which the bit-for-bit promises
-  (serial = parallel, ``sweep`` = ``train``, any thread count) rest on.
+  (serial = parallel, ``sweep`` = ``train``, any thread count) rest on. Where a fused
+  multiply-add is wanted it is written out (``exp.fma``): one rounding wherever it is compiled.
 - dtypes: kernels are compiled lazily for the dtypes they are called with; the Python API
   only ever passes C-contiguous float32 or float64 arrays (checked at the edge), so each
   kernel has at most those two specialisations per array rank.

@@ -6,8 +6,8 @@ test meaningful for values near zero (see ``tests/helpers.py``).
 
 # --- model kernels (loss, gradient, surface) -----------------------------------------------
 # Kernel and reference both compute each point in float64 (float32 data is widened once), so
-# they differ only by the order of the float64 sum and by the kernel's polynomial exp
-# (relative error < 3e-16 against np.exp, tests/test_exp.py). Over N <= 1e5 terms the sum's
+# they differ only by the order of the float64 sum and by the kernel's table-driven exp
+# (within 1 ulp, 2.3e-16 relative, of np.exp: tests/test_exp.py). Over N <= 1e5 terms the sum's
 # rounding is bounded by ~N * eps * sum|terms|; measured differences are ~1e-15 relative.
 MODEL_RTOL = {"float64": 1e-12, "float32": 1e-12}
 # Absolute floor, relative to the sum of |per-point terms|, for sums that cancel to ~0.
@@ -19,8 +19,8 @@ MODEL_CANCELLATION_FLOOR = 1e-12
 #     |kernel - reference| <= max(UPDATE_RTOL * |reference|, UPDATE_ABSOLUTE * scale),
 # scale = the array's largest |value| before or after the step. Both compute in the arrays'
 # dtype with the same formula but in a different order: the kernel folds per-step scalars
-# (η/(1-β1^t), 1/√(1-β2^t)) and LLVM contracts a*b+c into one fused multiply-add; numpy
-# rounds every operation. Each element goes through <= ~10 roundings on each side, so a
+# (η/(1-β1^t), 1/√(1-β2^t)) and groups some products differently; numpy rounds every
+# operation in its own order. Each element goes through <= ~10 roundings on each side, so a
 # well-conditioned result differs by a few units of roundoff u (2^-53 ~ 1.1e-16 in float64,
 # 2^-24 ~ 6e-8 in float32); measured, over 300 random configurations per optimizer and
 # dtype (1-20 steps, shapes up to 6x6x6): at most 0.4 of the bounds below.
@@ -30,8 +30,8 @@ MODEL_CANCELLATION_FLOOR = 1e-12
 # float32: 2e-6 relative (~34 u) plus 1e-6 x scale (~17 u).
 # Excluded from the random draws (tests/test_optimizers.py, compare_step_by_step):
 # - cancellation inside the coupled gradient g + λθ (the property test gives g the sign of
-#   θ when λ > 0 is coupled): its error, one rounding of λθ with or without the fused
-#   multiply-add, is unbounded relative to g and the adaptive rules divide by |g|;
+#   θ when λ > 0 is coupled): its error, one rounding of λθ, is unbounded relative to g and
+#   the adaptive rules divide by |g|;
 # - compounding over a trajectory: each step starts both sides from the kernel's state.
 #   Free-running trajectories (SPEC defaults, 200 steps, 4x5) compound the differences; they
 #   are checked with both bounds multiplied by UPDATE_TRAJECTORY_FACTOR (measured: float64 at
@@ -42,7 +42,7 @@ UPDATE_TRAJECTORY_FACTOR = 10.0
 
 # --- whole training runs: fastoptim.train versus fastoptim.reference.train --------------------
 # float64: the compiled and the numpy runs differ per step only by the gradient's summation
-# order and exp (~1e-16 relative) and by FMA contraction in the update (~1 ulp); over a few
+# order and exp (~1e-16 relative) and by the update's order of operations (~1 ulp); over a few
 # hundred steps of a contracting optimization these stay far below 1e-10 (measured ~1e-14).
 # float32: the gradient is rounded to float32 before each update and the update runs in
 # float32, so a 1e-16 difference can flip a rounding (one float32 ulp, 6e-8 relative) at any
