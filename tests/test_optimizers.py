@@ -361,6 +361,27 @@ def test_radam_switches_branch_when_rho_passes_five():
             assert np.allclose(before - params, 0.01 * m / (1 - 0.9**t), rtol=1e-12, atol=0)
 
 
+@pytest.mark.parametrize("base", [0.0, 0.5, 0.9, 0.96, 0.99, 0.999, 0.9999, 1 - 1e-7, 0.3])
+def test_one_minus_power_skips_pow_only_where_it_gives_the_same_bits(base):
+    """``1 − s·b^e`` without ``pow`` once ``e(1−b) >= 42``: the same bits as Python's
+    ``1 - s * b**e`` on both sides of the threshold, for the exponents the kernels pass
+    (integer steps, NAdam's ``tψ``)."""
+    threshold = kernels.POWER_NEGLIGIBLE / (1.0 - base) if base < 1 else math.inf
+    rng = np.random.default_rng(0)
+    exponents = [1.0, 2.0, 10.0, 1e3, 1e6, 1e9, 2.0**53]
+    if math.isfinite(threshold):
+        exponents += [math.floor(threshold) + k for k in range(-3, 4)]
+        exponents += list(rng.uniform(0.5, 2.0, 40) * threshold)
+        exponents += [(math.floor(threshold / 4e-3) + k) * 4e-3 for k in range(-2, 3)]  # as tψ
+    for exponent in exponents:
+        for scale in (1.0, 0.5):
+            expected = 1.0 - scale * base**exponent
+            got = kernels._one_minus_power(base, float(exponent), scale)
+            assert got == expected, (base, exponent, scale, got, expected)
+    for step in (1, 7, 419, 420, 421, 41_999, 42_000, 42_001, 10**6):
+        assert kernels._bias_corrections(step, 0.9, 0.999) == (1 - 0.9**step, 1 - 0.999**step)
+
+
 def test_nadam_momentum_decay_keeps_the_product_in_the_state():
     opt = NAdam(lr=0.01, momentum_decay=4e-3)
     params, gradients = make_problem((3,), 5, 6, 1.0, "float64")
