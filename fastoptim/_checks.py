@@ -67,13 +67,13 @@ def reduction(value):
     return value
 
 
-def theta(value, d):
-    """``theta = [w_1 … w_d, b]`` as a finite float64 array of length ``d + 1``."""
-    array = float_array("theta", value, ndim=(1,))
+def theta(value, d, name="theta"):
+    """``[w_1 … w_d, b]`` as a finite float64 array of length ``d + 1`` (errors name ``name``)."""
+    array = float_array(name, value, ndim=(1,))
     if array.size != d + 1:
-        raise ValueError(f"theta must have length d + 1 = {d + 1} ([w_1 … w_d, b]), got length {array.size}")
+        raise ValueError(f"{name} must have length d + 1 = {d + 1} ([w_1 … w_d, b]), got length {array.size}")
     array = array.astype(np.float64)
-    finite("theta", array)
+    finite(name, array)
     return array
 
 

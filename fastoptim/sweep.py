@@ -265,9 +265,12 @@ def _run_pairs(data, configs, seeds, options, bar=None):
             steps[ran] += completed[ran]
             finished = ran[completed[ran] == n_steps]
             losses[finished, epoch] = epoch_loss[finished]
+            finite = np.isfinite(epoch_loss[finished])
             if has_validation:
                 validation_losses[finished, epoch] = epoch_validation_loss[finished]
-            stopped = ran[completed[ran] < n_steps]
+                finite &= np.isfinite(epoch_validation_loss[finished])
+            # as train: a step that diverged, or every step finite but a loss after the epoch not
+            stopped = np.concatenate([ran[completed[ran] < n_steps], finished[~finite]])
             diverged_epoch[stopped] = epoch
             diverged_step[stopped] = completed[stopped]
             active[stopped] = False
@@ -378,8 +381,9 @@ def sweep(data, configs, *, epochs, batch_size=None, init, seeds=(0,), reduction
       default ≈ pairs / (2 × workers), one task per chunk; the data scattered once).
     - ``progress``: show a progress bar over pair-epochs (here) or chunks (Dask).
 
-    A pair whose parameters become non-finite is marked diverged (``result.diverged``) and
-    stops, as ``train`` stops; the others go on. One ``RuntimeWarning`` sums up the diverged
+    A pair that diverges (a non-finite batch loss, parameters or state, or a non-finite loss
+    after an epoch: ``Run.diverged``) is marked (``result.diverged``) and stops, as ``train``
+    stops; the others go on. One ``RuntimeWarning`` sums up the diverged
     pairs (``train`` warns for each run).
 
     Memory: as ``train`` holds the learning rate of every step of its run, a sweep holds
@@ -395,7 +399,7 @@ def sweep(data, configs, *, epochs, batch_size=None, init, seeds=(0,), reduction
         rows = np.flatnonzero(result.diverged)
         shown = ", ".join(str(int(row)) for row in rows[:10]) + (", …" if count > 10 else "")
         warnings.warn(f"{count} of {len(result)} runs of the sweep diverged (rows {shown}): their "
-                      f"parameters became non-finite; each keeps its last finite parameters "
+                      f"batch loss, parameters or state, or their loss after an epoch, became non-finite; each keeps its last finite parameters "
                       f"(result.diverged, result.diverged_epoch)", RuntimeWarning, stacklevel=2)
     return result
 

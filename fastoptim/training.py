@@ -9,6 +9,7 @@ compiled ``kernels/epochs.py`` for ``train``, the numpy per-step loop
 can be compared step by step.
 """
 import dataclasses
+import hashlib
 import json
 import numbers
 import time
@@ -34,7 +35,7 @@ _KINDS_WITH_BETA = frozenset({
     _updates.ADAMAX, _updates.NADAM, _updates.AMSGRAD, _updates.RADAM, _updates.ADAMP})
 
 #: The run settings that a resumed run must repeat (compared with the saved run's).
-_SETTINGS = ("optimizer", "optimizer_arguments", "batch_size", "reduction", "schedule", "per",
+_SETTINGS = ("data", "optimizer", "optimizer_arguments", "batch_size", "reduction", "schedule", "per",
              "momentum_schedule", "shuffle", "seed", "drop_last", "line_search", "record",
              "validation", "on_plateau")
 
@@ -44,7 +45,8 @@ def _compiled_loss(X, y, theta, mean):
 
 
 def _reference_loss(X, y, theta, mean):
-    return _reference_model.loss(_reference_epochs.Batch(X, y), theta, "mean" if mean else "sum")
+    with np.errstate(over="ignore", invalid="ignore"):  # a non-finite loss is divergence, found by value
+        return _reference_model.loss(_reference_epochs.Batch(X, y), theta, "mean" if mean else "sum")
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,10 @@ class Run:
       and after every step (shape ``(steps + 1, d + 1)``); both only with ``record="step"``.
     - ``epochs``, ``steps``: completed so far (over all resumed parts); ``seconds``: wall time.
     - ``diverged``: None, or ``{"epoch": e, "step": k}`` (0-based, ``k`` within the epoch) of
-      the step that made ``θ`` non-finite; the run stopped there.
+      the step whose batch loss was not finite or that made ``θ`` or the optimizer's state
+      non-finite: the run stopped there, with ``θ`` and the state from before that step. ``k``
+      equal to the steps per epoch means every step was finite but the full-data (or
+      validation) loss after the epoch was not; that loss is the last of ``loss``.
     - ``state``: the optimizer's ``State``; ``settings``, ``rng_state``, ``controller_state``:
       what ``train(..., resume=run)`` needs to continue bit for bit.
     """
@@ -141,8 +146,35 @@ def _optimizer_settings(optimizer):
         value = getattr(optimizer, item.name)
         arguments[item.name] = list(value) if isinstance(value, tuple) else value
     if callable(optimizer.lr):
-        arguments["lr"] = repr(optimizer.lr)
+        arguments["lr"] = _describe_function(optimizer.lr)
     return arguments
+
+
+def _describe_function(function):
+    """A schedule as saved with a run: a fastoptim schedule's repr (its arguments); any other
+    function by its module and qualified name only (its repr holds a memory address, and its
+    code cannot be compared), so resuming with another function of that name is not caught."""
+    if isinstance(function, schedules.Schedule):
+        return repr(function)
+    name = getattr(function, "__qualname__", None) or type(function).__qualname__
+    return f"{getattr(function, '__module__', None) or '?'}.{name}"
+
+
+def _describe_controller(controller):
+    """An ``on_plateau`` controller's kind and configuration (not its state, which changes)."""
+    config = {name: getattr(controller, name) for name in ("factor", "patience", "threshold", "min_lr")
+              if hasattr(controller, name)}
+    return f"{type(controller).__qualname__}({', '.join(f'{k}={v!r}' for k, v in config.items())})"
+
+
+def _describe_data(data):
+    """A data set as saved with a run: its size, dtype and a digest of up to 4096 evenly spaced
+    points (not of all of them: cheap at 10^8 points, and enough to catch another data set)."""
+    rows = np.unique(np.linspace(0, data.n - 1, min(data.n, 4096)).astype(np.int64))
+    digest = hashlib.blake2b(digest_size=8)
+    digest.update(np.ascontiguousarray(data.X[rows]).tobytes())
+    digest.update(np.ascontiguousarray(data.y[rows]).tobytes())
+    return f"Dataset(n={data.n}, d={data.d}, dtype={data.dtype}, sample={digest.hexdigest()})"
 
 
 def _optimizer_from_settings(settings):
@@ -160,17 +192,23 @@ def _optimizer_from_settings(settings):
 
 # --- argument checks ------------------------------------------------------------------------------
 
-def _schedule_values(schedule, counters):
+def _schedule_values(schedule, counters, name):
     """``schedule`` at every counter, as float64: one vectorized call for a fastoptim schedule,
     one call per counter for any other function of the step."""
     if isinstance(schedule, schedules.Schedule):
         return np.asarray(schedule(counters), dtype=np.float64)
-    return np.array([schedule(int(t)) for t in counters], dtype=np.float64)
+    values = [schedule(int(t)) for t in counters]
+    for t, value in zip(counters, values):
+        if isinstance(value, np.ndarray) and value.ndim == 0:
+            value = value[()]
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{name} must return a real number, got {_checks.describe(value)} at t = {int(t)}")
+    return np.array(values, dtype=np.float64)
 
 
 def _learning_rates(schedule, counters):
     """The learning rate at every counter; ``ValueError`` if one is negative or NaN."""
-    values = _schedule_values(schedule, counters)
+    values = _schedule_values(schedule, counters, "schedule")
     bad = ~(np.isfinite(values) & (values >= 0))
     if bad.any():
         index = int(np.argmax(bad))
@@ -180,7 +218,7 @@ def _learning_rates(schedule, counters):
 
 def _momenta(schedule, counters):
     """β (or β1) at every counter; ``ValueError`` if one is outside [0, 1)."""
-    values = _schedule_values(schedule, counters)
+    values = _schedule_values(schedule, counters, "momentum_schedule")
     bad = ~((values >= 0) & (values < 1))
     if bad.any():
         index = int(np.argmax(bad))
@@ -195,10 +233,13 @@ def _validation_set(validation, data, seed):
         if validation.d != data.d or validation.dtype != data.dtype:
             raise ValueError(f"validation must have d = {data.d} and dtype {data.dtype} like data, "
                              f"got d = {validation.d} and dtype {validation.dtype}")
-        return data, validation, f"Dataset(n={validation.n})"
+        return data, validation, _describe_data(validation)
     if isinstance(validation, numbers.Real) and not isinstance(validation, bool):
         if not 0.0 < float(validation) < 1.0:
             raise ValueError(f"validation must be a Dataset or a fraction in (0, 1), got {validation}")
+        n_validation = int(round(float(validation) * data.n))
+        if not 0 < n_validation < data.n:
+            raise ValueError(f"validation={validation} leaves an empty part of a data set of {data.n} points")
         train_part, validation_part = data.split(float(validation), seed)
         return train_part, validation_part, float(validation)
     raise TypeError(f"validation must be a Dataset or a fraction in (0, 1), got {_checks.describe(validation)}")
@@ -208,9 +249,11 @@ def _line_search(candidates):
     if candidates is None:
         return np.empty(0)
     try:
-        values = np.array(candidates, dtype=np.float64).reshape(-1)
+        values = np.array(candidates, dtype=np.float64)
     except (TypeError, ValueError) as error:
         raise TypeError(f"line_search must be a list of learning rates, got {_checks.describe(candidates)}") from error
+    if values.ndim != 1:
+        raise TypeError(f"line_search must be a flat list of learning rates, got {_checks.describe(candidates)}")
     if values.size == 0:
         raise ValueError("line_search must hold at least one learning rate, got an empty list")
     if not np.all(np.isfinite(values) & (values > 0)):
@@ -293,19 +336,21 @@ def _prepare(data, optimizer, *, epochs, batch_size, init, reduction, schedule, 
     n_steps = _steps_per_epoch(n, batch, drop_last)
     lr_schedule = schedule if schedule is not None else optimizer.lr
     settings = {
+        "data": _describe_data(data),
         "optimizer": optimizer.name, "optimizer_arguments": _optimizer_settings(optimizer),
-        "batch_size": batch_size, "reduction": reduction,
-        "schedule": repr(lr_schedule) if callable(lr_schedule) else None, "per": per,
-        "momentum_schedule": repr(momentum_schedule) if momentum_schedule is not None else None,
+        "batch_size": None if batch_size is None else int(batch_size), "reduction": reduction,
+        "schedule": _describe_function(lr_schedule) if callable(lr_schedule) else None, "per": per,
+        "momentum_schedule": _describe_function(momentum_schedule) if momentum_schedule is not None else None,
         "shuffle": bool(shuffle), "seed": seed, "drop_last": bool(drop_last),
-        "line_search": candidates.tolist() or None, "record": record,
-        "validation": validation_setting, "on_plateau": repr(on_plateau) if on_plateau is not None else None,
+        "line_search": candidates.tolist() or None, "record": record, "validation": validation_setting,
+        "on_plateau": _describe_controller(on_plateau) if on_plateau is not None else None,
     }
     dtype = train_data.dtype
+    start = _checks.theta(init, train_data.d, name="init").astype(dtype)  # checked even on resume
     if resume is not None:
         if not isinstance(resume, Run):
             raise TypeError(f"resume must be a Run, got {_checks.describe(resume)}")
-        changed = [key for key in _SETTINGS if key != "on_plateau" and resume.settings.get(key) != settings[key]]
+        changed = [key for key in _SETTINGS if resume.settings.get(key) != settings[key]]
         if changed:
             key = changed[0]
             raise ValueError(f"resume: {key} differs from the run's: {settings[key]!r} != {resume.settings.get(key)!r}")
@@ -319,7 +364,7 @@ def _prepare(data, optimizer, *, epochs, batch_size, init, reduction, schedule, 
         if on_plateau is not None and resume.controller_state is not None:
             on_plateau.load_state_dict(resume.controller_state)
     else:
-        theta = _checks.theta(init, train_data.d).astype(dtype)
+        theta = start
         state = optimizer.init(theta)
     theta_start = theta.copy()
     first_epoch = resume.epochs if resume is not None else 0
@@ -352,7 +397,8 @@ def train(data, optimizer, *, epochs, batch_size=None, init, reduction="mean", s
     - ``batch_size``: None for batch GD (one step per epoch), 1 for stochastic GD, ``B`` for
       mini-batches of ``B`` points (the last shorter batch kept unless ``drop_last``). A
       ``batch_size`` above ``N`` means one batch of all the points per epoch (SPEC §2).
-    - ``init``: the starting ``[w…, b]`` (length ``d + 1``).
+    - ``init``: the starting ``[w…, b]`` (length ``d + 1``); with ``resume``, checked but not
+      used (the run continues from its own ``θ``).
     - ``schedule``: the learning rate as a function of a counter that counts steps
       (``per="step"``) or epochs (``per="epoch"``), from 0; default: the optimizer's ``lr``
       (a number, or itself a schedule of the step). ``momentum_schedule`` likewise gives β (or
@@ -367,7 +413,9 @@ def train(data, optimizer, *, epochs, batch_size=None, init, reduction="mean", s
       is recorded per epoch. ``on_plateau``: a ``schedules.halve_on_increase`` /
       ``ReduceOnPlateau`` controller fed the validation loss after each epoch; its rate is used
       for the next epoch.
-    - ``resume``: a Run to continue for ``epochs`` more epochs, with the same settings.
+    - ``resume``: a Run to continue for ``epochs`` more epochs, with the same data (compared by
+      size, dtype and a sample of points) and the same settings; ``ValueError`` names the first
+      that differs. A plain function as a schedule is compared by its name only.
     - ``progress``: show a bar (epochs, loss, updates/s) on a terminal for runs longer than
       about a second, updated between epochs (``fastoptim.progress``).
 
@@ -393,7 +441,7 @@ def train(data, optimizer, *, epochs, batch_size=None, init, reduction="mean", s
         X_epoch, y_epoch = np.empty_like(X), np.empty_like(y)
     record_steps = record == "step"
     lr_used = np.empty(total_steps)
-    step_loss = np.empty(total_steps)
+    step_loss = np.empty(total_steps if record_steps else n_steps)  # kept for every step, or one epoch's
     trajectory = np.empty((total_steps if record_steps else 0, theta.size), dtype=dtype)
     losses, validation_losses = [], []
     diverged = None
@@ -408,6 +456,7 @@ def train(data, optimizer, *, epochs, batch_size=None, init, reduction="mean", s
         else:
             X_epoch, y_epoch = X, y
         window = slice(done, done + n_steps)
+        step_window = window if record_steps else slice(0, n_steps)
         epoch_lrs = lrs[window]
         if on_plateau is not None:
             epoch_lrs[:] = on_plateau.lr
@@ -415,19 +464,27 @@ def train(data, optimizer, *, epochs, batch_size=None, init, reduction="mean", s
             optimizer.kind, X_epoch, y_epoch, batch, n_steps, mean, lookahead,
             theta, state.slots, state.scalars, hyper, first_step + done,
             epoch_lrs, betas[window], candidates,
-            step_loss[window], lr_used[window], trajectory[window] if record_steps else trajectory, record_steps)
+            step_loss[step_window], lr_used[window], trajectory[window] if record_steps else trajectory,
+            record_steps)
         done += completed
         state.step = first_step + done
         if completed < n_steps:
             diverged = {"epoch": first_epoch + epoch, "step": int(completed)}
-            warnings.warn(f"the run diverged at epoch {first_epoch + epoch}, step {completed}: the parameters "
-                          f"became non-finite; the last finite parameters are kept", RuntimeWarning, stacklevel=2)
+            warnings.warn(f"the run diverged at epoch {first_epoch + epoch}, step {completed}: the batch loss, "
+                          f"the parameters or the optimizer's state became non-finite; the last finite "
+                          f"parameters and state are kept", RuntimeWarning, stacklevel=2)
             break
         losses.append(_engine.loss(X, y, theta, mean))
         if validation_data is not None:
             validation_losses.append(_engine.loss(validation_data.X, validation_data.y, theta, mean))
-            if on_plateau is not None:
-                on_plateau.update(validation_losses[-1])
+        if not (np.isfinite(losses[-1]) and (validation_data is None or np.isfinite(validation_losses[-1]))):
+            diverged = {"epoch": first_epoch + epoch, "step": n_steps}
+            warnings.warn(f"the run diverged after epoch {first_epoch + epoch}: every step was finite but the "
+                          f"loss over the {'validation' if np.isfinite(losses[-1]) else 'training'} set is "
+                          f"not; the run stops there", RuntimeWarning, stacklevel=2)
+            break
+        if on_plateau is not None:
+            on_plateau.update(validation_losses[-1])
         if epoch >= next_check:
             next_check = bar.update(epoch + 1, done, losses[-1])
     bar.close(len(losses), done, losses[-1] if losses else None)
@@ -458,8 +515,3 @@ def train(data, optimizer, *, epochs, batch_size=None, init, reduction="mean", s
         diverged=diverged, state=state, settings=settings,
         rng_state=rng.bit_generator.state if shuffle else None,
         controller_state=on_plateau.state_dict() if on_plateau is not None else None)
-
-
-def reference_train(data, optimizer, **options):
-    """``train`` with every epoch run by the numpy per-step loop of ``reference/epochs.py``."""
-    return train(data, optimizer, _engine=REFERENCE, **options)

@@ -15,8 +15,10 @@ look-ahead, line search, recording.
    ``θ`` and the state, the batch loss at the result is compared, the first lowest wins;
 4. the update ``updates.update_views(kind, …, t, η_k)`` in place (Nesterov's look-ahead form is the
    Momentum rule applied with the look-ahead gradient);
-5. divergence: if ``θ`` is no longer finite, ``θ`` is restored to its value before the step and
-   the epoch stops;
+5. divergence: if the batch loss of step 2 is not finite, or ``θ`` or a state slot is not
+   finite after the update, the epoch stops at that step with ``θ``, the slots and the per-run
+   scalars as they were before it (the epoch rewinds to its start and runs the steps before
+   that one again: the same bits, and no per-step copy);
 6. recording: the step's batch loss (at the point of step 1), ``η`` used, and, if asked, ``θ``.
 
 ``θ`` and the optimizer's slots have one dtype (that of the data: float32 data trains in
@@ -135,9 +137,20 @@ def batch_loss(X, y, theta, start, stop, mean, buffer):
 
 @jit
 def _all_finite(values):
+    """Every element of a 1-D array is finite."""
     for k in range(values.size):
         if not np.isfinite(values[k]):
             return False
+    return True
+
+
+@jit
+def _all_rows_finite(rows):
+    """Every element of a 2-D array is finite."""
+    for r in range(rows.shape[0]):
+        for i in range(rows.shape[1]):
+            if not np.isfinite(rows[r, i]):
+                return False
     return True
 
 
@@ -194,8 +207,9 @@ def run_epoch(kind, X, y, batch_size, n_steps, mean, lookahead,
     - outputs: ``step_loss``, ``lr_used`` (n_steps,) float64; ``trajectory`` (n_steps, d+1)
       written if ``record_trajectory``.
 
-    A return value below ``n_steps`` means step ``k = returned value`` made ``θ`` non-finite:
-    ``θ`` holds its last finite value.
+    A return value below ``n_steps`` means step ``k = returned value`` met a non-finite batch
+    loss, or made ``θ`` or a slot non-finite: ``θ``, ``slots`` and ``scalars`` hold their values
+    from before that step (the last finite ones).
 
     The loop body creates no array (no slicing, no views): with numba, every array value in a
     loop body costs reference counting at every iteration, even on branches not taken, which
@@ -207,57 +221,72 @@ def run_epoch(kind, X, y, batch_size, n_steps, mean, lookahead,
     # owners (the arguments and these locals) live until the function returns.
     work = np.empty((4, size + 1))
     buffers = np.empty((2, BLOCK))
-    state = np.empty((3, size), dtype=theta.dtype)
+    state = np.empty((2, size), dtype=theta.dtype)
+    # The state at the start of the epoch: a step that diverges rewinds to it (no per-step copy)
+    start_theta, start_slots, start_scalars = theta.copy(), slots.copy(), scalars.copy()
     n_slots = slots.shape[0]
     X_, y_, theta_, slots_ = _borrowed(X), _borrowed(y), _borrowed(theta), _borrowed(slots)
     scalars_, hyper_, lrs_, betas_ = _borrowed(scalars), _borrowed(hyper), _borrowed(lrs), _borrowed(betas)
     out, partial = _borrowed(work[0]), _borrowed(work[1])
     buf_loss, buf_r = _borrowed(buffers[0]), _borrowed(buffers[1])
-    grads, ahead, previous = _borrowed(state[0]), _borrowed(state[1]), _borrowed(state[2])
+    grads, ahead = _borrowed(state[0]), _borrowed(state[1])
     first = _borrowed(slots[0]) if n_slots > 0 else grads  # slot rows (unused ones: any array)
     second = _borrowed(slots[1]) if n_slots > 1 else grads
     third = _borrowed(slots[2]) if n_slots > 2 else grads
     small = X.ndim == 1 and batch_size < SMALL_BATCH
     searching = candidates.size > 0
     rule = updates.MOMENTUM if lookahead else kind
-    for k in range(n_steps):
-        start = k * batch_size
-        stop = min(n, start + batch_size)
-        step = step0 + k + 1
-        if betas_.size > 0:
-            hyper_[updates.H_BETA1] = betas_[k]
-        beta = hyper_[updates.H_BETA1] if lookahead else 0.0
-        for i in range(size):  # the gradient's point: θ, or Nesterov's θ − β u
-            ahead[i] = theta_[i] - beta * first[i] if lookahead else theta_[i]
-            previous[i] = theta_[i]
-        if small:  # the same values as ahead[0], ahead[1], kept in registers
-            w = theta_[0] - beta * first[0] if lookahead else theta_[0]
-            b = theta_[1] - beta * first[1] if lookahead else theta_[1]
-            batch, grads[0], grads[1] = _small_batch_1d(X_, y_, w, b, start, stop)
-            if mean and stop - start > 1:  # (x / 1 is x: skipped, it would lengthen SGD's chain)
-                batch /= stop - start
-                grads[0] /= stop - start
-                grads[1] /= stop - start
-        else:
-            batch_loss_and_gradient(X_, y_, ahead, start, stop, mean, out, buf_loss, buf_r, partial)
-            batch = out[0]
-            for i in range(size):
-                grads[i] = out[i + 1]
-        if searching:
-            lr = line_search_step(rule, X_, y_, start, stop, mean, theta_, grads, slots_, scalars_, hyper_, step,
-                                  candidates, buf_loss)
-        else:
-            lr = lrs_[k]
-            updates.update_views(rule, theta_, grads, first, second, third, scalars_, hyper_, step, lr)
-        step_loss[k] = batch
-        lr_used[k] = lr
-        if not _all_finite(theta_):
-            for i in range(size):
-                theta_[i] = previous[i]
-            _keep_alive(work, buffers, state)
-            return k
-        if record_trajectory:
-            for i in range(size):
-                trajectory[k, i] = theta_[i]
+    to = theta.dtype.type
+    limit = n_steps
+    while True:  # one pass; a second, up to the failing step, only after a divergence
+        stopped = limit
+        for k in range(limit):
+            start = k * batch_size
+            stop = min(n, start + batch_size)
+            step = step0 + k + 1
+            if betas_.size > 0:
+                hyper_[updates.H_BETA1] = betas_[k]
+            beta = hyper_[updates.H_BETA1] if lookahead else 0.0
+            if small:  # the gradient's point θ or θ − β u (rounded to θ's dtype), in registers
+                w = to(theta_[0] - beta * first[0]) if lookahead else theta_[0]
+                b = to(theta_[1] - beta * first[1]) if lookahead else theta_[1]
+                batch, grads[0], grads[1] = _small_batch_1d(X_, y_, w, b, start, stop)
+                if mean and stop - start > 1:  # (x / 1 is x: skipped, it would lengthen SGD's chain)
+                    batch /= stop - start
+                    grads[0] /= stop - start
+                    grads[1] /= stop - start
+            else:
+                for i in range(size):  # the same point, through memory
+                    ahead[i] = theta_[i] - beta * first[i] if lookahead else theta_[i]
+                batch_loss_and_gradient(X_, y_, ahead, start, stop, mean, out, buf_loss, buf_r, partial)
+                batch = out[0]
+                for i in range(size):
+                    grads[i] = out[i + 1]
+            step_loss[k] = batch
+            if not np.isfinite(batch):
+                stopped = k
+                break
+            if searching:
+                lr = line_search_step(rule, X_, y_, start, stop, mean, theta_, grads, slots_, scalars_, hyper_,
+                                      step, candidates, buf_loss)
+            else:
+                lr = lrs_[k]
+                updates.update_views(rule, theta_, grads, first, second, third, scalars_, hyper_, step, lr)
+            lr_used[k] = lr
+            if not (_all_finite(theta_) and _all_rows_finite(slots_)):
+                stopped = k
+                break
+            if record_trajectory:
+                for i in range(size):
+                    trajectory[k, i] = theta_[i]
+        if stopped == limit:
+            break
+        # Step ``stopped`` diverged: rewind to the epoch's start and run the steps before it
+        # again (the same arithmetic, so the same bits), which leaves θ, the slots and the
+        # scalars as they were before that step. Divergence is rare; a per-step copy is not.
+        theta[:] = start_theta
+        slots[:] = start_slots
+        scalars[:] = start_scalars
+        limit = stopped
     _keep_alive(work, buffers, state)
-    return n_steps
+    return limit

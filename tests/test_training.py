@@ -203,6 +203,102 @@ def test_resume_in_a_new_process_continues_bit_for_bit(tmp_path):
     assert np.array_equal(resumed.state.scalars, whole.state.scalars) and resumed.state.step == whole.state.step
 
 
+def test_non_finite_batch_loss_is_divergence():
+    # y = 1e200: the squared error overflows at the first step although the gradient is finite
+    data = fo.data.Dataset(np.array([0.5, 2.5]), np.array([0.2, 1e200]))
+    for train in (fo.train, fo.reference.train):
+        with pytest.warns(RuntimeWarning, match="diverged at epoch 0, step 0"):
+            run = train(data, fo.GD(lr=1e-3), epochs=3, init=(0.5, 0.5), record="step")
+        assert run.diverged == {"epoch": 0, "step": 0} and run.epochs == 0 and run.steps == 0
+        assert np.array_equal(run.theta, [0.5, 0.5]) and run.loss.size == 0
+
+
+def test_non_finite_loss_after_an_epoch_is_divergence():
+    # Every point's loss ½(f − y)² ≈ 7.2e307 is finite (each step is), their sum is not.
+    data = fo.data.Dataset(np.array([0.5, 2.5, 1.0]), np.array([1.2e154, 1.2e154, 1.2e154]))
+    runs = []
+    for train in (fo.train, fo.reference.train):
+        with pytest.warns(RuntimeWarning, match="after epoch 0: every step was finite"):
+            runs.append(train(data, fo.GD(lr=1e-160), epochs=3, batch_size=1, init=(0.5, 0.5), reduction="sum"))
+        run = runs[-1]
+        assert run.diverged == {"epoch": 0, "step": 3} and run.epochs == 1 and run.steps == 3
+        assert run.loss.tolist() == [np.inf] and np.all(np.isfinite(run.theta))
+    assert np.array_equal(runs[0].theta, runs[1].theta)
+    with pytest.warns(RuntimeWarning, match="2 of 2 runs of the sweep diverged"):
+        result = fo.sweep(data, [fo.GD(lr=1e-160), fo.GD(lr=0.0)], epochs=3, batch_size=1, init=(0.5, 0.5),
+                          reduction="sum")
+    assert result.diverged.tolist() == [True, True] and result.diverged_step.tolist() == [3, 3]
+
+
+@pytest.mark.parametrize("optimizer, batch_size, line_search, where", [
+    (fo.Momentum(lr=1e6, weight_decay=1.0), None, None, {"epoch": 51, "step": 0}),
+    (fo.Momentum(lr=1e6, weight_decay=0.01), 1, None, {"epoch": 1, "step": 36}),
+    (fo.Nesterov(lr=1e3, weight_decay=0.1), 1, None, {"epoch": 3, "step": 34}),
+    (fo.Momentum(weight_decay=0.01), 1, [1e10, 1e12], {"epoch": 0, "step": 38}),
+    (fo.Adam(lr=1e300, weight_decay=1.0), 2, None, {"epoch": 0, "step": 1}),  # v = g² overflows
+    (fo.NAdam(lr=1e300, weight_decay=1.0, momentum_decay=4e-3), 1, None, {"epoch": 0, "step": 1}),
+])
+def test_divergence_keeps_the_state_from_before_the_step(optimizer, batch_size, line_search, where):
+    """θ, the slots and the per-run scalars of a diverged run are those before the failing step:
+    the compiled run (which rewinds the epoch and runs it again up to that step) equals the
+    reference (which never applies the step), mid-epoch, under line search and look-ahead."""
+    data = fo.data.synthetic(40, seed=2)
+    options = dict(epochs=100, batch_size=batch_size, init=(1.0, 1.0), line_search=line_search,
+                   record="step")
+    runs = []
+    for train in (fo.train, fo.reference.train):
+        with pytest.warns(RuntimeWarning, match="diverged"):
+            runs.append(train(data, optimizer, **options))
+    run, want = runs
+    assert run.diverged == want.diverged == where and run.steps == want.steps
+    assert np.all(np.isfinite(run.theta)) and np.all(np.isfinite(run.state.slots))
+    assert_runs_equal(run, want, "float64")
+    assert_relative(run.state.scalars, want.state.scalars, 1e-12, scale=1.0)
+    assert run.state.step == want.state.step == run.steps
+
+
+def test_resume_rejects_changed_data_and_controller():
+    data = fo.data.synthetic(200, seed=1)
+    options = dict(batch_size=10, init=(0, 0), validation=0.2, seed=3)
+    run = fo.train(data, fo.GD(), epochs=1, on_plateau=schedules.halve_on_increase(0.1), **options)
+    with pytest.raises(ValueError, match="resume: data differs"):
+        fo.train(fo.data.synthetic(300, seed=1), fo.GD(), epochs=1, resume=run,
+                 on_plateau=schedules.halve_on_increase(0.1), **options)
+    y = data.y.copy()
+    y[0] += 0.5  # the same size and dtype, another point 0 (always in the sample)
+    other = fo.data.Dataset(data.X, y)
+    with pytest.raises(ValueError, match="resume: data differs"):
+        fo.train(other, fo.GD(), epochs=1, resume=run, on_plateau=schedules.halve_on_increase(0.1), **options)
+    with pytest.raises(ValueError, match="resume: on_plateau differs"):
+        fo.train(data, fo.GD(), epochs=1, resume=run, **options)
+    with pytest.raises(ValueError, match="resume: on_plateau differs"):
+        fo.train(data, fo.GD(), epochs=1, resume=run, on_plateau=schedules.ReduceOnPlateau(0.1), **options)
+    controller = schedules.halve_on_increase(0.1)  # the same kind of controller: its state is the run's
+    continued = fo.train(data, fo.GD(), epochs=1, resume=run, on_plateau=controller, **options)
+    assert continued.epochs == 2 and controller.state_dict()["epochs"] == 2
+
+
+def test_saved_settings_are_plain_and_stable(tmp_path):
+    """A numpy batch size saves as JSON; a plain function is saved by name (its repr holds an
+    address that another process would not repeat)."""
+    def rate(t):
+        return 0.1 / (1 + t)
+
+    run = fo.train(fo.data.synthetic(30), fo.GD(), epochs=1, batch_size=np.int64(10), init=(0, 0), schedule=rate)
+    run.save(tmp_path / "run.npz")
+    assert fo.load_run(tmp_path / "run.npz").settings == run.settings
+    assert run.settings["batch_size"] == 10 and type(run.settings["batch_size"]) is int
+    assert run.settings["schedule"].endswith("test_saved_settings_are_plain_and_stable.<locals>.rate")
+
+
+def test_reference_train_has_trains_signature():
+    import inspect
+
+    compiled = inspect.signature(fo.train)
+    compiled = compiled.replace(parameters=[p for p in compiled.parameters.values() if p.name != "_engine"])
+    assert inspect.signature(fo.reference.train) == compiled
+
+
 def test_resume_rejects_changed_settings():
     data = fo.data.synthetic(100)
     run = fo.train(data, fo.Adam(), epochs=1, batch_size=10, init=(0, 0))
@@ -230,19 +326,29 @@ BAD_INPUTS = [
     ("batch_size zero", dict(batch_size=0), ValueError, "batch_size must be >= 1, got 0"),
     ("batch_size float", dict(batch_size=2.0), TypeError, "batch_size must be an integer, got 2.0"),
     ("batch_size bool", dict(batch_size=True), TypeError, "batch_size must be an integer, got True"),
-    ("init too short", dict(init=(0.0,)), ValueError, "theta must have length d \\+ 1 = 2"),
-    ("init NaN", dict(init=(np.nan, 0.0)), ValueError, "theta must be finite"),
+    ("init too short", dict(init=(0.0,)), ValueError, "init must have length d \\+ 1 = 2"),
+    ("init NaN", dict(init=(np.nan, 0.0)), ValueError, "init must be finite"),
+    ("init 2-D", dict(init=[[0.0, 0.0]]), ValueError, "init must"),
+    ("init strings", dict(init=["a", "b"]), TypeError, "init must hold real numbers"),
+    ("init checked on resume", dict(init=(0.0,), resume=fo.train(GOOD, fo.GD(), epochs=1, init=(0, 0))),
+     ValueError, "init must have length"),
     ("validation fraction 0", dict(validation=0.0), ValueError, "validation must be a Dataset or a fraction in \\(0, 1\\), got 0.0"),
     ("validation fraction 1.5", dict(validation=1.5), ValueError, "got 1.5"),
     ("validation string", dict(validation="20%"), TypeError, "validation must be a Dataset or a fraction"),
+    ("validation leaves nothing", dict(validation=0.001), ValueError, "validation=0.001 leaves an empty part"),
     ("validation wrong d", dict(validation=fo.data.synthetic(10, d=2)), ValueError, "validation must have d = 1"),
     ("line search empty", dict(line_search=[]), ValueError, "line_search must hold at least one learning rate"),
     ("line search negative", dict(line_search=[0.1, -1.0]), ValueError, "line_search learning rates must be positive"),
     ("line search zero", dict(line_search=[0.0]), ValueError, "line_search learning rates must be positive"),
     ("line search strings", dict(line_search=["fast"]), TypeError, "line_search must be a list of learning rates"),
+    ("line search nested", dict(line_search=[[0.1, 1.0]]), TypeError, "line_search must be a flat list"),
+    ("line search scalar", dict(line_search=1.0), TypeError, "line_search must be a flat list"),
     ("line search with schedule", dict(line_search=[1.0], schedule=schedules.constant(1.0)), ValueError, "schedule must be None"),
     ("schedule negative", dict(schedule=lambda t: 0.1 - 0.2 * t), ValueError, "schedule yields an invalid rate -0.1 at t = 1"),
     ("schedule NaN", dict(schedule=lambda t: float("nan")), ValueError, "schedule yields an invalid rate nan at t = 0"),
+    ("schedule returns text", dict(schedule=lambda t: "fast"), TypeError, "schedule must return a real number"),
+    ("momentum schedule returns None", dict(optimizer=fo.Momentum(), momentum_schedule=lambda t: None), TypeError,
+     "momentum_schedule must return a real number"),
     ("schedule not callable", dict(schedule=0.1), TypeError, "schedule must be a function of the step"),
     ("momentum schedule on GD", dict(momentum_schedule=schedules.constant(0.9)), ValueError, "GD has none"),
     ("momentum schedule >= 1", dict(optimizer=fo.Momentum(), momentum_schedule=lambda t: 1.0), ValueError, "outside \\[0, 1\\)"),

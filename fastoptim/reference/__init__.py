@@ -8,11 +8,20 @@ from . import epochs, model, updates
 from .surface import surface
 
 
-def train(data, optimizer, **options):
-    """``fastoptim.train`` with the numpy per-step loop of ``reference/epochs.py``."""
-    from ..training import reference_train
+def train(data, optimizer, *, epochs, batch_size=None, init, reduction="mean", schedule=None,
+          per="step", momentum_schedule=None, shuffle=False, seed=0, drop_last=False,
+          line_search=None, record="epoch", validation=None, on_plateau=None, resume=None,
+          progress=False):
+    """``fastoptim.train`` (the same arguments, checks and ``Run``) with every epoch run by the
+    numpy per-step loop of ``reference/epochs.py`` instead of the compiled one."""
+    from .. import training
 
-    return reference_train(data, optimizer, **options)
+    return training.train(data, optimizer, epochs=epochs, batch_size=batch_size, init=init,
+                          reduction=reduction, schedule=schedule, per=per,
+                          momentum_schedule=momentum_schedule, shuffle=shuffle, seed=seed,
+                          drop_last=drop_last, line_search=line_search, record=record,
+                          validation=validation, on_plateau=on_plateau, resume=resume,
+                          progress=progress, _engine=training.REFERENCE)
 
 
 __all__ = ["epochs", "model", "surface", "train", "updates"]

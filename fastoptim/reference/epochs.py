@@ -87,6 +87,9 @@ def _steps(kind, X, y, batch_size, n_steps, reduction, lookahead, theta, slots, 
             point = (theta - float(hyper[H_BETA1]) * slots[0]).astype(theta.dtype)
             rule = MOMENTUM
         batch_loss = model.loss(batch, point, reduction)
+        step_loss[k] = batch_loss
+        if not np.isfinite(batch_loss):  # divergence: stop before the update
+            return k
         g = model.gradient(batch, point, reduction).astype(theta.dtype)
         if candidates.size > 0:  # lecture 5.8: keep the candidate η with the lowest batch loss
             # (if no candidate gives a finite loss, the first is taken and the run diverges)
@@ -103,10 +106,9 @@ def _steps(kind, X, y, batch_size, n_steps, reduction, lookahead, theta, slots, 
         else:
             lr = float(lrs[k])
             new_theta, new_slots, new_scalars = apply_rule(rule, theta, g, slots, scalars, hyper, step, lr)
-        step_loss[k] = batch_loss
         lr_used[k] = lr
-        if not np.all(np.isfinite(new_theta)):
-            return k
+        if not (np.all(np.isfinite(new_theta)) and np.all(np.isfinite(new_slots))):
+            return k  # divergence: θ and the state stay as they were before the step
         theta[:], slots[:], scalars[:] = new_theta, new_slots, new_scalars
         if record_trajectory:
             trajectory[k] = theta
