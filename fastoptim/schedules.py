@@ -83,10 +83,13 @@ def _real(name: str, value: Any, requirement: str) -> float:
     """``value`` as a finite float, or a ValueError naming ``name``."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise _invalid(name, value, requirement)
-    result = float(value)
+    try:
+        result = float(value)
+    except OverflowError:  # an int or Fraction beyond float64's range
+        raise _invalid(name, value, requirement) from None
     if not math.isfinite(result):
         raise _invalid(name, value, requirement)
-    return result
+    return result + 0.0  # −0.0 becomes 0.0
 
 
 def _non_negative(name: str, value: Any) -> float:
@@ -147,7 +150,12 @@ def _counter(t: Any) -> tuple[IntArray, tuple[int, ...] | None]:
         return np.array([value], dtype=np.int64), None
     if isinstance(t, numbers.Number):  # float, complex, Fraction, ...
         raise TypeError(f"Invalid t: {t!r} ({requirement})")
-    array = np.asarray(t)
+    try:
+        array = np.asarray(t)
+    except ValueError as error:  # a ragged list
+        raise TypeError(f"Invalid t: {t!r} ({requirement}, or an array of them)") from error
+    if array.size == 0 and array.dtype.kind == "f":  # [] and np.array([]): no counters
+        array = array.astype(np.int64)
     if array.dtype.kind not in "iu":
         raise TypeError(f"Invalid t: array of dtype {array.dtype} ({requirement}; "
                         f"the dtype must be an integer dtype)")
@@ -409,10 +417,12 @@ def cyclic(base_lr: float, max_lr: float, step_size: int, mode: str = "triangula
         c = ⌊1 + t / (2 s)⌋,   x = |t/s − 2c + 1|,
         η_t = base_lr + (max_lr − base_lr) · max(0, 1 − x) · scale
 
-    with ``s = step_size`` and ``scale = 1`` (``"triangular"``, the lecture's code exactly),
+    with ``s = step_size`` and ``scale = 1`` (``"triangular"``, the lecture's code),
     ``1 / 2^(c−1)`` (``"triangular2"``: the amplitude halves every cycle) or ``γ^t``
     (``"exp_range"``). ``η_0 = base_lr``, ``η_s = base_lr + (max_lr − base_lr)·scale``, one
-    cycle is ``2s`` counts.
+    cycle is ``2s`` counts. The lecture's float ``t/s`` loses the position in the cycle as ``t``
+    grows (~1e-9 relative at ``t = 10^9``); here ``t`` is reduced to its cycle exactly first,
+    so the first cycle has the lecture code's bits and every value is exact to rounding.
 
     Parameters
     ----------
@@ -455,7 +465,8 @@ def cosine(max_lr: float, min_lr: float, period: int) -> Cosine:
 
         η_t = min_lr + ½ (max_lr − min_lr) (1 + cos(π · min(t, T) / T))
 
-    with ``T = period``: ``η_0 = max_lr``, and ``η_t = min_lr`` for every ``t >= T``.
+    with ``T = period``: ``η_0 = max_lr`` (to an ulp: ``min_lr + (max_lr − min_lr)`` is
+    rounded), and ``η_t = min_lr`` exactly for every ``t >= T``.
 
     Parameters
     ----------
@@ -510,7 +521,8 @@ def warm_restarts(max_lr: float, min_lr: float, T0: int, T_mult: int = 1) -> War
 
     where period ``i`` lasts ``T_i = T0 · T_mult^i`` counts and starts at
     ``S_i = T0 (T_mult^i − 1) / (T_mult − 1)`` (``i · T0`` for ``T_mult = 1``), and
-    ``T_cur = t − S_i``. At every restart ``t = S_i`` the value is ``max_lr``; it approaches
+    ``T_cur = t − S_i``. At every restart ``t = S_i`` the value is ``max_lr`` (to an ulp, as
+    :func:`cosine`'s first); it approaches
     ``min_lr`` at the end of each period without reaching it (as in the paper and PyTorch's
     ``CosineAnnealingWarmRestarts``). The period is found exactly, by integer arithmetic.
 
@@ -635,13 +647,9 @@ class Join(Schedule):
         if any(later <= earlier for earlier, later in zip(boundaries, boundaries[1:])):
             raise _invalid("boundaries", self.boundaries, "must be strictly increasing")
         # A warm-up must fit in the phase that shows it, or its end is never reached.
-        starts = (0,) + boundaries
         for position, (schedule, start, end) in enumerate(
-                zip(self.schedules, starts, boundaries)):
-            if isinstance(schedule, LinearWarmup) and schedule.warmup > end - start:
-                raise _invalid("warmup", schedule.warmup,
-                               f"schedules[{position}]'s warm-up must fit in its phase "
-                               f"[{start}, {end}) of {end - start} counts")
+                zip(self.schedules, (0,) + boundaries, boundaries + (MAX_T + 1,))):
+            _check_warmups(schedule, end - start, f"schedules[{position}]")
         _set(self, "schedules", tuple(self.schedules))
         _set(self, "boundaries", boundaries)
         _set(self, "_boundaries", np.array(boundaries, dtype=np.int64))
@@ -672,6 +680,20 @@ class Join(Schedule):
             schedule._evaluate(t[in_phase], first, last, values)
             out[in_phase] = values
         return True
+
+
+def _check_warmups(schedule: Schedule, length: int, where: str) -> None:
+    """A :func:`linear_warmup` shown for ``length`` counts, alone or inside nested joins (whose
+    phases the outer phase may cut short), must end within them."""
+    if isinstance(schedule, LinearWarmup) and schedule.warmup > length:
+        raise _invalid("warmup", schedule.warmup,
+                       f"{where}'s warm-up must fit in its phase of {length} counts")
+    if isinstance(schedule, Join):
+        for position, (inner, start, end) in enumerate(
+                zip(schedule.schedules, (0,) + schedule.boundaries,
+                    schedule.boundaries + (MAX_T + 1,))):
+            if start < length:  # a phase the outer one reaches
+                _check_warmups(inner, min(end, length) - start, f"{where}.schedules[{position}]")
 
 
 def join(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> Join:
@@ -772,32 +794,64 @@ def _check_keys(state: Any, keys: tuple[str, ...]) -> None:
         raise ValueError(f"Invalid state: unknown keys {unknown}")
 
 
-class HalveOnIncrease:
-    """The controller built by :func:`halve_on_increase`."""
+class _Controller:
+    """What the two controllers share: the current rate, which may come later (``start``)."""
 
-    __slots__ = ("_lr", "_previous_loss", "_epochs")
-    _KEYS = ("lr", "previous_loss", "epochs")
+    __slots__ = ("_lr",)
 
-    def __init__(self, lr: float) -> None:
-        self._lr = _non_negative("lr", lr)
-        self._previous_loss = 0.0  # meaningful once epochs > 0
-        self._epochs = 0
+    def __init__(self, lr: float | None) -> None:
+        self._lr = None if lr is None else _non_negative("lr", lr)
 
     @property
-    def lr(self) -> float:
-        """The current learning rate."""
+    def lr(self) -> float | None:
+        """The current learning rate (None until the controller has one: see :meth:`start`)."""
         return self._lr
+
+    def start(self, lr: float) -> float:
+        """Give the controller its initial rate ``lr`` if it was built without one
+        (``fastoptim.train`` passes the optimizer's ``lr``); return the current rate."""
+        if self._lr is None:
+            initial = _non_negative("lr", lr)
+            self._check_initial(initial)
+            self._lr = initial
+        return self._lr
+
+    def _check_initial(self, lr: float) -> None:
+        """Checks of the configuration against the initial rate (none here)."""
+
+    def _current(self) -> float:
+        if self._lr is None:
+            raise ValueError(f"{type(self).__name__} has no learning rate yet: build it with lr=..., "
+                             f"or call start(lr) (fastoptim.train does, with the optimizer's lr)")
+        return self._lr
+
+    def _state_lr(self, state: dict[str, Any]) -> float | None:
+        return None if state.get("lr", 0.0) is None else _state_number(state, "lr", "rate")
+
+
+class HalveOnIncrease(_Controller):
+    """The controller built by :func:`halve_on_increase`."""
+
+    __slots__ = ("_previous_loss", "_epochs")
+    _KEYS = ("lr", "previous_loss", "epochs")
+
+    def __init__(self, lr: float | None = None) -> None:
+        super().__init__(lr)
+        self._previous_loss = 0.0  # meaningful once epochs > 0
+        self._epochs = 0
 
     def update(self, validation_loss: float) -> float:
         """Record one epoch's validation loss; return the learning rate for the next epoch."""
         loss = _loss(validation_loss)
+        lr = self._current()
         if self._epochs > 0 and loss > self._previous_loss:
-            self._lr *= 0.5
+            lr *= 0.5
+        self._lr = lr
         self._previous_loss = loss
         self._epochs += 1
-        return self._lr
+        return lr
 
-    def state_dict(self) -> dict[str, float | int]:
+    def state_dict(self) -> dict[str, float | int | None]:
         """The state as plain numbers: ``lr``, ``previous_loss`` (0.0 before the first epoch),
         ``epochs`` (losses seen)."""
         return {"lr": self._lr, "previous_loss": self._previous_loss, "epochs": self._epochs}
@@ -805,7 +859,7 @@ class HalveOnIncrease:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore a state returned by :meth:`state_dict` (after JSON or npz, too), exactly."""
         _check_keys(state, self._KEYS)
-        lr = _state_number(state, "lr", "rate")
+        lr = self._state_lr(state)
         previous_loss = _state_number(state, "previous_loss", "real")
         epochs = _state_number(state, "epochs", "count")
         self._lr, self._previous_loss, self._epochs = lr, previous_loss, epochs
@@ -815,23 +869,25 @@ class HalveOnIncrease:
                 f"epochs={self._epochs})")
 
 
-def halve_on_increase(lr: float) -> HalveOnIncrease:
+def halve_on_increase(lr: float | None = None) -> HalveOnIncrease:
     """Halve the learning rate after an epoch whose validation loss rose.
 
     The lecture (module 5.7): "halve the learning rate after an epoch if the validation error is
     more than what it was at the end of the previous epoch". After each epoch,
     ``controller.update(validation_loss)`` compares the loss with the previous epoch's (strictly
-    greater means it rose), halves ``lr`` if so, and returns the rate for the next epoch.
+    greater means it rose), halves ``lr`` if so, and returns the rate for the next epoch:
+    ``η ← η/2 if J_val(e) > J_val(e − 1)``.
 
     Parameters
     ----------
-    lr : float
-        The initial learning rate, ``>= 0``.
+    lr : float, optional
+        The initial learning rate, ``>= 0``; by default the optimizer's, given by
+        ``fastoptim.train`` (or by :meth:`~HalveOnIncrease.start`).
     """
     return HalveOnIncrease(lr)
 
 
-class ReduceOnPlateau:
+class ReduceOnPlateau(_Controller):
     """Multiply the learning rate by ``factor`` when the validation loss stops improving.
 
     The lecture's halving rule generalised (SPEC §5), with PyTorch's semantics for
@@ -839,11 +895,11 @@ class ReduceOnPlateau:
     best loss so far if ``loss < best · (1 − threshold)`` (the first epoch always does). After
     more than ``patience`` epochs in a row without improvement, ``lr ← max(lr · factor, min_lr)``
     and the count restarts. ``update(validation_loss)`` returns the rate for the next epoch.
+    As in PyTorch, the threshold is relative to ``best``, so for negative losses it asks for
+    less than an improvement (the squared error of this library is never negative).
 
     Parameters
     ----------
-    lr : float
-        The initial learning rate, ``>= 0``.
     factor : float
         In ``(0, 1)``.
     patience : int
@@ -852,49 +908,58 @@ class ReduceOnPlateau:
         The relative improvement required, in ``[0, 1)``.
     min_lr : float
         The floor, ``0 <= min_lr <= lr``.
+    lr : float, optional (keyword)
+        The initial learning rate, ``>= 0``; by default the optimizer's, given by
+        ``fastoptim.train`` (or by :meth:`start`). PyTorch takes it from the optimizer too.
     """
 
-    __slots__ = ("factor", "patience", "threshold", "min_lr", "_lr", "_best", "_bad_epochs",
+    __slots__ = ("_factor", "_patience", "_threshold", "_min_lr", "_best", "_bad_epochs",
                  "_epochs")
     _KEYS = ("lr", "best", "bad_epochs", "epochs")
 
-    def __init__(self, lr: float, factor: float = 0.1, patience: int = 10,
-                 threshold: float = 1e-4, min_lr: float = 0.0) -> None:
-        self._lr = _non_negative("lr", lr)
-        self.factor = _in_interval("factor", factor, 0.0, 1.0, closed_low=False,
-                                   closed_high=False)
-        self.patience = _integer("patience", patience, 0)
-        self.threshold = _in_interval("threshold", threshold, 0.0, 1.0, closed_low=True,
-                                      closed_high=False)
-        self.min_lr = _non_negative("min_lr", min_lr)
-        if self.min_lr > self._lr:
-            raise _invalid("min_lr", min_lr, f"must be <= lr={self._lr!r}")
+    def __init__(self, factor: float = 0.1, patience: int = 10, threshold: float = 1e-4,
+                 min_lr: float = 0.0, *, lr: float | None = None) -> None:
+        self._factor = _in_interval("factor", factor, 0.0, 1.0, closed_low=False,
+                                    closed_high=False)
+        self._patience = _integer("patience", patience, 0)
+        self._threshold = _in_interval("threshold", threshold, 0.0, 1.0, closed_low=True,
+                                       closed_high=False)
+        self._min_lr = _non_negative("min_lr", min_lr)
+        super().__init__(None)
+        if lr is not None:
+            self.start(lr)
         self._best = 0.0  # meaningful once epochs > 0
         self._bad_epochs = 0
         self._epochs = 0
 
-    @property
-    def lr(self) -> float:
-        """The current learning rate."""
-        return self._lr
+    factor = property(lambda self: self._factor, doc="The factor on the rate, in (0, 1).")
+    patience = property(lambda self: self._patience, doc="Epochs without improvement tolerated.")
+    threshold = property(lambda self: self._threshold, doc="The relative improvement required.")
+    min_lr = property(lambda self: self._min_lr, doc="The floor of the rate.")
+
+    def _check_initial(self, lr: float) -> None:
+        if self._min_lr > lr:
+            raise _invalid("min_lr", self._min_lr, f"must be <= lr={lr!r}")
 
     def update(self, validation_loss: float) -> float:
         """Record one epoch's validation loss; return the learning rate for the next epoch."""
         loss = _loss(validation_loss)
-        if self._epochs == 0 or loss < self._best * (1.0 - self.threshold):
+        lr = self._current()
+        if self._epochs == 0 or loss < self._best * (1.0 - self._threshold):
             self._best = loss
             self._bad_epochs = 0
         else:
             self._bad_epochs += 1
-        if self._bad_epochs > self.patience:
-            reduced = max(self._lr * self.factor, self.min_lr)
-            if reduced < self._lr:  # never raise the rate (a restored lr below min_lr stays)
-                self._lr = reduced
+        if self._bad_epochs > self._patience:
+            reduced = max(lr * self._factor, self._min_lr)
+            if reduced < lr:  # never raise the rate (a restored lr below min_lr stays)
+                lr = reduced
             self._bad_epochs = 0
+        self._lr = lr
         self._epochs += 1
-        return self._lr
+        return lr
 
-    def state_dict(self) -> dict[str, float | int]:
+    def state_dict(self) -> dict[str, float | int | None]:
         """The state as plain numbers: ``lr``, ``best`` (0.0 before the first epoch),
         ``bad_epochs``, ``epochs`` (losses seen). The configuration is not part of it."""
         return {"lr": self._lr, "best": self._best, "bad_epochs": self._bad_epochs,
@@ -903,13 +968,12 @@ class ReduceOnPlateau:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore a state returned by :meth:`state_dict` (after JSON or npz, too), exactly."""
         _check_keys(state, self._KEYS)
-        lr = _state_number(state, "lr", "rate")
+        lr = self._state_lr(state)
         best = _state_number(state, "best", "real")
         bad_epochs = _state_number(state, "bad_epochs", "count")
         epochs = _state_number(state, "epochs", "count")
         self._lr, self._best, self._bad_epochs, self._epochs = lr, best, bad_epochs, epochs
 
     def __repr__(self) -> str:
-        return (f"ReduceOnPlateau(lr={self._lr!r}, factor={self.factor!r}, "
-                f"patience={self.patience!r}, threshold={self.threshold!r}, "
-                f"min_lr={self.min_lr!r})")
+        return (f"ReduceOnPlateau(factor={self._factor!r}, patience={self._patience!r}, "
+                f"threshold={self._threshold!r}, min_lr={self._min_lr!r}, lr={self._lr!r})")

@@ -321,12 +321,15 @@ def _prepare(data, optimizer, *, epochs, batch_size, init, reduction, schedule, 
     if candidates.size and schedule is not None:
         raise ValueError("line_search chooses the learning rate of every step: schedule must be None")
     if on_plateau is not None:
-        if not (hasattr(on_plateau, "update") and hasattr(on_plateau, "lr") and hasattr(on_plateau, "state_dict")):
-            raise TypeError(f"on_plateau must be a controller such as fastoptim.schedules.halve_on_increase(lr), got {_checks.describe(on_plateau)}")
+        if not all(hasattr(on_plateau, name) for name in ("update", "lr", "start", "state_dict", "load_state_dict")):
+            raise TypeError(f"on_plateau must be a controller such as fastoptim.schedules.halve_on_increase(), got {_checks.describe(on_plateau)}")
         if validation is None:
             raise ValueError("on_plateau needs a validation set: pass validation=<Dataset or fraction>")
         if schedule is not None or candidates.size:
             raise ValueError("on_plateau sets the learning rate: schedule and line_search must be None")
+        if on_plateau.lr is None and callable(optimizer.lr) and (resume is None or resume.controller_state is None):
+            raise ValueError("on_plateau has no initial lr and the optimizer's lr is a schedule: "
+                             "give the controller lr=... or the optimizer a number")
     train_data, validation_data, validation_setting = _validation_set(validation, data, seed)
     n = train_data.n
     if batch_size is None:
@@ -366,6 +369,8 @@ def _prepare(data, optimizer, *, epochs, batch_size, init, reduction, schedule, 
     else:
         theta = start
         state = optimizer.init(theta)
+    if on_plateau is not None and on_plateau.lr is None:  # starts at the optimizer's rate
+        on_plateau.start(optimizer.lr)
     theta_start = theta.copy()
     first_epoch = resume.epochs if resume is not None else 0
     first_step = resume.steps if resume is not None else state.step
@@ -412,7 +417,7 @@ def train(data, optimizer, *, epochs, batch_size=None, init, reduction="mean", s
     - ``validation``: a Dataset, or a fraction of ``data`` to split off (with ``seed``); its loss
       is recorded per epoch. ``on_plateau``: a ``schedules.halve_on_increase`` /
       ``ReduceOnPlateau`` controller fed the validation loss after each epoch; its rate is used
-      for the next epoch.
+      for the next epoch (a controller built without ``lr`` starts at the optimizer's).
     - ``resume``: a Run to continue for ``epochs`` more epochs, with the same data (compared by
       size, dtype and a sample of points) and the same settings; ``ValueError`` names the first
       that differs. A plain function as a schedule is compared by its name only.

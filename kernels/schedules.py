@@ -150,12 +150,22 @@ def inverse_time(t, offset, limit, lr, k, out):
 
 @jit(inline="always")
 def _triangle(t, step_size):
-    """The lecture's ``cyclic_lr`` before its scale, operation for operation (``t / s`` in
-    float64): ``(max(0, 1 − |t/s − 2c + 1|), c)`` with ``c = ⌊1 + t/(2s)⌋``, where ``t/(2s)``
-    is computed as ``(t/s)·½``, the same number (halving commutes with rounding)."""
-    x = t / step_size
-    cycle = np.floor(1.0 + x * 0.5)
-    return max(0.0, 1.0 - abs(x - 2.0 * cycle + 1.0)), cycle
+    """The lecture's ``cyclic_lr`` before its scale: ``(max(0, 1 − x), c)``, ``c = ⌊1 + t/(2s)⌋``,
+    ``x = |t/s − 2c + 1|``, for an integer-valued ``t <= 2**53`` and an integer ``s``.
+
+    The lecture's float ``t/s`` loses the position within the cycle as ``t`` grows (at
+    ``t = 10^9``, ``s = 30``: ~1e-9 relative). Here ``t`` is first reduced to its cycle exactly:
+    ``c − 1 = ⌊t/(2s)⌋`` (the quotient's rounding cannot reach the next integer for
+    ``t <= 2**53``; a select corrects it anyway) and ``r = t − 2s(c − 1)``, an exact integer;
+    then ``x = |r/s − 2 + 1|``, the lecture's operations with ``c = 1``. The first cycle has
+    the lecture's bits, every later one those of the first."""
+    period = 2.0 * step_size
+    completed = np.floor(t / period)
+    completed = completed - 1.0 if period * completed > t else completed
+    r = t - period * completed
+    completed = completed + 1.0 if r >= period else completed
+    r = r - period if r >= period else r
+    return max(0.0, 1.0 - abs(r / step_size - 2.0 + 1.0)), completed + 1.0
 
 
 @jit

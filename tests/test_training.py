@@ -156,6 +156,16 @@ def test_validation_and_halve_on_increase():
     assert explicit.validation_loss[-1] == fo.model.loss(validation_part, explicit.theta)
 
 
+def test_on_plateau_without_lr_starts_at_the_optimizers_rate():
+    data = fo.data.synthetic(300, noise=0.3, seed=9)
+    controller = schedules.ReduceOnPlateau(0.5, 0)  # the signature: no lr of its own
+    run = fo.train(data, fo.GD(lr=20.0), epochs=12, batch_size=10, init=(0.0, 0.0), validation=0.2,
+                   on_plateau=controller)
+    epoch_lr = run.lr.reshape(12, -1)[:, 0]
+    assert epoch_lr[0] == 20.0 and np.all(np.diff(epoch_lr) <= 0) and epoch_lr[-1] < 20.0
+    assert run.controller_state["epochs"] == 12 and controller.lr <= epoch_lr[-1]
+
+
 def test_divergence_stops_and_keeps_finite_parameters():
     with pytest.warns(RuntimeWarning, match="diverged"):
         run = fo.train(fo.data.two_points(), fo.GD(lr=1e6, weight_decay=0.01), epochs=1000, init=(1.0, 1.0),
@@ -361,6 +371,12 @@ BAD_INPUTS = [
     ("data not a Dataset", dict(data=(np.ones(3), np.ones(3))), TypeError, "data must be a fastoptim.data.Dataset"),
     ("on_plateau without validation", dict(on_plateau=schedules.halve_on_increase(0.1)), ValueError, "on_plateau needs a validation set"),
     ("on_plateau not a controller", dict(on_plateau=0.5, validation=0.2), TypeError, "on_plateau must be a controller"),
+    ("on_plateau lr from a schedule", dict(optimizer=fo.GD(lr=schedules.constant(0.1)), validation=0.2,
+                                           on_plateau=schedules.halve_on_increase()), ValueError,
+     "on_plateau has no initial lr"),
+    ("on_plateau min_lr above the rate", dict(optimizer=fo.GD(lr=0.1), validation=0.2,
+                                              on_plateau=schedules.ReduceOnPlateau(min_lr=0.5)), ValueError,
+     "Invalid min_lr"),
     ("resume not a run", dict(resume={"theta": [0, 0]}), TypeError, "resume must be a Run"),
 ]
 
