@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from .exp import exp, fma
+from .exp import _float64_bits_as_int64, _int64_bits_as_float64, exp, fma
 from .policy import jit
 
 #: Counters per block.
@@ -33,8 +33,6 @@ BLOCK = 512
 #: from a table of ``B`` values and ``b^(hB)`` once per block (a block of BLOCK < B consecutive
 #: counters holds at most two values of ``h``): :func:`powers_block`.
 B = 1024
-#: ``2^-j`` for ``j = 0 … 1075``, exactly (subnormal from 1023 on; 2^-1075 rounds to 0).
-POWERS_OF_HALF = np.ldexp(1.0, -np.arange(1076))
 
 
 @jit(inline="always")
@@ -47,11 +45,38 @@ def counter_range(block):
     return first, last
 
 
+TWO_TO_52 = 2.0**52
+TWO_TO_52_BITS = int(np.float64(TWO_TO_52).view(np.int64))
+
+
+_TWO_TO_84_BITS = int(np.float64(2.0**84).view(np.int64))
+
+
+@jit(inline="always")
+def counter_value(count):
+    """An int64 in ``[0, 2**53]`` as a float64, exactly, without the int64-to-float64 conversion
+    that AVX2 lacks (LLVM does it one element at a time, which cost ~0.5 ns of a schedule's
+    1-3 ns a value): the low and the high 32 bits are put into mantissas by their bits
+    (``2^52 + lo``, ``2^84 + hi·2^32``), the offsets subtracted exactly, and the two parts
+    added (exactly: their sum is an integer no larger than ``2**53``)."""
+    low = _int64_bits_as_float64((count & 0xFFFFFFFF) | TWO_TO_52_BITS) - TWO_TO_52
+    high = _int64_bits_as_float64((count >> 32) | _TWO_TO_84_BITS) - 2.0**84
+    return high + low
+
+
 @jit(inline="always")
 def power_of_half(exponent):
-    """``2^−exponent`` for an integer-valued float ``exponent >= 0``, exactly: a lookup in a
-    constant table (vectorizable), 0 from 1075 on."""
-    return POWERS_OF_HALF[int(min(exponent, 1075.0))]
+    """``2^−exponent`` for an integer-valued float ``exponent >= 0``, exactly, built from its
+    bits (shifts and selects, vectorizable; a table lookup is a gather, which is not): the
+    biased exponent ``1023 − e`` while normal, the single mantissa bit ``2^(1074 − e)`` while
+    subnormal, 0 from 1075 on."""
+    # the integer e without a float-to-int64 conversion (AVX2 has none: LLVM would scalarize):
+    # e + 2^52 holds e in its low mantissa bits
+    e = _float64_bits_as_int64(min(exponent, 1075.0) + TWO_TO_52) - TWO_TO_52_BITS
+    normal = _int64_bits_as_float64((1023 - e) << 52)
+    subnormal = _int64_bits_as_float64(np.int64(1) << (1074 - min(e, 1074)))
+    value = normal if e < 1023 else subnormal
+    return 0.0 if e > 1074 else value
 
 
 @jit(inline="always")
@@ -124,11 +149,11 @@ def geometric(t, offset, limit, divisor, halvings, ln_base, scale, out):
             return False
         if ln_base == 0.0:
             for i in range(block.size):
-                m = np.floor(float(block[i] - offset) / divisor)
+                m = np.floor(counter_value(block[i] - offset) / divisor)
                 values[i] = scale * power_of_half(m * halvings)
         else:
             for i in range(block.size):
-                exponents[i] = np.floor(float(block[i] - offset) / divisor)
+                exponents[i] = np.floor(counter_value(block[i] - offset) / divisor)
             powers_block(exponents[:block.size], np.floor(float(first - offset) / divisor),
                          np.floor(float(last - offset) / divisor), ln_base, low, index, high,
                          values)
@@ -144,7 +169,7 @@ def inverse_time(t, offset, limit, lr, k, out):
         if first < offset or last > limit:
             return False
         for i in range(block.size):
-            values[i] = lr / (1.0 + k * float(block[i] - offset))
+            values[i] = lr / (1.0 + k * counter_value(block[i] - offset))
     return True
 
 
@@ -156,15 +181,17 @@ def _triangle(t, step_size):
     The lecture's float ``t/s`` loses the position within the cycle as ``t`` grows (at
     ``t = 10^9``, ``s = 30``: ~1e-9 relative). Here ``t`` is first reduced to its cycle exactly:
     ``c − 1 = ⌊t/(2s)⌋`` (the quotient's rounding cannot reach the next integer for
-    ``t <= 2**53``; a select corrects it anyway) and ``r = t − 2s(c − 1)``, an exact integer;
+    ``t <= 2**53``; computed with a multiplication by ``1/(2s)``, it may be one off, which
+    a select corrects) and ``r = t − 2s(c − 1)``, an exact integer;
     then ``x = |r/s − 2 + 1|``, the lecture's operations with ``c = 1``. The first cycle has
     the lecture's bits, every later one those of the first."""
     period = 2.0 * step_size
-    completed = np.floor(t / period)
-    completed = completed - 1.0 if period * completed > t else completed
-    r = t - period * completed
-    completed = completed + 1.0 if r >= period else completed
-    r = r - period if r >= period else r
+    completed = np.floor(t * (0.5 / step_size))  # ⌊t/(2s)⌋ or one off, corrected below
+    r = t - period * completed  # exact: integers below 2**54
+    early = r < 0.0
+    late = r >= period
+    completed = completed - 1.0 if early else (completed + 1.0 if late else completed)
+    r = r + period if early else (r - period if late else r)
     return max(0.0, 1.0 - abs(r / step_size - 2.0 + 1.0)), completed + 1.0
 
 
@@ -184,7 +211,7 @@ def cyclic(t, offset, limit, step_size, base_lr, max_lr, halvings, ln_gamma, out
             return False
         if ln_gamma != 0.0:
             for i in range(block.size):
-                exponents[i] = float(block[i] - offset)
+                exponents[i] = counter_value(block[i] - offset)
             powers_block(exponents[:block.size], float(first - offset), float(last - offset),
                          ln_gamma, low, index, high, values)
             for i in range(block.size):
@@ -192,12 +219,12 @@ def cyclic(t, offset, limit, step_size, base_lr, max_lr, halvings, ln_gamma, out
                 values[i] = triangle * amplitude * values[i] + base_lr
         elif halvings != 0.0:
             for i in range(block.size):
-                triangle, cycle = _triangle(float(block[i] - offset), step_size)
+                triangle, cycle = _triangle(counter_value(block[i] - offset), step_size)
                 values[i] = (triangle * amplitude * power_of_half((cycle - 1.0) * halvings)
                              + base_lr)
         else:
             for i in range(block.size):
-                triangle = _triangle(float(block[i] - offset), step_size)[0]
+                triangle = _triangle(counter_value(block[i] - offset), step_size)[0]
                 values[i] = triangle * amplitude + base_lr
     return True
 
@@ -248,7 +275,7 @@ def cosine(t, offset, limit, period, max_lr, min_lr, out):
         if first < offset or last > limit:
             return False
         for i in range(block.size):
-            ti = float(block[i] - offset)
+            ti = counter_value(block[i] - offset)
             value = annealing(min(ti, period) / period, max_lr, min_lr)
             values[i] = min_lr if ti >= period else value
     return True
@@ -287,17 +314,17 @@ def warm_restarts(t, offset, limit, starts, periods, max_lr, min_lr, out):
         next_start, next_period = _period(float(last - offset), starts, periods)
         if next_start <= start + period:  # one or two periods (a period starts where one ends)
             for i in range(block.size):
-                ti = float(block[i] - offset)
+                ti = counter_value(block[i] - offset)
                 later = ti >= next_start
                 values[i] = (ti - (next_start if later else start)) / (
                     next_period if later else period)
         elif starts.size == 1:
             for i in range(block.size):
-                ti = float(block[i] - offset)
+                ti = counter_value(block[i] - offset)
                 values[i] = (ti - period * np.floor(ti / period)) / period
         else:
             for i in range(block.size):
-                ti = float(block[i] - offset)
+                ti = counter_value(block[i] - offset)
                 own_start, own_period = _period(ti, starts, periods)
                 values[i] = (ti - own_start) / own_period
         for i in range(block.size):
@@ -314,7 +341,7 @@ def linear_warmup(t, offset, limit, lr, warmup, start_lr, out):
         if first < offset or last > limit:
             return False
         for i in range(block.size):
-            ti = float(block[i] - offset)
+            ti = counter_value(block[i] - offset)
             ramp = start_lr + (lr - start_lr) * (ti / warmup)
             values[i] = ramp if ti < warmup else lr
     return True
@@ -329,7 +356,7 @@ def transformer_warmup(t, offset, limit, factor, ramp_slope, out):
         if first < offset or last > limit:
             return False
         for i in range(block.size):
-            t_plus_one = float(block[i] - offset) + 1.0
+            t_plus_one = counter_value(block[i] - offset) + 1.0
             values[i] = factor * min(1.0 / np.sqrt(t_plus_one), t_plus_one * ramp_slope)
     return True
 
@@ -344,7 +371,7 @@ def sutskever_momentum(t, offset, limit, every, beta_max, out):
         if first < offset or last > limit:
             return False
         for i in range(block.size):
-            n = np.floor(float(block[i] - offset) / every) + 1.0
+            n = np.floor(counter_value(block[i] - offset) / every) + 1.0
             values[i] = min(1.0 - 0.5 / n, beta_max)
     return True
 
