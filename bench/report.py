@@ -16,7 +16,8 @@ Building the report is a pure function of the JSON (:func:`build`): the rows pai
 implementation with the ``reference`` row of the same ``(family, kernel, dtype, size)`` and
 with the ``memory-limit*`` row of the same kind there, serial with serial and parallel with
 parallel (a kernel that moves the same bytes without the arithmetic, so ``limit median /
-kernel median`` is the fraction of the memory limit the kernel reaches on as many threads). Peers (``torch-*``) become extra columns.
+kernel median`` is the fraction of the memory limit the kernel reaches on as many threads). Peers (``torch-*``; the
+lecture's Python loop ``lecture-loop`` and a plain-Python one, ``python-loop``) become extra columns.
 A ``yardstick`` row (at most one per family) is a cost the family's rows are measured against,
 ``median / yardstick median``: the schedules against the training epoch they feed.
 """
@@ -45,7 +46,7 @@ REFERENCE = "reference"
 LIMIT_PREFIX = "memory-limit"
 YARDSTICK = "yardstick"
 #: Implementations that are not ours: shown as extra columns, never guarded.
-PEER_PREFIXES = ("torch",)
+PEER_PREFIXES = ("torch", "lecture", "python")
 
 
 @dataclass(frozen=True)
