@@ -816,6 +816,7 @@ def _command_demo(args):
     _train(_data.two_points(), GD(lr=1.0), epochs=1, init=[0.0, 0.0], record="step")
     # and the parallel full-data loss of large data sets, so that no timing below includes a compile
     _train(_data.synthetic(2 * PARALLEL_THRESHOLD), GD(), epochs=1, batch_size=PARALLEL_THRESHOLD, init=[0.0, 0.0])
+    _schedules.cosine(1.0, 0.0, 10).values(2)  # and the schedule of part 4 (its kernel compiles on first use)
     print(f"   ready in {time.perf_counter() - loading:.1f} s\n")
     contours = _demo_two_points(pictures, progress)
     _demo_sparse(pictures, progress)
