@@ -826,7 +826,10 @@ class _Controller:
         return self._lr
 
     def _state_lr(self, state: dict[str, Any]) -> float | None:
-        return None if state.get("lr", 0.0) is None else _state_number(state, "lr", "rate")
+        """The saved ``lr``: None (a controller saved before it had a rate), or a rate."""
+        if "lr" in state and state["lr"] is None:
+            return None
+        return _state_number(state, "lr", "rate")  # (a missing key is reported here)
 
 
 class HalveOnIncrease(_Controller):

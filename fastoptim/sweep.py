@@ -399,7 +399,8 @@ def sweep(data, configs, *, epochs, batch_size=None, init, seeds=(0,), reduction
         rows = np.flatnonzero(result.diverged)
         shown = ", ".join(str(int(row)) for row in rows[:10]) + (", …" if count > 10 else "")
         warnings.warn(f"{count} of {len(result)} runs of the sweep diverged (rows {shown}): their "
-                      f"batch loss, parameters or state, or their loss after an epoch, became non-finite; each keeps its last finite parameters "
+                      f"batch loss, parameters or state, or their loss after an epoch, became "
+                      f"non-finite; each keeps its last finite parameters "
                       f"(result.diverged, result.diverged_epoch)", RuntimeWarning, stacklevel=2)
     return result
 

@@ -169,11 +169,12 @@ def _describe_controller(controller):
 
 def _describe_data(data):
     """A data set as saved with a run: its size, dtype and a digest of up to 4096 evenly spaced
-    points (not of all of them: cheap at 10^8 points, and enough to catch another data set)."""
-    rows = np.unique(np.linspace(0, data.n - 1, min(data.n, 4096)).astype(np.int64))
+    points, the first among them (not of all of them: cheap at 10^8 points, and enough to
+    catch another data set)."""
+    every = -(-data.n // 4096)
     digest = hashlib.blake2b(digest_size=8)
-    digest.update(np.ascontiguousarray(data.X[rows]).tobytes())
-    digest.update(np.ascontiguousarray(data.y[rows]).tobytes())
+    digest.update(data.X[::every].tobytes())
+    digest.update(data.y[::every].tobytes())
     return f"Dataset(n={data.n}, d={data.d}, dtype={data.dtype}, sample={digest.hexdigest()})"
 
 
@@ -237,10 +238,10 @@ def _validation_set(validation, data, seed):
     if isinstance(validation, numbers.Real) and not isinstance(validation, bool):
         if not 0.0 < float(validation) < 1.0:
             raise ValueError(f"validation must be a Dataset or a fraction in (0, 1), got {validation}")
-        n_validation = int(round(float(validation) * data.n))
-        if not 0 < n_validation < data.n:
-            raise ValueError(f"validation={validation} leaves an empty part of a data set of {data.n} points")
-        train_part, validation_part = data.split(float(validation), seed)
+        try:  # (the fraction is checked above: only an empty part is left to fail)
+            train_part, validation_part = data.split(float(validation), seed)
+        except ValueError as error:  # reworded to name train's argument
+            raise ValueError(f"validation={validation} leaves an empty part of a data set of {data.n} points") from error
         return train_part, validation_part, float(validation)
     raise TypeError(f"validation must be a Dataset or a fraction in (0, 1), got {_checks.describe(validation)}")
 

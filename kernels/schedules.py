@@ -45,11 +45,11 @@ def counter_range(block):
     return first, last
 
 
-TWO_TO_52 = 2.0**52
+#: Offsets that place an integer in a float64's mantissa (:func:`counter_value`,
+#: :func:`power_of_half`), and their bits.
+TWO_TO_52, TWO_TO_84 = 2.0**52, 2.0**84
 TWO_TO_52_BITS = int(np.float64(TWO_TO_52).view(np.int64))
-
-
-_TWO_TO_84_BITS = int(np.float64(2.0**84).view(np.int64))
+TWO_TO_84_BITS = int(np.float64(TWO_TO_84).view(np.int64))
 
 
 @jit(inline="always")
@@ -60,7 +60,7 @@ def counter_value(count):
     (``2^52 + lo``, ``2^84 + hi·2^32``), the offsets subtracted exactly, and the two parts
     added (exactly: their sum is an integer no larger than ``2**53``)."""
     low = _int64_bits_as_float64((count & 0xFFFFFFFF) | TWO_TO_52_BITS) - TWO_TO_52
-    high = _int64_bits_as_float64((count >> 32) | _TWO_TO_84_BITS) - 2.0**84
+    high = _int64_bits_as_float64((count >> 32) | TWO_TO_84_BITS) - TWO_TO_84
     return high + low
 
 
