@@ -42,4 +42,9 @@ def gradient(data, theta, reduction="mean"):
     return loss_and_gradient(data, theta, reduction)[1]
 
 
-sigmoid = _kernels.sigmoid_ufunc
+def sigmoid(z):
+    """σ(z) element-wise in the stable two-branch form (the kernels' ``sigmoid``), computed in
+    float64; float32 input gives float32 output, integers give float64."""
+    z = np.asarray(z)
+    out = _kernels.sigmoid_ufunc(z)
+    return out.astype(np.float32) if z.dtype == np.float32 else out

@@ -45,7 +45,7 @@ from . import schedules as _schedules
 from .data import Dataset
 from .error_surface import Surface
 from .error_surface import surface as _surface
-from .training import Run
+from .runs import Run
 
 __all__ = ["surface", "contours", "loss_curves", "lr_curves", "step_sizes", "color"]
 

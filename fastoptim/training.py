@@ -10,11 +10,10 @@ can be compared step by step.
 """
 import dataclasses
 import hashlib
-import json
 import numbers
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -24,7 +23,8 @@ from .data import Dataset
 from .kernels import epochs as _compiled_epochs
 from .kernels import model as _model_kernels
 from .kernels import updates as _updates
-from .optimizers import OPTIMIZERS, Optimizer, State
+from .optimizers import Optimizer
+from .runs import Run
 from .progress import EpochBar
 from .reference import epochs as _reference_epochs
 from .reference import model as _reference_model
@@ -57,86 +57,6 @@ class _Engine:
 
 COMPILED = _Engine(_compiled_epochs.run_epoch, _compiled_loss)
 REFERENCE = _Engine(_reference_epochs.run_epoch, _reference_loss)
-
-
-@dataclass
-class Run:
-    """The result of ``train``: final parameters, the record, and what is needed to continue.
-
-    - ``theta``: final ``[w…, b]`` (the data's dtype); never NaN: a diverged run keeps the
-      last finite parameters.
-    - ``loss``: full training-set loss after each epoch; ``validation_loss`` likewise (or None).
-    - ``lr``: η used at every step (the line search's choice under line search); ``chosen_lr``
-      is the same array under line search, else None.
-    - ``step_loss``: the batch loss of every step, at the point where the gradient was taken
-      (``θ``, or Nesterov's look-ahead point), and ``trajectory``: ``θ`` before the first step
-      and after every step (shape ``(steps + 1, d + 1)``); both only with ``record="step"``.
-    - ``epochs``, ``steps``: completed so far (over all resumed parts); ``seconds``: wall time.
-    - ``diverged``: None, or ``{"epoch": e, "step": k}`` (0-based, ``k`` within the epoch) of
-      the step whose batch loss was not finite or that made ``θ`` or the optimizer's state
-      non-finite: the run stopped there, with ``θ`` and the state from before that step. ``k``
-      equal to the steps per epoch means every step was finite but the full-data (or
-      validation) loss after the epoch was not; that loss is the last of ``loss``.
-    - ``state``: the optimizer's ``State``; ``settings``, ``rng_state``, ``controller_state``:
-      what ``train(..., resume=run)`` needs to continue bit for bit.
-    """
-
-    theta: np.ndarray
-    loss: np.ndarray
-    validation_loss: np.ndarray | None
-    lr: np.ndarray
-    chosen_lr: np.ndarray | None
-    step_loss: np.ndarray | None
-    trajectory: np.ndarray | None
-    epochs: int
-    steps: int
-    seconds: float
-    diverged: dict | None
-    state: State
-    settings: dict = field(repr=False)
-    rng_state: dict | None = field(repr=False, default=None)
-    controller_state: dict | None = field(repr=False, default=None)
-
-    def __repr__(self):
-        final = self.loss[-1] if self.loss.size else float("nan")
-        return (f"Run({self.settings['optimizer']}, epochs={self.epochs}, steps={self.steps}, "
-                f"loss={final:.6g}, theta={np.array2string(self.theta, precision=6)}, "
-                f"seconds={self.seconds:.3g}, diverged={self.diverged})")
-
-    def save(self, path):
-        """Write the run to ``path`` (``.npz``: arrays, and JSON text for the settings; no pickle)."""
-        arrays = {
-            "theta": self.theta, "loss": self.loss, "lr": self.lr,
-            "meta": np.array(json.dumps({
-                "epochs": self.epochs, "steps": self.steps, "seconds": self.seconds,
-                "diverged": self.diverged, "settings": self.settings, "rng_state": self.rng_state,
-                "controller_state": self.controller_state,
-                "has": [name for name in ("validation_loss", "chosen_lr", "step_loss", "trajectory")
-                        if getattr(self, name) is not None]})),
-        }
-        for name in ("validation_loss", "chosen_lr", "step_loss", "trajectory"):
-            if getattr(self, name) is not None:
-                arrays[name] = getattr(self, name)
-        for key, value in self.state.to_dict().items():
-            arrays[f"state.{key}"] = value
-        np.savez(path, **arrays)
-
-
-def load_run(path):
-    """Read a run written by ``Run.save`` (no pickle); continue it with ``train(..., resume=run)``."""
-    with np.load(path, allow_pickle=False) as stored:
-        meta = json.loads(str(stored["meta"]))
-        settings = meta["settings"]
-        optimizer = _optimizer_from_settings(settings)
-        theta = stored["theta"].copy()
-        state = State.from_dict({key[len("state."):]: stored[key] for key in stored.files
-                                 if key.startswith("state.")}, optimizer, theta)
-        optional = {name: stored[name].copy() if name in meta["has"] else None
-                    for name in ("validation_loss", "chosen_lr", "step_loss", "trajectory")}
-        return Run(theta=theta, loss=stored["loss"].copy(), lr=stored["lr"].copy(), epochs=meta["epochs"],
-                   steps=meta["steps"], seconds=meta["seconds"], diverged=meta["diverged"], state=state,
-                   settings=settings, rng_state=meta["rng_state"],
-                   controller_state=meta["controller_state"], **optional)
 
 
 def _optimizer_settings(optimizer):
@@ -176,19 +96,6 @@ def _describe_data(data):
     digest.update(data.X[::every].tobytes())
     digest.update(data.y[::every].tobytes())
     return f"Dataset(n={data.n}, d={data.d}, dtype={data.dtype}, sample={digest.hexdigest()})"
-
-
-def _optimizer_from_settings(settings):
-    """The optimizer a saved run was trained with. A learning-rate schedule cannot be rebuilt
-    from its repr: such an optimizer gets its default ``lr`` (``train(..., resume=run)`` is then
-    given the real optimizer, whose settings must match)."""
-    arguments = dict(settings["optimizer_arguments"])
-    if isinstance(arguments.get("lr"), str):
-        del arguments["lr"]
-    for name, value in arguments.items():
-        if isinstance(value, list):
-            arguments[name] = tuple(value)
-    return OPTIMIZERS[settings["optimizer"]](**arguments)
 
 
 # --- argument checks ------------------------------------------------------------------------------

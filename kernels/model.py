@@ -41,7 +41,7 @@ def sigmoid(z):
     return 1.0 / (1.0 + e) if z >= 0.0 else e / (1.0 + e)
 
 
-@vectorize(["float32(float32)", "float64(float64)"])
+@vectorize
 def sigmoid_ufunc(z):
     """σ(z) element-wise on users' arrays (a numpy ufunc), same stable form as ``sigmoid``."""
     if z != z:  # NaN in, NaN out, without the ordered comparisons below raising "invalid"

@@ -99,6 +99,7 @@ def jit_parallel(function=None, **extra):
     return jit(function, parallel=True, **extra)
 
 
-def vectorize(signatures):
-    """``numba.vectorize`` with the project's compile policy, for eager float32/float64 ufuncs."""
-    return numba.vectorize(signatures, cache=True, fastmath=set(FASTMATH))
+def vectorize(function):
+    """``numba.vectorize`` with the project's compile policy: a ufunc compiled lazily, for the
+    dtypes it is first called with (nothing is compiled at import), and cached."""
+    return numba.vectorize(cache=True, fastmath=set(FASTMATH))(function)
