@@ -51,16 +51,19 @@ _LAZY = {
     "Surface": "error_surface", "surface": "error_surface",
     "Run": "runs", "load_run": "runs",
     "train": "training",
-    "grid": "sweeps", "lr_search": "sweeps", "sweep": "sweeps", "lr_range_test": "sweeps",
+    "grid": "sweeps", "sweep": "sweeps", "SweepResult": "sweeps",
+    "lr_search": "search", "lr_range_test": "search", "suggest_lr": "search",
+    "EarlyStopping": "callbacks", "EpochRecord": "callbacks", "STOP": "callbacks", "StopTraining": "callbacks",
+    "plan_run": "plan", "RunPlan": "plan",
     **{name: "optimizers" for name in (
         "GD", "AMSGrad", "AdaDelta", "AdaGrad", "AdaGradW", "AdaMax", "Adam", "AdamP", "AdamW",
         "Momentum", "NAdam", "NAdamW", "Nesterov", "Optimizer", "RAdam", "RMSProp", "RMSPropW",
         "State")},
 }
-_SUBMODULES = ("data", "model", "schedules", "reference", "kernels", "optimizers", "training",
-               "error_surface", "runs", "sweeps", "plot", "cli")
+_SUBMODULES = ("data", "model", "schedules", "plateau", "callbacks", "reference", "kernels", "optimizers",
+               "plan", "training", "error_surface", "runs", "sweeps", "search", "plot", "cli", "demo")
 
-__all__ = sorted({*_LAZY, "data", "model", "schedules", "reference"})
+__all__ = sorted({*_LAZY, "data", "model", "schedules", "plateau", "reference"})
 
 
 def __getattr__(name):

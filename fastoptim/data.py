@@ -21,6 +21,7 @@ class Dataset:
 
     X: np.ndarray
     y: np.ndarray
+    weights: np.ndarray | None = None  # (placeholder until the data work lands)
 
     def __post_init__(self):
         X = _checks.float_array("X", self.X, ndim=(1, 2))

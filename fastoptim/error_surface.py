@@ -26,7 +26,7 @@ class Surface:
         return np.meshgrid(self.w, self.b)
 
 
-def check_arguments(data, w_range, b_range, resolution, reduction):
+def check_arguments(data, w_range, b_range, resolution, reduction, loss="squared"):
     """Validate ``surface``'s arguments (shared with the numpy reference's entry point)."""
     _checks.dataset(data)
     if data.d != 1:
@@ -34,7 +34,7 @@ def check_arguments(data, w_range, b_range, resolution, reduction):
     w_range = _checks.interval("w_range", w_range)
     b_range = _checks.interval("b_range", b_range)
     resolution = _checks.positive_int("resolution", resolution, minimum=2)
-    return w_range, b_range, resolution, _checks.reduction(reduction)
+    return w_range, b_range, resolution, _checks.reduction(reduction), _checks.choice("loss", loss, ("squared", "log"))
 
 
 def best_point(w, b, loss, reduction):
@@ -43,17 +43,21 @@ def best_point(w, b, loss, reduction):
     return Surface(w, b, loss, float(w[j]), float(b[i]), float(loss[i, j]), int(loss.size))
 
 
-def surface(data, w_range=(-6.0, 6.0), b_range=(-6.0, 6.0), resolution=121, reduction="sum"):
+def surface(data, w_range=(-6.0, 6.0), b_range=(-6.0, 6.0), resolution=121, reduction="sum", loss="squared"):
     """Evaluate ``J`` on a ``resolution × resolution`` grid over ``w_range × b_range``.
 
     The default grid has a step of 0.1 over the lecture's ``[−6, 6]²``; ``reduction="sum"`` is
-    the lecture's ``J``. One evaluation is ``J`` at one grid point over all the data.
+    the lecture's ``J`` (``"mean"`` divides by the total weight); ``loss`` as in ``train``. One
+    evaluation is ``J`` at one grid point over all the data.
     """
-    w_range, b_range, resolution, reduction = check_arguments(data, w_range, b_range, resolution, reduction)
+    w_range, b_range, resolution, reduction, loss = check_arguments(data, w_range, b_range, resolution,
+                                                                    reduction, loss)
+    from .kernels.layout import LOSSES
+
     w = np.linspace(*w_range, resolution)
     b = np.linspace(*b_range, resolution)
-    loss = np.empty((resolution, resolution))
-    loss_grid(data.X, data.y, w, b, loss)
+    grid = np.empty((resolution, resolution))
+    loss_grid(data.X, data.y, w, b, grid, LOSSES[loss], data.weights)
     if reduction == "mean":
-        loss /= data.n
-    return best_point(w, b, loss, reduction)
+        grid /= data.n if data.weights is None else float(np.sum(data.weights, dtype=np.float64))
+    return best_point(w, b, grid, reduction)

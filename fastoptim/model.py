@@ -1,45 +1,68 @@
-"""Loss and gradient of the sigmoid neuron over a data set (SPEC §1), on the compiled kernels.
+"""Loss, gradient and predictions of the sigmoid neuron over a data set (SPEC §1, §9), on the
+compiled kernels.
 
-``theta = [w_1 … w_d, b]``; ``reduction="sum"`` is the lecture's ``J = ½ Σ (f − y)²``,
-``"mean"`` (the default) divides by ``N``. Arithmetic and sums are float64 for float32 data
-too. Large data sets use the parallel kernels, which give the same bits as the serial ones.
+``theta = [w_1 … w_d, b]``; ``loss="squared"`` is the lecture's ``½ (f − y)²`` and ``"log"`` the
+cross-entropy ``−y log f − (1 − y) log(1 − f)`` (targets in [0, 1]); the data's sample weights,
+if any, weigh each point. ``reduction="sum"`` is ``J = Σ s ℓ`` (the lecture's ``J`` on the two
+points), ``"mean"`` (the default) divides by the total weight ``Σ s`` (``N`` without weights).
+Arithmetic and sums are float64 for float32 data too. Large data sets use the parallel kernels,
+which give the same bits as the serial ones.
 """
 import numpy as np
 
 from . import _checks
+from .kernels import layout as _layout
 from .kernels import model as _kernels
 
+LOSSES = tuple(_layout.LOSSES)
 
-def _loss_and_gradient_sum(data, theta):
-    out = np.empty(data.d + 2)
+
+def _arguments(data, theta, reduction, loss):
+    data = _checks.dataset(data)
+    theta = _checks.theta(theta, data.d)
+    reduction = _checks.reduction(reduction)
+    loss = _checks.choice("loss", loss, LOSSES)
+    if loss == "log":
+        check_labels(data, "data")
+    return data, theta, reduction, _layout.LOSSES[loss]
+
+
+def check_labels(data, name="data"):
+    """The log loss needs targets in [0, 1]: ``ValueError`` naming the first one outside."""
+    outside = (data.y < 0) | (data.y > 1)
+    if outside.any():
+        index = int(np.argmax(outside))
+        raise _checks.invalid("loss", "log", f"the log loss needs targets in [0, 1]; {name}.y[{index}] = "
+                                             f"{data.y[index]!r}")
+
+
+def loss_and_gradient(data, theta, reduction="mean", loss="squared"):
+    """``(J, ∇J)`` in one pass over the data; ``∇J`` is a float64 array shaped like ``theta``."""
+    data, theta, reduction, marker = _arguments(data, theta, reduction, loss)
+    out = np.empty(data.d + 3)
     kernel = (_kernels.loss_and_gradient_sum_parallel if data.n >= _kernels.PARALLEL_THRESHOLD
               else _kernels.loss_and_gradient_sum)
-    kernel(data.X, data.y, theta, out)
-    return out
-
-
-def loss_and_gradient(data, theta, reduction="mean"):
-    """``(J, ∇J)`` in one pass over the data; ``∇J`` is a float64 array shaped like ``theta``."""
-    data = _checks.dataset(data)
-    theta = _checks.theta(theta, data.d)
-    reduction = _checks.reduction(reduction)
-    out = _loss_and_gradient_sum(data, theta)
+    kernel(data.X, data.y, theta, out, marker, data.weights)
+    sums = out[:-1]
     if reduction == "mean":
-        out /= data.n
-    return float(out[0]), out[1:]
+        sums = sums / out[-1]
+    return float(sums[0]), sums[1:].copy()
 
 
-def loss(data, theta, reduction="mean"):
-    """``J(θ) = Σ ½ (σ(w·x_i + b) − y_i)²`` (``"sum"``) or that over ``N`` (``"mean"``)."""
-    data = _checks.dataset(data)
-    theta = _checks.theta(theta, data.d)
-    reduction = _checks.reduction(reduction)
-    return _kernels.loss_total(data.X, data.y, theta, reduction == "mean", True)
+def loss(data, theta, reduction="mean", loss="squared"):
+    """``J(θ)``: ``Σ s ℓ(σ(w·x_i + b), y_i)`` (``"sum"``) or that over ``Σ s`` (``"mean"``)."""
+    data, theta, reduction, marker = _arguments(data, theta, reduction, loss)
+    value = _kernels.loss_total(marker, data.X, data.y, data.weights, theta, reduction == "mean", True)
+    if not np.isfinite(value) and np.isfinite(theta).all():
+        _checks.finite("X", data.X)  # the data changed after the Dataset checked it (it keeps a view)
+        _checks.finite("y", data.y)
+    return value
 
 
-def gradient(data, theta, reduction="mean"):
-    """``∇J(θ)``: ``Σ (f_i − y_i) f_i (1 − f_i) [x_i, 1]`` (or its mean); lecture 5.2."""
-    return loss_and_gradient(data, theta, reduction)[1]
+def gradient(data, theta, reduction="mean", loss="squared"):
+    """``∇J(θ)``: ``Σ s r_i [x_i, 1]`` (or that over ``Σ s``), ``r = ∂ℓ/∂z``: ``(f − y) f (1 − f)``
+    for the squared error (lecture 5.2), ``f − y`` for the log loss."""
+    return loss_and_gradient(data, theta, reduction, loss)[1]
 
 
 def sigmoid(z):
@@ -48,3 +71,31 @@ def sigmoid(z):
     z = np.asarray(z)
     out = _kernels.sigmoid_ufunc(z)
     return out.astype(np.float32) if z.dtype == np.float32 else out
+
+
+def predict(theta, X):
+    """``f(x) = σ(w·x + b)`` for every point of ``X``, float64: ``X`` of shape (N, d), or (N,) for
+    N points of one feature (as everywhere in fastoptim)."""
+    theta = np.asarray(theta, dtype=np.float64)
+    if theta.ndim != 1 or theta.size < 2:
+        raise _checks.invalid("theta", theta, "must be [w_1 … w_d, b], of length d + 1 >= 2")
+    X = _checks.float_array("X", X, ndim=(1, 2))
+    d = 1 if X.ndim == 1 else X.shape[1]
+    if d + 1 != theta.size:
+        raise _checks.invalid("X", X, f"must have d = {theta.size - 1} features for theta of length {theta.size}")
+    _checks.finite("X", X)
+    columns = X.reshape(-1, 1) if X.ndim == 1 else X
+    return sigmoid(columns.astype(np.float64) @ theta[:-1] + theta[-1])
+
+
+def evaluate(data, theta, loss="squared", reduction="mean"):
+    """``{"loss": J, "accuracy": …}`` on ``data`` at ``theta``: the accuracy (prediction
+    ``f >= 0.5`` against a label ``y >= 0.5``, weighted) only for 0/1 labels, else None."""
+    value = globals()["loss"](data, theta, reduction, loss)
+    labels = np.unique(data.y)
+    accuracy = None
+    if np.all(np.isin(labels, (0.0, 1.0))):
+        right = (predict(theta, data.X) >= 0.5) == (data.y >= 0.5)
+        weights = np.ones(data.n) if data.weights is None else data.weights.astype(np.float64)
+        accuracy = float(np.sum(weights * right) / np.sum(weights))
+    return {"loss": float(value), "accuracy": accuracy}

@@ -27,13 +27,17 @@ from typing import Any, ClassVar, Union
 
 import numpy as np
 
-from fastoptim.kernels import updates as _kernels
+from fastoptim.kernels import layout as _layout
 
 Schedule = Callable[[int], float]
 LearningRate = Union[float, Schedule]
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _STATE_KEYS = ("optimizer", "step", "slots", "scalars", "shape", "dtype")
+#: The two forms of a Nesterov state (SPEC §3.1): ``opt.step``'s, where the parameters are the
+#: stored look-ahead point φ = θ − β u, and ``fastoptim.train``'s, where they are θ itself. Every
+#: other rule has one form, "stored".
+FORMS = ("stored", "lookahead")
 
 
 # --- validation ----------------------------------------------------------------------------------
@@ -144,12 +148,18 @@ class State:
         (:mod:`fastoptim.kernels.updates`).
     shape, dtype
         Of the parameters this state belongs to.
+    form : str
+        ``"stored"`` (``opt.step``), or ``"lookahead"`` for a Nesterov state made by
+        ``fastoptim.train``, whose parameters are θ rather than ``φ = θ − β u`` (SPEC §3.1):
+        ``opt.step`` refuses it, since converting between the forms is not exact in floating
+        point (continue it with ``train(..., resume=run)``).
     """
 
-    __slots__ = ("optimizer", "step", "slots", "scalars", "shape", "dtype", "slot_names")
+    __slots__ = ("optimizer", "step", "slots", "scalars", "shape", "dtype", "slot_names", "form")
 
     def __init__(self, optimizer: str, step: int, slots: np.ndarray, scalars: np.ndarray,
-                 shape: tuple[int, ...], dtype: np.dtype, slot_names: tuple[str, ...]):
+                 shape: tuple[int, ...], dtype: np.dtype, slot_names: tuple[str, ...],
+                 form: str = "stored"):
         self.optimizer = optimizer
         self.step = step
         self.slots = slots
@@ -157,10 +167,12 @@ class State:
         self.shape = shape
         self.dtype = dtype
         self.slot_names = slot_names
+        self.form = form
 
     def __repr__(self) -> str:
         return (f"State(optimizer={self.optimizer!r}, step={self.step}, "
-                f"slots={self.slot_names}, shape={self.shape}, dtype={self.dtype})")
+                f"slots={self.slot_names}, shape={self.shape}, dtype={self.dtype}"
+                + (f", form={self.form!r}" if self.form != "stored" else "") + ")")
 
     def slot(self, name: str) -> np.ndarray:
         """The slot ``name`` (e.g. ``"m"``) as a view of the parameters' shape."""
@@ -177,6 +189,7 @@ class State:
             "scalars": self.scalars.copy(),
             "shape": np.array(self.shape, dtype=np.int64),
             "dtype": self.dtype.name,
+            "form": self.form,
         }
 
     @classmethod
@@ -206,14 +219,18 @@ class State:
             raise ValueError(f"state slots have shape {slots.shape} and dtype {slots.dtype}, "
                              f"expected {expected} and {params.dtype}")
         scalars = np.asarray(data["scalars"])
-        if scalars.dtype != np.float64 or scalars.shape != (_kernels.N_SCALARS,):
+        if scalars.dtype != np.float64 or scalars.shape != (_layout.N_SCALARS,):
             raise ValueError(f"state scalars have shape {scalars.shape} and dtype "
-                             f"{scalars.dtype}, expected ({_kernels.N_SCALARS},) and float64")
-        if scalars[_kernels.S_ROWS] != _rows(params):
-            raise ValueError(f"state scalars are for {scalars[_kernels.S_ROWS]:g} rows, "
+                             f"{scalars.dtype}, expected ({_layout.N_SCALARS},) and float64")
+        if scalars[_layout.S_ROWS] != _rows(params):
+            raise ValueError(f"state scalars are for {scalars[_layout.S_ROWS]:g} rows, "
                              f"params have {_rows(params)}")
+        form = str(np.asarray(data["form"])) if "form" in data else "stored"
+        if form not in FORMS or (form == "lookahead" and not isinstance(optimizer, Nesterov)):
+            raise ValueError(f"state form is {form!r}, expected 'stored'"
+                             + (" or 'lookahead'" if isinstance(optimizer, Nesterov) else ""))
         return cls(name, int(step), np.array(slots, order="C"), np.array(scalars, order="C"),
-                   shape, params.dtype, optimizer.slot_names)
+                   shape, params.dtype, optimizer.slot_names, form)
 
 
 # --- optimizers ----------------------------------------------------------------------------------
@@ -225,24 +242,26 @@ def _kw(default: Any) -> Any:
 class Optimizer:
     """Base of every optimizer: a frozen configuration, validated at construction.
 
-    Subclasses set ``kind`` (``fastoptim.kernels.updates.ADAM`` ...) and their fields, and
-    map their fields to the kernel's ``hyper`` vector in ``_hyper_entries``.
+    Subclasses set ``rule``, the kernels' hyperparameter record of their update rule
+    (``fastoptim.kernels.layout.AdamHyper`` ...), and their fields; the record is filled from
+    the fields of the same names (``beta1``, ``beta2`` from ``betas``; booleans as 0.0/1.0).
     """
 
-    kind: ClassVar[int]
+    rule: ClassVar[type]
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lr", _learning_rate(self.lr))  # type: ignore[attr-defined]
         self._validate()
-        hyper = np.zeros(_kernels.N_HYPER)
-        for index, value in self._hyper_entries().items():
-            hyper[index] = value
-        object.__setattr__(self, "_hyper", hyper)
+        values = {}
+        for name in self.rule._fields:
+            if name in ("beta1", "beta2"):
+                value = self.betas[0 if name == "beta1" else 1]  # type: ignore[attr-defined]
+            else:
+                value = getattr(self, name)
+            values[name] = 0.0 if value is None else float(value)  # NAdam's ψ = None: 0.0
+        object.__setattr__(self, "_hyper", self.rule(**values))
 
     def _validate(self) -> None:  # pragma: no cover - every subclass overrides it
-        raise NotImplementedError
-
-    def _hyper_entries(self) -> dict[int, float]:  # pragma: no cover
         raise NotImplementedError
 
     def _set(self, name: str, value: Any) -> None:
@@ -254,10 +273,6 @@ class Optimizer:
                                                 "weight_decay"))
         self._set("decoupled", _flag("decoupled", self.decoupled))  # type: ignore[attr-defined]
 
-    def _decay_entries(self) -> dict[int, float]:
-        return {_kernels.H_WEIGHT_DECAY: self.weight_decay,  # type: ignore[attr-defined]
-                _kernels.H_DECOUPLED: float(self.decoupled)}  # type: ignore[attr-defined]
-
     @property
     def name(self) -> str:
         """The class name, recorded in saved states."""
@@ -266,38 +281,42 @@ class Optimizer:
     @property
     def n_slots(self) -> int:
         """Number of per-element state arrays."""
-        return _kernels.N_SLOTS[self.kind]
+        return len(_layout.SLOT_NAMES[self.rule])
 
     @property
     def slot_names(self) -> tuple[str, ...]:
         """Names of the state arrays, in row order of ``State.slots``."""
-        return _kernels.SLOT_NAMES[self.kind]
+        return _layout.SLOT_NAMES[self.rule]
 
     @property
-    def hyper(self) -> np.ndarray:
-        """The kernel's float64 hyperparameter vector (a fresh copy; layout ``H_*``)."""
-        return self._hyper.copy()  # type: ignore[attr-defined]
+    def hyper(self) -> Any:
+        """The kernels' hyperparameter record of this rule (``kernels/layout.py``)."""
+        return self._hyper  # type: ignore[attr-defined]
+
+    @property
+    def momentum_field(self) -> str | None:
+        """The hyperparameter a momentum schedule replaces (``"beta"``, ``"beta1"``), or None
+        where the rule has no momentum (GD, AdaGrad; RMSProp's and AdaDelta's β average
+        squared gradients)."""
+        return _layout.MOMENTUM_FIELD[self.rule]
 
     def lr_at(self, t: int) -> float:
-        """The learning rate at counter ``t`` (= ``state.step`` before the update)."""
+        """The learning rate at counter ``t`` (= ``state.step`` before the update), checked by
+        the validator of every schedule value (``fastoptim.schedules.evaluate``)."""
         lr = self.lr  # type: ignore[attr-defined]
         if not callable(lr):
             return lr
-        value = lr(t)
-        if isinstance(value, np.ndarray) and value.ndim == 0:
-            value = value[()]
-        if not _is_real(value):
-            raise TypeError(f"the learning-rate schedule returned {type(value).__name__} at "
-                            f"step {t}, not a real number")
-        if not (math.isfinite(value) and value >= 0):
-            raise ValueError(f"Invalid learning rate from the schedule at step {t}: {value}")
-        return float(value)
+        from . import schedules
+
+        return float(schedules.evaluate(lr, np.array([t], dtype=np.int64), "lr", kind="lr")[0])
 
     def init(self, params: np.ndarray) -> State:
         """A fresh state for ``params`` (any shape, float32 or float64): zero slots, step 0."""
         _check_float_array("params", params)
         slots = np.zeros((self.n_slots, params.size), dtype=params.dtype)
-        scalars = _kernels.initial_scalars(_rows(params))
+        scalars = np.zeros(_layout.N_SCALARS)
+        scalars[_layout.S_MU_PRODUCT] = 1.0
+        scalars[_layout.S_ROWS] = _rows(params)
         return State(self.name, 0, slots, scalars, params.shape, params.dtype, self.slot_names)
 
     def load_state(self, data: Mapping[str, Any], params: np.ndarray) -> State:
@@ -319,14 +338,17 @@ class Optimizer:
         if state.shape != params.shape or state.dtype != params.dtype:
             raise ValueError(f"state is for shape {state.shape} and dtype {state.dtype}, "
                              f"params have shape {params.shape} and dtype {params.dtype}")
+        if state.form != "stored":
+            raise ValueError(f"Invalid state: a Nesterov state in fastoptim.train's look-ahead form "
+                             f"(its parameters are θ, opt.step's are φ = θ − β u, SPEC §3.1; converting "
+                             f"is not exact in floating point): continue it with train(..., resume=run)")
         lr = self.lr_at(state.step)
         t = state.step + 1
-        if flat_params.size >= _kernels.PARALLEL_THRESHOLD:
-            kernel = _kernels.update_parallel
-        else:
-            kernel = _kernels.update
-        kernel(self.kind, flat_params, flat_grads, state.slots, state.scalars,
-               self._hyper, t, lr)  # type: ignore[attr-defined]
+        from fastoptim.kernels import updates
+
+        parallel = flat_params.size >= updates.PARALLEL_THRESHOLD
+        kernel = updates.update_parallel if parallel else updates.update
+        kernel(self.hyper, flat_params, flat_grads, state.slots, state.scalars, t, lr)
         state.step = t
 
 
@@ -341,13 +363,10 @@ class GD(Optimizer):
     lr: LearningRate = 0.01
     weight_decay: float = _kw(0.0)
     decoupled: bool = _kw(False)
-    kind: ClassVar[int] = _kernels.GD
+    rule: ClassVar[type] = _layout.GDHyper
 
     def _validate(self) -> None:
         self._set_decay()
-
-    def _hyper_entries(self) -> dict[int, float]:
-        return self._decay_entries()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -363,14 +382,11 @@ class Momentum(Optimizer):
     beta: float = _kw(0.9)
     weight_decay: float = _kw(0.0)
     decoupled: bool = _kw(False)
-    kind: ClassVar[int] = _kernels.MOMENTUM
+    rule: ClassVar[type] = _layout.MomentumHyper
 
     def _validate(self) -> None:
         self._set("beta", _beta(self.beta))
         self._set_decay()
-
-    def _hyper_entries(self) -> dict[int, float]:
-        return {_kernels.H_BETA1: self.beta, **self._decay_entries()}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -383,7 +399,7 @@ class Nesterov(Momentum):
     ``u = η·buf``. Parameters as :class:`Momentum`.
     """
 
-    kind: ClassVar[int] = _kernels.NESTEROV
+    rule: ClassVar[type] = _layout.NesterovHyper
 
 
 @dataclasses.dataclass(frozen=True)
@@ -398,14 +414,11 @@ class AdaGrad(Optimizer):
     eps: float = _kw(1e-8)
     weight_decay: float = _kw(0.0)
     decoupled: bool = _kw(False)
-    kind: ClassVar[int] = _kernels.ADAGRAD
+    rule: ClassVar[type] = _layout.AdaGradHyper
 
     def _validate(self) -> None:
         self._set("eps", _positive("eps", self.eps, "epsilon"))
         self._set_decay()
-
-    def _hyper_entries(self) -> dict[int, float]:
-        return {_kernels.H_EPS: self.eps, **self._decay_entries()}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -422,15 +435,12 @@ class RMSProp(Optimizer):
     eps: float = _kw(1e-8)
     weight_decay: float = _kw(0.0)
     decoupled: bool = _kw(False)
-    kind: ClassVar[int] = _kernels.RMSPROP
+    rule: ClassVar[type] = _layout.RMSPropHyper
 
     def _validate(self) -> None:
         self._set("beta", _beta(self.beta))
         self._set("eps", _positive("eps", self.eps, "epsilon"))
         self._set_decay()
-
-    def _hyper_entries(self) -> dict[int, float]:
-        return {_kernels.H_BETA1: self.beta, _kernels.H_EPS: self.eps, **self._decay_entries()}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -445,7 +455,7 @@ class AdaDelta(RMSProp):
     lr: LearningRate = 1.0
     beta: float = _kw(0.95)
     eps: float = _kw(1e-6)
-    kind: ClassVar[int] = _kernels.ADADELTA
+    rule: ClassVar[type] = _layout.AdaDeltaHyper
 
 
 @dataclasses.dataclass(frozen=True)
@@ -463,16 +473,12 @@ class Adam(Optimizer):
     eps: float = _kw(1e-8)
     weight_decay: float = _kw(0.0)
     decoupled: bool = _kw(False)
-    kind: ClassVar[int] = _kernels.ADAM
+    rule: ClassVar[type] = _layout.AdamHyper
 
     def _validate(self) -> None:
         self._set("betas", _betas(self.betas))
         self._set("eps", _positive("eps", self.eps, "epsilon"))
         self._set_decay()
-
-    def _hyper_entries(self) -> dict[int, float]:
-        return {_kernels.H_BETA1: self.betas[0], _kernels.H_BETA2: self.betas[1],
-                _kernels.H_EPS: self.eps, **self._decay_entries()}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -485,7 +491,7 @@ class AdaMax(Adam):
     """
 
     lr: LearningRate = 2e-3
-    kind: ClassVar[int] = _kernels.ADAMAX
+    rule: ClassVar[type] = _layout.AdaMaxHyper
 
 
 @dataclasses.dataclass(frozen=True)
@@ -503,17 +509,13 @@ class NAdam(Adam):
 
     lr: LearningRate = 2e-3
     momentum_decay: float | None = _kw(None)
-    kind: ClassVar[int] = _kernels.NADAM
+    rule: ClassVar[type] = _layout.NAdamHyper
 
     def _validate(self) -> None:
         super()._validate()
         if self.momentum_decay is not None:
             self._set("momentum_decay",
                       _positive("momentum_decay", self.momentum_decay, "momentum_decay"))
-
-    def _hyper_entries(self) -> dict[int, float]:
-        psi = 0.0 if self.momentum_decay is None else self.momentum_decay
-        return {**super()._hyper_entries(), _kernels.H_MOMENTUM_DECAY: psi}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -527,15 +529,11 @@ class AMSGrad(Adam):
     """
 
     bias_correction: bool = _kw(False)
-    kind: ClassVar[int] = _kernels.AMSGRAD
+    rule: ClassVar[type] = _layout.AMSGradHyper
 
     def _validate(self) -> None:
         super()._validate()
         self._set("bias_correction", _flag("bias_correction", self.bias_correction))
-
-    def _hyper_entries(self) -> dict[int, float]:
-        return {**super()._hyper_entries(),
-                _kernels.H_BIAS_CORRECTION: float(self.bias_correction)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -548,7 +546,7 @@ class RAdam(Adam):
     With the default β2 the first 5 steps are un-rectified. Parameters as :class:`Adam`.
     """
 
-    kind: ClassVar[int] = _kernels.RADAM
+    rule: ClassVar[type] = _layout.RAdamHyper
 
 
 @dataclasses.dataclass(frozen=True)
@@ -569,7 +567,7 @@ class AdamP(Adam):
     delta: float = _kw(0.1)
     wd_ratio: float = _kw(0.1)
     nesterov: bool = _kw(False)
-    kind: ClassVar[int] = _kernels.ADAMP
+    rule: ClassVar[type] = _layout.AdamPHyper
 
     def _validate(self) -> None:
         super()._validate()
@@ -577,9 +575,6 @@ class AdamP(Adam):
         self._set("wd_ratio", _non_negative("wd_ratio", self.wd_ratio, "wd_ratio", 1.0))
         self._set("nesterov", _flag("nesterov", self.nesterov))
 
-    def _hyper_entries(self) -> dict[int, float]:
-        return {**super()._hyper_entries(), _kernels.H_DELTA: self.delta,
-                _kernels.H_WD_RATIO: self.wd_ratio, _kernels.H_NESTEROV: float(self.nesterov)}
 
 
 # --- decoupled presets ("W" family, Loshchilov & Hutter 2019) ------------------------------------

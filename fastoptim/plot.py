@@ -27,8 +27,6 @@ pyplot.
 Drawn artists carry a ``gid`` (``"trajectory"``, ``"start"``, ``"end"``, ``"minimum"``,
 ``"loss"``, ``"lr"``, ``"momentum"``) so that tests and callers can find them.
 """
-import ast
-
 try:
     import matplotlib
     from matplotlib.colors import LogNorm
@@ -41,7 +39,6 @@ except ImportError as error:  # pragma: no cover - exercised only without matplo
 
 import numpy as np
 
-from . import schedules as _schedules
 from .data import Dataset
 from .error_surface import Surface
 from .error_surface import surface as _surface
@@ -248,9 +245,10 @@ def loss_curves(runs, *, labels=None, x="epoch", log=True, logx=False, title=Non
     (``x="step"``), log scale by default (``log``; ``logx`` for the x axis too, which shows
     the first steps of a long mini-batch run).
 
-    ``run.loss`` is the whole training set's loss after each epoch; with ``x="step"`` it is
-    drawn at the step that ended each epoch, and a run recorded with ``record="step"`` and
-    several steps per epoch also gets its (noisy) batch losses drawn faintly behind.
+    ``run.loss`` is the whole training set's loss after each epoch (and ``run.validation_loss``,
+    dashed, when the run has validation data); with ``x="step"`` it is drawn at the step that
+    ended each epoch, and a run recorded with ``record="step"`` and several steps per epoch also
+    gets its (noisy) batch losses drawn faintly behind.
     """
     if x not in ("epoch", "step"):
         raise ValueError(f"x must be 'epoch' or 'step', got {x!r}")
@@ -270,6 +268,10 @@ def loss_curves(runs, *, labels=None, x="epoch", log=True, logx=False, title=Non
         (line,) = ax.plot(positions, run.loss, color=shade, linewidth=1.8, label=label,
                           marker="o" if run.loss.size <= 30 else None, markersize=3)
         line.set_gid("loss")
+        if run.validation_loss is not None:
+            (line,) = ax.plot(positions, run.validation_loss, color=shade, linewidth=1.4, linestyle="--",
+                              label=f"{label} (validation)")
+            line.set_gid("validation")
         if run.diverged is not None:
             ax.plot(positions[-1:] if positions.size else [0], run.loss[-1:] if run.loss.size else [np.nan],
                     marker="x", color=shade, markersize=10, linestyle="none")
@@ -278,82 +280,55 @@ def loss_curves(runs, *, labels=None, x="epoch", log=True, logx=False, title=Non
     if logx:
         ax.set_xscale("log")
     ax.set_xlabel("epoch" if x == "epoch" else "step")
-    ax.set_ylabel("training loss J")
+    ax.set_ylabel("loss J")
     ax.set_title(title if title is not None else "Loss")
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(loc="best", fontsize="small")
     return _finish(figure, save, dpi)
 
 
-def _momentum_of(run, given):
-    """β (or β1) at every step of ``run``: ``given`` (a schedule, an array or a number), else
-    the run's momentum schedule rebuilt from its settings, else the optimizer's constant β;
-    None for optimizers without one."""
-    steps = run.lr.size
-    if given is not None:
-        if callable(given):
-            return np.asarray(given(np.arange(steps, dtype=np.int64)), dtype=np.float64)
-        return np.broadcast_to(np.asarray(given, dtype=np.float64), (steps,))
-    text = run.settings.get("momentum_schedule")
-    if text:
-        schedule = _schedule_from_repr(text)
-        if schedule is not None:
-            if run.settings.get("per") == "epoch":
-                per_epoch = steps // run.epochs if run.epochs else 1
-                counters = np.arange(steps, dtype=np.int64) // max(per_epoch, 1)
-            else:
-                counters = np.arange(steps, dtype=np.int64)
-            return np.asarray(schedule(counters), dtype=np.float64)
-    arguments = run.settings.get("optimizer_arguments", {})
-    if "beta" in arguments and run.settings["optimizer"] not in ("RMSProp", "RMSPropW", "AdaDelta"):
-        return np.full(steps, float(arguments["beta"]))
-    if "betas" in arguments:
-        return np.full(steps, float(arguments["betas"][0]))
-    return None
-
-
-def _schedule_from_repr(text):
-    """``fastoptim.schedules.<name>(key=literal, ...)`` rebuilt from its repr, or None."""
-    try:
-        call = ast.parse(text, mode="eval").body
-        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and not call.args):
-            return None
-        factory = getattr(_schedules, call.func.id, None)
-        if factory is None or call.func.id not in _schedules.__all__:
-            return None
-        return factory(**{item.arg: ast.literal_eval(item.value) for item in call.keywords})
-    except (SyntaxError, ValueError, TypeError):
-        return None
+def _rates_of(run):
+    """``(x, η, β, unit)``: per step with ``record="step"``, else per epoch (the rates of each
+    epoch's last step); ``β`` None for optimizers without a momentum. Read from the run's record."""
+    if run.step_lr is not None:
+        return np.arange(1, run.step_lr.size + 1), run.step_lr, run.step_beta, "step"
+    return np.arange(1, run.lr.size + 1), run.lr, run.beta, "epoch"
 
 
 def lr_curves(runs, *, labels=None, momentum=None, log=False, title=None, ax=None, save=None, dpi=100,
               figsize=(6.4, 4.4)):
-    """The learning rate used at every step (``run.lr``: a schedule's values, or the line
-    search's choices) and, on a second axis, the momentum β (β1 for the Adam family) where the
-    optimizer has one: ``momentum`` if given (a schedule of the step, an array, or a number),
-    else the run's ``momentum_schedule``, else the optimizer's constant β.
+    """The learning rate η of every step (with ``record="step"``; else of each epoch) from the
+    run's record (a schedule's values, a plateau controller's, or the line search's choices),
+    and on a second axis the momentum β (β1 for the Adam family) where the optimizer has one
+    (the run's ``step_beta``/``beta``), or ``momentum`` if given (a schedule of the counter, an
+    array, or a number).
     """
     figure, ax = _axes(ax, figsize)
     pairs = _runs(runs, labels)
     twin = None
+    unit = "step"
     for index, (label, run) in enumerate(pairs):
         shade = color(run.settings["optimizer"], index)
-        steps = np.arange(1, run.lr.size + 1)
-        thin = _thin(np.column_stack([steps, run.lr]))
+        counters, lrs, beta, unit = _rates_of(run)
+        thin = _thin(np.column_stack([counters, lrs]))
         (line,) = ax.plot(thin[:, 0], thin[:, 1], color=shade, linewidth=1.8, label=f"{label} η")
         line.set_gid("lr")
-        beta = _momentum_of(run, momentum)
+        if momentum is not None:
+            if callable(momentum):
+                beta = np.asarray(momentum(counters - 1), dtype=np.float64)
+            else:
+                beta = np.broadcast_to(np.asarray(momentum, dtype=np.float64), counters.shape)
         if beta is not None and beta.size:
             if twin is None:
                 twin = ax.twinx()
                 twin.set_ylabel("momentum β (dashed)")
-            thin = _thin(np.column_stack([steps, beta]))
+            thin = _thin(np.column_stack([counters, beta]))
             (line,) = twin.plot(thin[:, 0], thin[:, 1], color=shade, linewidth=1.4, linestyle="--",
                                 label=f"{label} β")
             line.set_gid("momentum")
     if log:
         ax.set_yscale("log")
-    ax.set_xlabel("step")
+    ax.set_xlabel(unit)
     ax.set_ylabel("learning rate η")
     ax.set_title(title if title is not None else "Learning rate and momentum")
     ax.grid(True, alpha=0.3)

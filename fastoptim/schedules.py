@@ -24,7 +24,8 @@ between epochs): :func:`halve_on_increase` and :class:`ReduceOnPlateau`.
 
 Sources: the lecture "Learning Parameters" (CS6910 lecture 5, module 5.7 "tips" and the
 learning-rate schemes slides); Smith 2017; Loshchilov & Hutter 2017; Vaswani et al. 2017;
-Sutskever et al. 2013 (each cited in the schedule's docstring).
+Sutskever et al. 2013 (each cited in the schedule's docstring). The epoch-level controllers live in
+``fastoptim.plateau`` (re-exported here: ``halve_on_increase``, ``ReduceOnPlateau``).
 """
 
 from __future__ import annotations
@@ -766,217 +767,39 @@ def sutskever_momentum(beta_max: float, every: int = 250) -> SutskeverMomentum:
     return SutskeverMomentum(beta_max, every)
 
 
-# --------------------------------------------------------------------------------------------
-# epoch-level controllers (need the validation loss; run in Python between epochs)
-# --------------------------------------------------------------------------------------------
+def evaluate(function: Any, counters: IntArray, name: str, kind: str) -> FloatArray:
+    """``function`` at every counter, as float64, checked: the one validator of schedule values
+    (``fastoptim.train`` and ``Optimizer.lr_at`` use it). A fastoptim schedule is one
+    vectorized call and valid by construction; any other function of the step is called once
+    per counter, and each value must be a real number, finite and ``>= 0`` for ``kind="lr"``,
+    in ``[0, 1)`` for ``kind="momentum"``; ``ValueError``/``TypeError`` naming ``name`` and the
+    counter otherwise."""
+    from . import _checks
+
+    if isinstance(function, Schedule):
+        return np.asarray(function(counters), dtype=np.float64)
+    values = np.empty(len(counters))
+    for index, t in enumerate(counters.tolist()):
+        value = function(t)
+        if isinstance(value, np.ndarray) and value.ndim == 0:
+            value = value[()]
+        if not _checks.is_real(value):
+            raise _checks.wrong_type(name, function, f"must return a real number, returned "
+                                                     f"{_checks.describe(value)} at t = {t}")
+        values[index] = value
+    bad = ~(np.isfinite(values) & (values >= 0)) if kind == "lr" else ~((values >= 0) & (values < 1))
+    if bad.any():
+        index = int(np.argmax(bad))
+        requirement = "a finite rate >= 0" if kind == "lr" else "a momentum in [0, 1)"
+        raise _checks.invalid(name, function, f"must give {requirement} at every step of the run, gave "
+                                              f"{values[index]} at t = {int(counters[index])}")
+    return values
 
 
-def _loss(validation_loss: Any) -> float:
-    return _real("validation_loss", validation_loss, "must be a finite number")
+def __getattr__(name: str) -> Any:
+    """The controllers, from their own module ``fastoptim.plateau``."""
+    if name in ("halve_on_increase", "HalveOnIncrease", "ReduceOnPlateau", "PlateauController"):
+        from . import plateau
 
-
-def _state_number(state: dict[str, Any], key: str, kind: str) -> Any:
-    if key not in state:
-        raise ValueError(f"Invalid state: missing key {key!r}")
-    value = state[key]
-    if kind == "count":
-        return _integer(f"state[{key!r}]", value, 0)
-    if kind == "rate":
-        return _non_negative(f"state[{key!r}]", value)
-    return _real(f"state[{key!r}]", value, "must be a finite number")
-
-
-def _check_keys(state: Any, keys: tuple[str, ...]) -> None:
-    if not isinstance(state, dict):
-        raise ValueError(f"Invalid state: {state!r} (must be a dict from state_dict())")
-    unknown = sorted(set(state) - set(keys))
-    if unknown:
-        raise ValueError(f"Invalid state: unknown keys {unknown}")
-
-
-class _Controller:
-    """What the two controllers share: the current rate, which may come later (``start``)."""
-
-    __slots__ = ("_lr",)
-
-    def __init__(self, lr: float | None) -> None:
-        self._lr = None if lr is None else _non_negative("lr", lr)
-
-    @property
-    def lr(self) -> float | None:
-        """The current learning rate (None until the controller has one: see :meth:`start`)."""
-        return self._lr
-
-    def start(self, lr: float) -> float:
-        """Give the controller its initial rate ``lr`` if it was built without one
-        (``fastoptim.train`` passes the optimizer's ``lr``); return the current rate."""
-        if self._lr is None:
-            initial = _non_negative("lr", lr)
-            self._check_initial(initial)
-            self._lr = initial
-        return self._lr
-
-    def _check_initial(self, lr: float) -> None:
-        """Checks of the configuration against the initial rate (none here)."""
-
-    def _current(self) -> float:
-        if self._lr is None:
-            raise ValueError(f"{type(self).__name__} has no learning rate yet: build it with lr=..., "
-                             f"or call start(lr) (fastoptim.train does, with the optimizer's lr)")
-        return self._lr
-
-    def _state_lr(self, state: dict[str, Any]) -> float | None:
-        """The saved ``lr``: None (a controller saved before it had a rate), or a rate."""
-        if "lr" in state and state["lr"] is None:
-            return None
-        return _state_number(state, "lr", "rate")  # (a missing key is reported here)
-
-
-class HalveOnIncrease(_Controller):
-    """The controller built by :func:`halve_on_increase`."""
-
-    __slots__ = ("_previous_loss", "_epochs")
-    _KEYS = ("lr", "previous_loss", "epochs")
-
-    def __init__(self, lr: float | None = None) -> None:
-        super().__init__(lr)
-        self._previous_loss = 0.0  # meaningful once epochs > 0
-        self._epochs = 0
-
-    def update(self, validation_loss: float) -> float:
-        """Record one epoch's validation loss; return the learning rate for the next epoch."""
-        loss = _loss(validation_loss)
-        lr = self._current()
-        if self._epochs > 0 and loss > self._previous_loss:
-            lr *= 0.5
-        self._lr = lr
-        self._previous_loss = loss
-        self._epochs += 1
-        return lr
-
-    def state_dict(self) -> dict[str, float | int | None]:
-        """The state as plain numbers: ``lr``, ``previous_loss`` (0.0 before the first epoch),
-        ``epochs`` (losses seen)."""
-        return {"lr": self._lr, "previous_loss": self._previous_loss, "epochs": self._epochs}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a state returned by :meth:`state_dict` (after JSON or npz, too), exactly."""
-        _check_keys(state, self._KEYS)
-        lr = self._state_lr(state)
-        previous_loss = _state_number(state, "previous_loss", "real")
-        epochs = _state_number(state, "epochs", "count")
-        self._lr, self._previous_loss, self._epochs = lr, previous_loss, epochs
-
-    def __repr__(self) -> str:
-        return (f"HalveOnIncrease(lr={self._lr!r}, previous_loss={self._previous_loss!r}, "
-                f"epochs={self._epochs})")
-
-
-def halve_on_increase(lr: float | None = None) -> HalveOnIncrease:
-    """Halve the learning rate after an epoch whose validation loss rose.
-
-    The lecture (module 5.7): "halve the learning rate after an epoch if the validation error is
-    more than what it was at the end of the previous epoch". After each epoch,
-    ``controller.update(validation_loss)`` compares the loss with the previous epoch's (strictly
-    greater means it rose), halves ``lr`` if so, and returns the rate for the next epoch:
-    ``η ← η/2 if J_val(e) > J_val(e − 1)``.
-
-    Parameters
-    ----------
-    lr : float, optional
-        The initial learning rate, ``>= 0``; by default the optimizer's, given by
-        ``fastoptim.train`` (or by :meth:`~HalveOnIncrease.start`).
-    """
-    return HalveOnIncrease(lr)
-
-
-class ReduceOnPlateau(_Controller):
-    """Multiply the learning rate by ``factor`` when the validation loss stops improving.
-
-    The lecture's halving rule generalised (SPEC §5), with PyTorch's semantics for
-    ``ReduceLROnPlateau(mode="min", threshold_mode="rel", cooldown=0)``: an epoch improves on the
-    best loss so far if ``loss < best · (1 − threshold)`` (the first epoch always does). After
-    more than ``patience`` epochs in a row without improvement, ``lr ← max(lr · factor, min_lr)``
-    and the count restarts. ``update(validation_loss)`` returns the rate for the next epoch.
-    As in PyTorch, the threshold is relative to ``best``, so for negative losses it asks for
-    less than an improvement (the squared error of this library is never negative).
-
-    Parameters
-    ----------
-    factor : float
-        In ``(0, 1)``.
-    patience : int
-        Epochs without improvement tolerated, ``>= 0``.
-    threshold : float
-        The relative improvement required, in ``[0, 1)``.
-    min_lr : float
-        The floor, ``0 <= min_lr <= lr``.
-    lr : float, optional (keyword)
-        The initial learning rate, ``>= 0``; by default the optimizer's, given by
-        ``fastoptim.train`` (or by :meth:`start`). PyTorch takes it from the optimizer too.
-    """
-
-    __slots__ = ("_factor", "_patience", "_threshold", "_min_lr", "_best", "_bad_epochs",
-                 "_epochs")
-    _KEYS = ("lr", "best", "bad_epochs", "epochs")
-
-    def __init__(self, factor: float = 0.1, patience: int = 10, threshold: float = 1e-4,
-                 min_lr: float = 0.0, *, lr: float | None = None) -> None:
-        self._factor = _in_interval("factor", factor, 0.0, 1.0, closed_low=False,
-                                    closed_high=False)
-        self._patience = _integer("patience", patience, 0)
-        self._threshold = _in_interval("threshold", threshold, 0.0, 1.0, closed_low=True,
-                                       closed_high=False)
-        self._min_lr = _non_negative("min_lr", min_lr)
-        super().__init__(None)
-        if lr is not None:
-            self.start(lr)
-        self._best = 0.0  # meaningful once epochs > 0
-        self._bad_epochs = 0
-        self._epochs = 0
-
-    factor = property(lambda self: self._factor, doc="The factor on the rate, in (0, 1).")
-    patience = property(lambda self: self._patience, doc="Epochs without improvement tolerated.")
-    threshold = property(lambda self: self._threshold, doc="The relative improvement required.")
-    min_lr = property(lambda self: self._min_lr, doc="The floor of the rate.")
-
-    def _check_initial(self, lr: float) -> None:
-        if self._min_lr > lr:
-            raise _invalid("min_lr", self._min_lr, f"must be <= lr={lr!r}")
-
-    def update(self, validation_loss: float) -> float:
-        """Record one epoch's validation loss; return the learning rate for the next epoch."""
-        loss = _loss(validation_loss)
-        lr = self._current()
-        if self._epochs == 0 or loss < self._best * (1.0 - self._threshold):
-            self._best = loss
-            self._bad_epochs = 0
-        else:
-            self._bad_epochs += 1
-        if self._bad_epochs > self._patience:
-            reduced = max(lr * self._factor, self._min_lr)
-            if reduced < lr:  # never raise the rate (a restored lr below min_lr stays)
-                lr = reduced
-            self._bad_epochs = 0
-        self._lr = lr
-        self._epochs += 1
-        return lr
-
-    def state_dict(self) -> dict[str, float | int | None]:
-        """The state as plain numbers: ``lr``, ``best`` (0.0 before the first epoch),
-        ``bad_epochs``, ``epochs`` (losses seen). The configuration is not part of it."""
-        return {"lr": self._lr, "best": self._best, "bad_epochs": self._bad_epochs,
-                "epochs": self._epochs}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a state returned by :meth:`state_dict` (after JSON or npz, too), exactly."""
-        _check_keys(state, self._KEYS)
-        lr = self._state_lr(state)
-        best = _state_number(state, "best", "real")
-        bad_epochs = _state_number(state, "bad_epochs", "count")
-        epochs = _state_number(state, "epochs", "count")
-        self._lr, self._best, self._bad_epochs, self._epochs = lr, best, bad_epochs, epochs
-
-    def __repr__(self) -> str:
-        return (f"ReduceOnPlateau(factor={self._factor!r}, patience={self._patience!r}, "
-                f"threshold={self._threshold!r}, min_lr={self._min_lr!r}, lr={self._lr!r})")
+        return getattr(plateau, name)
+    raise AttributeError(f"module 'fastoptim.schedules' has no attribute {name!r}")

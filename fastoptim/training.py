@@ -1,430 +1,337 @@
-"""Whole training runs (SPEC §2-§5): ``fastoptim.train`` and its numpy twin
-``fastoptim.reference.train``.
+"""Whole training runs (SPEC §2-§5, §9): ``fastoptim.train``, and :func:`run_plan`, the loop over
+epochs that every engine shares.
 
-Python checks the arguments, precomputes the learning rates (and momenta) of every step,
-draws the epoch's permutation, and between epochs computes the losses, runs the plateau
-controller and keeps the record; each epoch itself is one call of an *epoch engine*: the
-compiled ``kernels/epochs.py`` for ``train``, the numpy per-step loop
-``reference/epochs.py`` for ``reference.train``. Both receive the same arrays, so the two runs
-can be compared step by step.
+``train`` makes a :class:`~fastoptim.plan.RunPlan` (every decision about the run, checked once)
+and runs it with the compiled engine: one call of ``kernels/epochs.run_steps`` per chunk of at
+most ``plan.STEPS_PER_CALL`` steps, the schedules' values for that chunk only, the epoch's
+visiting order as a permutation of positions (no copy of the data). Python works between calls:
+the losses after each epoch, the plateau controller, early stopping, callbacks, progress, and the
+record. ``fastoptim.reference.train`` runs the same plan with the numpy reference's engine
+(``fastoptim/reference/engine.py``); ``tests/naive.py`` checks this loop itself against a plain
+loop written from the SPEC.
 """
-import dataclasses
-import hashlib
-import numbers
+from __future__ import annotations
+
 import time
 import warnings
-from dataclasses import dataclass
-from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import _checks, schedules
-from .data import Dataset
-from .kernels import epochs as _compiled_epochs
-from .kernels import model as _model_kernels
-from .kernels import updates as _updates
-from .optimizers import Optimizer
-from .runs import Run
+from . import compiling
+from .callbacks import EpochRecord, run_callbacks
+from .optimizers import State
+from .plan import STEPS_PER_CALL, plan_run
 from .progress import EpochBar
-from .reference import epochs as _reference_epochs
-from .reference import model as _reference_model
+from .runs import Run
 
-#: Optimizer kinds that have a β (or β1), so that a momentum schedule applies.
-_KINDS_WITH_BETA = frozenset({
-    _updates.MOMENTUM, _updates.NESTEROV, _updates.RMSPROP, _updates.ADADELTA, _updates.ADAM,
-    _updates.ADAMAX, _updates.NADAM, _updates.AMSGRAD, _updates.RADAM, _updates.ADAMP})
-
-#: The run settings that a resumed run must repeat (compared with the saved run's).
-_SETTINGS = ("data", "optimizer", "optimizer_arguments", "batch_size", "reduction", "schedule", "per",
-             "momentum_schedule", "shuffle", "seed", "drop_last", "line_search", "record",
-             "validation", "on_plateau")
+__all__ = ["train", "run_plan", "CompiledEngine"]
 
 
-def _compiled_loss(X, y, theta, mean):
-    return _model_kernels.loss_total(X, y, theta, mean, True)
+class CompiledEngine:
+    """The compiled steps and losses of a plan (``kernels/epochs.py``, ``kernels/model.py``)."""
+
+    def __init__(self, plan):
+        from .kernels import epochs, layout, model
+
+        self._epochs, self._model = epochs, model
+        self.plan = plan
+        self.loss_marker = layout.LOSSES[plan.loss]
+        self.parallel = layout.Parallel() if plan.batch_size >= model.PARALLEL_THRESHOLD else layout.Serial()
+        self.candidates = plan.rates.candidates
+        self.data = plan.data
+        self.weights = plan.data.weights
+
+    def announce(self, theta, state, order, records):
+        """One line on stderr if the first call will compile (``fastoptim.compiling``)."""
+        plan = self.plan
+        compiling.announce(self._epochs.run_steps, self._arguments(theta, state, order, 0, 1, 0, np.zeros(1),
+                                                                    np.empty(0), records),
+                           f"the {type(plan.hyper).__name__[:-5]} training steps ({plan.loss} loss, "
+                           f"{plan.data.dtype} data of shape {'(N,)' if plan.data.X.ndim == 1 else '(N, d)'})")
+
+    def _arguments(self, theta, state, order, first_batch, n_steps, step0, lrs, betas, records):
+        plan = self.plan
+        return (plan.hyper, self.loss_marker, self.data.X, self.data.y, self.weights, order, plan.batch_size,
+                first_batch, n_steps, plan.mean, plan.lookahead, self.parallel, theta, state.slots,
+                state.scalars, step0, lrs, betas, self.candidates, *records)
+
+    def steps(self, theta, state, order, first_batch, n_steps, step0, lrs, betas, records):
+        """Run ``n_steps`` steps in place; the number completed (fewer: divergence)."""
+        return self._epochs.run_steps(*self._arguments(theta, state, order, first_batch, n_steps, step0, lrs,
+                                                       betas, records))
+
+    def loss(self, data, theta):
+        """``J`` over ``data`` at ``theta`` (the run's loss and reduction)."""
+        return self._model.loss_total(self.loss_marker, data.X, data.y, data.weights, theta, self.plan.mean,
+                                      True)
 
 
-def _reference_loss(X, y, theta, mean):
-    with np.errstate(over="ignore", invalid="ignore"):  # a non-finite loss is divergence, found by value
-        return _reference_model.loss(_reference_epochs.Batch(X, y), theta, "mean" if mean else "sum")
-
-
-@dataclass(frozen=True)
-class _Engine:
-    run_epoch: object
-    loss: object
-
-
-COMPILED = _Engine(_compiled_epochs.run_epoch, _compiled_loss)
-REFERENCE = _Engine(_reference_epochs.run_epoch, _reference_loss)
-
-
-def _optimizer_settings(optimizer):
-    """The optimizer's class and constructor arguments, as JSON values (a schedule as its repr)."""
-    arguments = {}
-    for item in dataclasses.fields(optimizer):
-        value = getattr(optimizer, item.name)
-        arguments[item.name] = list(value) if isinstance(value, tuple) else value
-    if callable(optimizer.lr):
-        arguments["lr"] = _describe_function(optimizer.lr)
-    return arguments
-
-
-def _describe_function(function):
-    """A schedule as saved with a run: a fastoptim schedule's repr (its arguments); any other
-    function by its module and qualified name only (its repr holds a memory address, and its
-    code cannot be compared), so resuming with another function of that name is not caught."""
-    if isinstance(function, schedules.Schedule):
-        return repr(function)
-    name = getattr(function, "__qualname__", None) or type(function).__qualname__
-    return f"{getattr(function, '__module__', None) or '?'}.{name}"
-
-
-def _describe_controller(controller):
-    """An ``on_plateau`` controller's kind and configuration (not its state, which changes)."""
-    config = {name: getattr(controller, name) for name in ("factor", "patience", "threshold", "min_lr")
-              if hasattr(controller, name)}
-    return f"{type(controller).__qualname__}({', '.join(f'{k}={v!r}' for k, v in config.items())})"
-
-
-def _describe_data(data):
-    """A data set as saved with a run: its size, dtype and a digest of up to 4096 evenly spaced
-    points, the first among them (not of all of them: cheap at 10^8 points, and enough to
-    catch another data set)."""
-    every = -(-data.n // 4096)
-    digest = hashlib.blake2b(digest_size=8)
-    digest.update(data.X[::every].tobytes())
-    digest.update(data.y[::every].tobytes())
-    return f"Dataset(n={data.n}, d={data.d}, dtype={data.dtype}, sample={digest.hexdigest()})"
-
-
-# --- argument checks ------------------------------------------------------------------------------
-
-def _schedule_values(schedule, counters, name):
-    """``schedule`` at every counter, as float64: one vectorized call for a fastoptim schedule,
-    one call per counter for any other function of the step."""
-    if isinstance(schedule, schedules.Schedule):
-        return np.asarray(schedule(counters), dtype=np.float64)
-    values = [schedule(int(t)) for t in counters]
-    for t, value in zip(counters, values):
-        if isinstance(value, np.ndarray) and value.ndim == 0:
-            value = value[()]
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-            raise TypeError(f"{name} must return a real number, got {_checks.describe(value)} at t = {int(t)}")
-    return np.array(values, dtype=np.float64)
-
-
-def _learning_rates(schedule, counters):
-    """The learning rate at every counter; ``ValueError`` if one is negative or NaN."""
-    values = _schedule_values(schedule, counters, "schedule")
-    bad = ~(np.isfinite(values) & (values >= 0))
-    if bad.any():
-        index = int(np.argmax(bad))
-        raise ValueError(f"schedule yields an invalid rate {values[index]} at t = {int(counters[index])} within the run")
-    return values
-
-
-def _momenta(schedule, counters):
-    """β (or β1) at every counter; ``ValueError`` if one is outside [0, 1)."""
-    values = _schedule_values(schedule, counters, "momentum_schedule")
-    bad = ~((values >= 0) & (values < 1))
-    if bad.any():
-        index = int(np.argmax(bad))
-        raise ValueError(f"momentum_schedule yields {values[index]} at t = {int(counters[index])}, outside [0, 1)")
-    return values
-
-
-def _validation_set(validation, data, seed):
-    if validation is None:
-        return data, None, None
-    if isinstance(validation, Dataset):
-        if validation.d != data.d or validation.dtype != data.dtype:
-            raise ValueError(f"validation must have d = {data.d} and dtype {data.dtype} like data, "
-                             f"got d = {validation.d} and dtype {validation.dtype}")
-        return data, validation, _describe_data(validation)
-    if isinstance(validation, numbers.Real) and not isinstance(validation, bool):
-        if not 0.0 < float(validation) < 1.0:
-            raise ValueError(f"validation must be a Dataset or a fraction in (0, 1), got {validation}")
-        try:  # (the fraction is checked above: only an empty part is left to fail)
-            train_part, validation_part = data.split(float(validation), seed)
-        except ValueError as error:  # reworded to name train's argument
-            raise ValueError(f"validation={validation} leaves an empty part of a data set of {data.n} points") from error
-        return train_part, validation_part, float(validation)
-    raise TypeError(f"validation must be a Dataset or a fraction in (0, 1), got {_checks.describe(validation)}")
-
-
-def _line_search(candidates):
-    if candidates is None:
-        return np.empty(0)
-    try:
-        values = np.array(candidates, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"line_search must be a list of learning rates, got {_checks.describe(candidates)}") from error
-    if values.ndim != 1:
-        raise TypeError(f"line_search must be a flat list of learning rates, got {_checks.describe(candidates)}")
-    if values.size == 0:
-        raise ValueError("line_search must hold at least one learning rate, got an empty list")
-    if not np.all(np.isfinite(values) & (values > 0)):
-        raise ValueError(f"line_search learning rates must be positive and finite, got {list(candidates)}")
-    return values
-
-
-def _steps_per_epoch(n, batch_size, drop_last):
-    return n // batch_size if drop_last else -(-n // batch_size)
-
-
-# --- the loop -------------------------------------------------------------------------------------
-
-class _Prepared(NamedTuple):
-    """A checked run, ready for its first epoch (``_prepare``)."""
-
-    epochs: Any
-    reduction: Any
-    seed: Any
-    candidates: Any
-    train_data: Any
-    validation_data: Any
-    n: Any
-    batch: Any
-    n_steps: Any
-    settings: Any
-    dtype: Any
-    theta: Any
-    state: Any
-    theta_start: Any
-    first_epoch: Any
-    first_step: Any
-    total_steps: Any
-    lrs: Any
-    betas: Any
-
-
-def _prepare(data, optimizer, *, epochs, batch_size, init, reduction, schedule, per, momentum_schedule,
-             shuffle, seed, drop_last, line_search, record, validation, on_plateau, resume):
-    """Check ``train``'s arguments and prepare the run: the split data, the starting θ and
-    state, and every step's learning rate and momentum (also used by ``fastoptim.sweep``, so
-    that a sweep's runs are ``train``'s bit for bit)."""
-    # --- check everything before any kernel runs
-    _checks.dataset(data)
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be a fastoptim optimizer such as fastoptim.Adam(), got {_checks.describe(optimizer)}")
-    epochs = _checks.positive_int("epochs", epochs, minimum=0)
-    reduction = _checks.reduction(reduction)
-    if per not in ("step", "epoch"):
-        raise ValueError(f"per must be 'step' or 'epoch', got {_checks.describe(per)}")
-    if record not in ("epoch", "step"):
-        raise ValueError(f"record must be 'epoch' or 'step', got {_checks.describe(record)}")
-    for name, value in (("shuffle", shuffle), ("drop_last", drop_last)):
-        if not isinstance(value, (bool, np.bool_)):
-            raise TypeError(f"{name} must be True or False, got {_checks.describe(value)}")
-    seed = _checks.positive_int("seed", seed, minimum=0)
-    if schedule is not None and not callable(schedule):
-        raise TypeError(f"schedule must be a function of the step (e.g. fastoptim.schedules.cosine(...)), got {_checks.describe(schedule)}")
-    if momentum_schedule is not None:
-        if not callable(momentum_schedule):
-            raise TypeError(f"momentum_schedule must be a function of the step, got {_checks.describe(momentum_schedule)}")
-        if optimizer.kind not in _KINDS_WITH_BETA:
-            raise ValueError(f"momentum_schedule needs an optimizer with a β or β1; {optimizer.name} has none")
-    candidates = _line_search(line_search)
-    if candidates.size and schedule is not None:
-        raise ValueError("line_search chooses the learning rate of every step: schedule must be None")
-    if on_plateau is not None:
-        if not all(hasattr(on_plateau, name) for name in ("update", "lr", "start", "state_dict", "load_state_dict")):
-            raise TypeError(f"on_plateau must be a controller such as fastoptim.schedules.halve_on_increase(), got {_checks.describe(on_plateau)}")
-        if validation is None:
-            raise ValueError("on_plateau needs a validation set: pass validation=<Dataset or fraction>")
-        if schedule is not None or candidates.size:
-            raise ValueError("on_plateau sets the learning rate: schedule and line_search must be None")
-        if on_plateau.lr is None and callable(optimizer.lr) and (resume is None or resume.controller_state is None):
-            raise ValueError("on_plateau has no initial lr and the optimizer's lr is a schedule: "
-                             "give the controller lr=... or the optimizer a number")
-    train_data, validation_data, validation_setting = _validation_set(validation, data, seed)
-    n = train_data.n
-    if batch_size is None:
-        batch = n
-    else:
-        batch = min(_checks.positive_int("batch_size", batch_size), n)
-    n_steps = _steps_per_epoch(n, batch, drop_last)
-    lr_schedule = schedule if schedule is not None else optimizer.lr
-    settings = {
-        "data": _describe_data(data),
-        "optimizer": optimizer.name, "optimizer_arguments": _optimizer_settings(optimizer),
-        "batch_size": None if batch_size is None else int(batch_size), "reduction": reduction,
-        "schedule": _describe_function(lr_schedule) if callable(lr_schedule) else None, "per": per,
-        "momentum_schedule": _describe_function(momentum_schedule) if momentum_schedule is not None else None,
-        "shuffle": bool(shuffle), "seed": seed, "drop_last": bool(drop_last),
-        "line_search": candidates.tolist() or None, "record": record, "validation": validation_setting,
-        "on_plateau": _describe_controller(on_plateau) if on_plateau is not None else None,
-    }
-    dtype = train_data.dtype
-    start = _checks.theta(init, train_data.d, name="init").astype(dtype)  # checked even on resume
-    if resume is not None:
-        if not isinstance(resume, Run):
-            raise TypeError(f"resume must be a Run, got {_checks.describe(resume)}")
-        changed = [key for key in _SETTINGS if resume.settings.get(key) != settings[key]]
-        if changed:
-            key = changed[0]
-            raise ValueError(f"resume: {key} differs from the run's: {settings[key]!r} != {resume.settings.get(key)!r}")
-        if resume.diverged is not None:
-            raise ValueError(f"resume: the run diverged at {resume.diverged}; it cannot be continued")
-        if resume.theta.shape != (train_data.d + 1,) or resume.theta.dtype != dtype:
-            raise ValueError(f"resume: the run's theta has shape {resume.theta.shape} and dtype {resume.theta.dtype}, "
-                             f"data needs ({train_data.d + 1},) and {dtype}")
-        theta = resume.theta.copy()
-        state = optimizer.load_state(resume.state.to_dict(), theta)
-        if on_plateau is not None and resume.controller_state is not None:
-            on_plateau.load_state_dict(resume.controller_state)
-    else:
-        theta = start
-        state = optimizer.init(theta)
-    if on_plateau is not None and on_plateau.lr is None:  # starts at the optimizer's rate
-        on_plateau.start(optimizer.lr)
-    theta_start = theta.copy()
-    first_epoch = resume.epochs if resume is not None else 0
-    first_step = resume.steps if resume is not None else state.step
-    total_steps = n_steps * epochs
-    # every step's rate and momentum, computed (and checked) before the first step; the
-    # counter of each step is its step number or its epoch number (``per``)
-    if per == "step":
-        counters = np.arange(first_step, first_step + total_steps, dtype=np.int64)
-    else:
-        counters = np.repeat(np.arange(first_epoch, first_epoch + epochs, dtype=np.int64), n_steps)
-    if candidates.size or on_plateau is not None:
-        lrs = np.zeros(total_steps)
-    elif callable(lr_schedule):
-        lrs = _learning_rates(lr_schedule, counters)
-    else:
-        lrs = np.full(total_steps, float(lr_schedule))
-    betas = _momenta(momentum_schedule, counters) if momentum_schedule is not None else np.empty(0)
-    return _Prepared(epochs, reduction, seed, candidates, train_data, validation_data, n, batch, n_steps,
-                     settings, dtype, theta, state, theta_start, first_epoch, first_step, total_steps,
-                     lrs, betas)
-
-
-def train(data, optimizer, *, epochs, batch_size=None, init, reduction="mean", schedule=None,
-          per="step", momentum_schedule=None, shuffle=False, seed=0, drop_last=False,
-          line_search=None, record="epoch", validation=None, on_plateau=None, resume=None,
-          progress=False, _engine=COMPILED):
-    """Train the sigmoid neuron on ``data`` with ``optimizer``; return a :class:`Run`.
+def train(data, optimizer, *, epochs, batch_size=None, init, loss="squared", reduction="mean",
+          schedule=None, per="step", momentum_schedule=None, shuffle=False, seed=0, drop_last=False,
+          line_search=None, record="epoch", validation=None, on_plateau=None, early_stopping=None,
+          callbacks=(), resume=None, progress=False):
+    """Train the sigmoid neuron on ``data`` with ``optimizer``; return a :class:`~fastoptim.Run`.
 
     - ``batch_size``: None for batch GD (one step per epoch), 1 for stochastic GD, ``B`` for
       mini-batches of ``B`` points (the last shorter batch kept unless ``drop_last``). A
       ``batch_size`` above ``N`` means one batch of all the points per epoch (SPEC §2).
     - ``init``: the starting ``[w…, b]`` (length ``d + 1``); with ``resume``, checked but not
       used (the run continues from its own ``θ``).
+    - ``loss``: ``"squared"`` (the lecture's ½ (f − y)², SPEC §1) or ``"log"`` (cross-entropy,
+      SPEC §9; targets in [0, 1]). ``reduction``: ``"mean"`` (over each batch's total weight) or
+      ``"sum"``. The data's sample weights, if any, weigh every term (SPEC §9).
     - ``schedule``: the learning rate as a function of a counter that counts steps
-      (``per="step"``) or epochs (``per="epoch"``), from 0; default: the optimizer's ``lr``
-      (a number, or itself a schedule of the step). ``momentum_schedule`` likewise gives β (or
-      β1) for optimizers that have one (SPEC §5).
+      (``per="step"``) or epochs (``per="epoch"``), from 0, in place of the optimizer's ``lr``
+      (which must then be a number; the optimizer's own ``lr`` schedule counts steps).
+      ``momentum_schedule`` likewise gives β (or β1) for rules whose β is a momentum (SPEC §5).
     - ``shuffle``: visit the points in a new permutation each epoch, drawn from
-      ``numpy.random.default_rng(seed)``.
+      ``numpy.random.default_rng(seed)`` (the data is not copied: the epoch follows an index
+      permutation, 4 bytes a point).
     - ``line_search``: candidate learning rates; each step takes the one with the lowest batch
-      loss after the step (SPEC §4); excludes ``schedule`` and ``on_plateau``.
-    - ``record``: ``"epoch"`` (losses per epoch) or ``"step"`` (also ``θ`` and the batch loss
-      after every step).
+      loss after the step (SPEC §4); excludes schedules and ``on_plateau``.
+    - ``record``: ``"epoch"`` (the default: the full training loss after each epoch, and η, β),
+      ``"step"`` (also the batch loss, η, β and θ of every step: memory grows with the steps,
+      estimated and refused up front if it cannot fit) or ``"none"`` (no training loss: for
+      sweeps and searches that judge by validation loss).
     - ``validation``: a Dataset, or a fraction of ``data`` to split off (with ``seed``); its loss
-      is recorded per epoch. ``on_plateau``: a ``schedules.halve_on_increase`` /
-      ``ReduceOnPlateau`` controller fed the validation loss after each epoch; its rate is used
-      for the next epoch (a controller built without ``lr`` starts at the optimizer's).
+      is recorded per epoch. ``on_plateau``: a ``fastoptim.plateau`` controller fed the
+      validation loss after each epoch, whose rate is used for the next epoch (the run works on
+      its own copy; without its own ``lr`` it starts at the optimizer's).
+    - ``early_stopping``: a ``fastoptim.EarlyStopping`` (SPEC §9); ``callbacks``: functions
+      called after every epoch with a ``fastoptim.EpochRecord`` (``fastoptim.callbacks``).
     - ``resume``: a Run to continue for ``epochs`` more epochs, with the same data (compared by
       size, dtype and a sample of points) and the same settings; ``ValueError`` names the first
       that differs. A plain function as a schedule is compared by its name only.
     - ``progress``: show a bar (epochs, loss, updates/s) on a terminal for runs longer than
-      about a second, updated between epochs (``fastoptim.progress``).
+      about a second, updated between epochs (``fastoptim.progress``), and say on stderr when
+      the first call is about to compile kernels.
 
-    ``Nesterov`` is run in the lecture's look-ahead form (the gradient at ``θ − β u``).
+    ``Nesterov`` is run in the lecture's look-ahead form (the gradient at ``θ − β u``); its state
+    records that form (``State.form``).
     """
-    started = time.perf_counter()
-    (epochs, reduction, seed, candidates, train_data, validation_data, n, batch, n_steps,
-     settings, dtype, theta, state, theta_start, first_epoch, first_step, total_steps, lrs, betas) = _prepare(
-        data, optimizer, epochs=epochs, batch_size=batch_size, init=init, reduction=reduction,
-        schedule=schedule, per=per, momentum_schedule=momentum_schedule, shuffle=shuffle, seed=seed,
-        drop_last=drop_last, line_search=line_search, record=record, validation=validation,
-        on_plateau=on_plateau, resume=resume)
+    plan = plan_run(data, optimizer, epochs=epochs, batch_size=batch_size, init=init, loss=loss,
+                    reduction=reduction, schedule=schedule, per=per, momentum_schedule=momentum_schedule,
+                    shuffle=shuffle, seed=seed, drop_last=drop_last, line_search=line_search, record=record,
+                    validation=validation, on_plateau=on_plateau, early_stopping=early_stopping,
+                    callbacks=callbacks, resume=resume, progress=progress)
+    return run_plan(plan, CompiledEngine)
 
-    # --- the epochs
-    rng = np.random.default_rng(seed)
-    if resume is not None and resume.rng_state is not None:
-        rng.bit_generator.state = resume.rng_state
-    hyper = optimizer.hyper
-    lookahead = optimizer.kind == _updates.NESTEROV
-    mean = reduction == "mean"
-    X, y = train_data.X, train_data.y
-    if shuffle:
-        X_epoch, y_epoch = np.empty_like(X), np.empty_like(y)
-    record_steps = record == "step"
-    lr_used = np.empty(total_steps)
-    step_loss = np.empty(total_steps if record_steps else n_steps)  # kept for every step, or one epoch's
-    trajectory = np.empty((total_steps if record_steps else 0, theta.size), dtype=dtype)
-    losses, validation_losses = [], []
-    diverged = None
-    done = 0
-    bar = EpochBar(epochs, enabled=progress)
-    next_check = bar.next_check
-    for epoch in range(epochs):
-        if shuffle:
-            order = rng.permutation(n)
-            np.take(X, order, axis=0, out=X_epoch)
-            np.take(y, order, out=y_epoch)
+
+def _copy_state(state):
+    return State(state.optimizer, state.step, state.slots.copy(), state.scalars.copy(), state.shape, state.dtype,
+                 state.slot_names, state.form)
+
+
+def permutation_into(order, rng):
+    """``order`` (uint32/uint64, length n) ← ``rng.permutation(n)``, in place: ``arange`` written in
+    chunks, then shuffled (how numpy computes ``permutation``: the same draws, the same bits)."""
+    n = order.size
+    chunk = 1 << 20
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        order[start:stop] = np.arange(start, stop, dtype=order.dtype)
+    rng.shuffle(order)
+    return order
+
+
+def order_dtype(n):
+    """Visiting orders are uint32 below 2^32 points (4 bytes a point; unsigned, so the kernels'
+    loops see no negative index), uint64 above."""
+    return np.uint32 if n < 2**32 else np.uint64
+
+
+class _Record:
+    """The run's record: per epoch always, per step with ``record="step"``; allocated once (the
+    plan checked that it fits)."""
+
+    def __init__(self, plan):
+        epochs, steps = plan.epochs, plan.total_steps
+        self.loss = np.full(epochs, np.nan)
+        self.validation_loss = np.full(epochs, np.nan) if plan.validation is not None else None
+        self.lr = np.full(epochs, np.nan)
+        self.beta = np.full(epochs, np.nan) if plan.rates.beta is not None else None
+        self.by_step = plan.record == "step"
+        if self.by_step:
+            self.step_loss, self.step_lr, self.step_beta = np.empty(steps), np.empty(steps), np.empty(steps)
+            self.trajectory = np.empty((steps, plan.theta.size), dtype=plan.theta.dtype)
         else:
-            X_epoch, y_epoch = X, y
-        window = slice(done, done + n_steps)
-        step_window = window if record_steps else slice(0, n_steps)
-        epoch_lrs = lrs[window]
-        if on_plateau is not None:
-            epoch_lrs[:] = on_plateau.lr
-        completed = _engine.run_epoch(
-            optimizer.kind, X_epoch, y_epoch, batch, n_steps, mean, lookahead,
-            theta, state.slots, state.scalars, hyper, first_step + done,
-            epoch_lrs, betas[window], candidates,
-            step_loss[step_window], lr_used[window], trajectory[window] if record_steps else trajectory,
-            record_steps)
-        done += completed
-        state.step = first_step + done
-        if completed < n_steps:
-            diverged = {"epoch": first_epoch + epoch, "step": int(completed)}
-            warnings.warn(f"the run diverged at epoch {first_epoch + epoch}, step {completed}: the batch loss, "
-                          f"the parameters or the optimizer's state became non-finite; the last finite "
-                          f"parameters and state are kept", RuntimeWarning, stacklevel=2)
-            break
-        losses.append(_engine.loss(X, y, theta, mean))
-        if validation_data is not None:
-            validation_losses.append(_engine.loss(validation_data.X, validation_data.y, theta, mean))
-        if not (np.isfinite(losses[-1]) and (validation_data is None or np.isfinite(validation_losses[-1]))):
-            diverged = {"epoch": first_epoch + epoch, "step": n_steps}
-            warnings.warn(f"the run diverged after epoch {first_epoch + epoch}: every step was finite but the "
-                          f"loss over the {'validation' if np.isfinite(losses[-1]) else 'training'} set is "
-                          f"not; the run stops there", RuntimeWarning, stacklevel=2)
-            break
-        if on_plateau is not None:
-            on_plateau.update(validation_losses[-1])
-        if epoch >= next_check:
-            next_check = bar.update(epoch + 1, done, losses[-1])
-    bar.close(len(losses), done, losses[-1] if losses else None)
-    completed_epochs = len(losses)
+            self.step_loss = self.step_lr = self.step_beta = self.trajectory = None
+        # with record="epoch", line search still records each step's η for a call (the epoch's
+        # last one is the epoch's η)
+        self.chosen = np.empty(min(plan.steps_per_epoch, STEPS_PER_CALL)) if (
+            not self.by_step and plan.rates.candidates is not None) else None
 
-    # --- the record, appended to the resumed run's
+    def arrays(self, done, n):
+        """The record arrays of the call's steps ``done … done + n − 1`` (None: not recorded)."""
+        if self.by_step:
+            window = slice(done, done + n)
+            return (self.step_loss[window], self.step_lr[window], self.step_beta[window], self.trajectory[window])
+        return (None, None if self.chosen is None else self.chosen[:n], None, None)
+
+
+def _epoch_record(record, epoch, plan, theta, done, started):
+    return EpochRecord(epoch=plan.first_epoch + epoch,
+                       loss=None if plan.record == "none" else float(record.loss[epoch]),
+                       validation_loss=None if record.validation_loss is None else float(record.validation_loss[epoch]),
+                       theta=_read_only(theta.copy()), lr=float(record.lr[epoch]),
+                       beta=None if record.beta is None else float(record.beta[epoch]),
+                       steps=plan.first_step + done, seconds=time.perf_counter() - started)
+
+
+def _read_only(array):
+    array.flags.writeable = False
+    return array
+
+
+def run_plan(plan, engine_class):
+    """Run ``plan`` with an engine (``CompiledEngine``, or the reference's): epochs of calls of
+    ``engine.steps`` on chunks of steps, the losses after each epoch by ``engine.loss``, then
+    the controller, callbacks and early stopping; returns the :class:`Run` (joined to the
+    resumed run's record)."""
+    started = time.perf_counter()
+    engine = engine_class(plan)
+    theta, state = plan.theta.copy(), _copy_state(plan.state)
+    rng = np.random.default_rng(plan.seed)
+    if plan.rng_state is not None:
+        rng.bit_generator.state = plan.rng_state
+    controller = None
+    if plan.controller is not None:
+        controller = plan.controller.copy()
+        if plan.controller_state is not None:
+            controller.load_state_dict(plan.controller_state)
+        controller.start(plan.rates.lr)
+    tracker = plan.early_stopping.start(plan.early_stopping_state) if plan.early_stopping is not None else None
+    record = _Record(plan)
+    n_positions = plan.data.n
+    order = np.empty(n_positions, dtype=order_dtype(n_positions)) if plan.shuffle else None
+    if plan.progress:
+        engine.announce(theta, state, order, record.arrays(0, 1))
+    rates, S = plan.rates, plan.steps_per_epoch
+    done = 0                 # steps done in this call of run_plan
+    completed = 0            # epochs completed
+    diverged = stopped = None
+    best = None              # (epochs, steps, θ, state, rng, controller, tracker) after the best epoch
+    discarded = []
+    bar = EpochBar(plan.epochs, enabled=plan.progress)
+    next_check = bar.next_check
+
+    def snapshot():
+        return (completed, done, theta.copy(), _copy_state(state), rng.bit_generator.state,
+                controller.state_dict() if controller is not None else None, tracker.state_dict())
+
+    try:
+        for epoch in range(plan.epochs):
+            global_epoch = plan.first_epoch + epoch
+            if order is not None:
+                permutation_into(order, rng)
+            for first_batch in range(0, S, STEPS_PER_CALL):
+                n = min(STEPS_PER_CALL, S - first_batch)
+                step0 = plan.first_step + done
+                lrs = rates.learning_rates(global_epoch, step0, n, controller.lr if controller is not None else None)
+                betas = rates.momenta(global_epoch, step0, n)
+                arrays = record.arrays(done, n)
+                ran = engine.steps(theta, state, order, first_batch, n, step0, lrs, betas, arrays)
+                done += ran
+                state.step = plan.first_step + done
+                if ran < n:
+                    diverged = {"epoch": global_epoch, "step": first_batch + int(ran)}
+                    break
+                chosen = arrays[1]
+                record.lr[epoch] = chosen[-1] if chosen is not None else lrs[-1]
+                if record.beta is not None:
+                    record.beta[epoch] = betas[-1] if betas.size else rates.beta
+            if diverged is not None:
+                warnings.warn(f"the run diverged at epoch {diverged['epoch']}, step {diverged['step']}: the "
+                              f"gradient, the parameters or the optimizer's state became non-finite; the last "
+                              f"finite parameters and state are kept", RuntimeWarning, stacklevel=3)
+                break
+            if plan.record != "none":
+                record.loss[epoch] = engine.loss(plan.data, theta)
+            if plan.validation is not None:
+                record.validation_loss[epoch] = engine.loss(plan.validation, theta)
+            if not (np.isfinite(record.loss[epoch]) or plan.record == "none") or (
+                    plan.validation is not None and not np.isfinite(record.validation_loss[epoch])):
+                diverged = {"epoch": global_epoch, "step": S}
+                which = "training" if plan.record != "none" and not np.isfinite(record.loss[epoch]) else "validation"
+                warnings.warn(f"the run diverged after epoch {global_epoch}: every step was finite but the loss "
+                              f"over the {which} set is not (non-finite data, or θ too large); the run stops "
+                              f"there", RuntimeWarning, stacklevel=3)
+                completed += 1
+                break
+            completed += 1
+            if controller is not None:
+                controller.update(record.validation_loss[epoch])
+            if plan.callbacks:
+                message = run_callbacks(plan.callbacks, _epoch_record(record, epoch, plan, theta, done, started))
+                if message is not None:
+                    stopped = {"epoch": global_epoch, "reason": "callback", "message": message}
+                    break
+            if tracker is not None:
+                monitored = record.validation_loss if plan.early_stopping.monitor == "validation" else record.loss
+                improved, stop = tracker.update(global_epoch, monitored[epoch])
+                if improved and plan.early_stopping.restore_best:
+                    best, discarded = snapshot(), []
+                elif plan.early_stopping.restore_best:
+                    discarded.append(float(monitored[epoch]))
+                if stop:
+                    stopped = {"epoch": global_epoch, "reason": "early_stopping", "best_epoch": tracker.best_epoch,
+                               "restored": best is not None,
+                               "message": f"no improvement of the {plan.early_stopping.monitor} loss by more than "
+                                          f"{plan.early_stopping.min_delta:g} for {plan.early_stopping.patience} "
+                                          f"epochs after epoch {tracker.best_epoch}"}
+                    break
+            if epoch >= next_check:
+                loss_now = record.loss[epoch] if plan.record != "none" else record.validation_loss[epoch] if (
+                    record.validation_loss is not None) else None
+                next_check = bar.update(epoch + 1, done, loss_now)
+    except BaseException as error:
+        if not isinstance(error, (KeyboardInterrupt, SystemExit)):
+            error.run = _finish(plan, record, theta, state, rng, controller, tracker, completed, done, diverged,
+                                stopped, started)
+        raise
+    finally:
+        last = completed - 1
+        bar.close(completed, done, record.loss[last] if completed and plan.record != "none" else None)
+    if stopped is not None and stopped["reason"] == "early_stopping" and best is not None:
+        completed, done, theta, state, rng_state, controller_state, tracker_state = best
+        stopped["discarded"] = discarded
+        rng.bit_generator.state = rng_state
+        if controller is not None:
+            controller.load_state_dict(controller_state)
+        tracker = tracker.config.start(tracker_state)
+    return _finish(plan, record, theta, state, rng, controller, tracker, completed, done, diverged, stopped,
+                   started)
+
+
+def _finish(plan, record, theta, state, rng, controller, tracker, completed, done, diverged, stopped, started):
+    """The :class:`Run` of ``completed`` epochs and ``done`` steps, joined to the resumed run's."""
     def joined(previous, new):
+        if new is None:
+            return None
         return new if previous is None else np.concatenate([previous, new])
 
-    loss = np.array(losses, dtype=np.float64)
-    validation_loss = np.array(validation_losses, dtype=np.float64) if validation_data is not None else None
-    lr_record = lr_used[:done].copy()
-    trajectory_record = step_record = None
-    if record_steps:
-        first_rows = resume.trajectory if resume is not None else theta_start.reshape(1, -1)
-        trajectory_record = np.concatenate([first_rows, trajectory[:done]])
-        step_record = step_loss[:done].copy()
+    resume = plan.resume
+    kept = completed
+    epoch_arrays = {
+        "loss": record.loss[:kept], "lr": record.lr[:kept],
+        "validation_loss": None if record.validation_loss is None else record.validation_loss[:kept],
+        "beta": None if record.beta is None else record.beta[:kept],
+    }
+    step_arrays = {"step_loss": None, "step_lr": None, "step_beta": None, "trajectory": None}
+    if record.by_step:
+        step_arrays = {"step_loss": record.step_loss[:done].copy(), "step_lr": record.step_lr[:done].copy(),
+                       "step_beta": record.step_beta[:done].copy() if record.beta is not None else None,
+                       "trajectory": np.concatenate([plan.theta.reshape(1, -1) if resume is None else
+                                                     resume.trajectory, record.trajectory[:done]])}
+    arrays = {name: value.copy() if value is not None else None for name, value in epoch_arrays.items()}
     if resume is not None:
-        loss = joined(resume.loss, loss)
-        validation_loss = joined(resume.validation_loss, validation_loss) if validation_loss is not None else None
-        lr_record = joined(resume.lr, lr_record)
-        step_record = joined(resume.step_loss, step_record) if record_steps else None
-    return Run(
-        theta=theta, loss=loss, validation_loss=validation_loss, lr=lr_record,
-        chosen_lr=lr_record.copy() if candidates.size else None, step_loss=step_record,
-        trajectory=trajectory_record, epochs=first_epoch + completed_epochs, steps=first_step + done,
-        seconds=(resume.seconds if resume is not None else 0.0) + time.perf_counter() - started,
-        diverged=diverged, state=state, settings=settings,
-        rng_state=rng.bit_generator.state if shuffle else None,
-        controller_state=on_plateau.state_dict() if on_plateau is not None else None)
+        arrays = {name: joined(getattr(resume, name), value) for name, value in arrays.items()}
+        for name in ("step_loss", "step_lr", "step_beta"):
+            step_arrays[name] = joined(getattr(resume, name), step_arrays[name])
+    return Run(theta=theta, **arrays, **step_arrays, epochs=plan.first_epoch + completed,
+               steps=plan.first_step + done,
+               seconds=(resume.seconds if resume is not None else 0.0) + time.perf_counter() - started,
+               diverged=diverged, stopped=stopped, state=state, settings=plan.settings,
+               rng_state=rng.bit_generator.state if plan.shuffle else None,
+               controller_state=controller.state_dict() if controller is not None else None,
+               early_stopping_state=tracker.state_dict() if tracker is not None else None)

@@ -1,25 +1,28 @@
-"""Whole epochs in one compiled call (SPEC §2-§4): batch, stochastic and mini-batch visiting,
+"""Training steps in one compiled call (SPEC §2-§4): batch, stochastic and mini-batch visiting,
 every optimizer through ``updates.update_views`` (the bits of ``updates.update``), Nesterov's
 look-ahead, line search, recording.
 
-``run_epoch`` walks the batches ``[k B, min(N, (k+1) B))`` of the (already permuted) data for
-``k = 0 … n_steps − 1``. At step ``k`` (global step ``t = step0 + k + 1``):
+``run_steps`` runs the batches ``first_batch … first_batch + n_steps − 1`` of an epoch: batch
+``q`` is the positions ``[q B, min(N, (q+1) B))`` of the epoch's visiting order (``order``, or
+the data's own order when ``order`` is None), so one epoch may be cut into several calls (the
+Python layer hands it the learning rates of a chunk of steps at a time). At the call's step
+``k`` (global step ``t = step0 + k + 1``):
 
-1. the point where the gradient is taken: ``θ``, or ``θ̃ = θ − β u`` for Nesterov's look-ahead
-   form (lecture 5.5, SPEC §3.1);
-2. the batch loss and gradient there, float64, summed point by point in index order (a plain
-   loop below ``SMALL_BATCH`` points, else block by block as ``model.loss_and_gradient_sum``,
-   whose parallel kernel takes batches from ``model.PARALLEL_THRESHOLD`` points), divided by
-   the batch size for the mean;
+1. the point where the gradient is taken: ``θ``, or ``θ̃ = θ − β u`` (rounded to θ's dtype) for
+   Nesterov's look-ahead form (lecture 5.5, SPEC §3.1; ``hyper`` is then Momentum's record);
+2. the batch gradient there, float64, in the order of ``model`` (a scalar path for one point
+   of 1-D data; the parallel kernel for batches of ``model.PARALLEL_THRESHOLD`` points or more
+   when ``parallel``), divided by the batch's total weight for the mean; the batch loss too,
+   when it is recorded or a line search needs it;
 3. line search (SPEC §4), if candidates are given: each candidate ``η`` is tried on a copy of
    ``θ`` and the state, the batch loss at the result is compared, the first lowest wins;
-4. the update ``updates.update_views(kind, …, t, η_k)`` in place (Nesterov's look-ahead form is the
-   Momentum rule applied with the look-ahead gradient);
-5. divergence: if the batch loss of step 2 is not finite, or ``θ`` or a state slot is not
-   finite after the update, the epoch stops at that step with ``θ``, the slots and the per-run
-   scalars as they were before it (the epoch rewinds to its start and runs the steps before
-   that one again: the same bits, and no per-step copy);
-6. recording: the step's batch loss (at the point of step 1), ``η`` used, and, if asked, ``θ``.
+4. the update ``updates.update_views(hyper, …, t, η_k, β_k)`` in place;
+5. divergence: if the gradient is not finite (for the squared error: exactly when the batch
+   loss is not), or ``θ`` or a state slot is not finite after the update, the call stops at that
+   step with ``θ``, the slots and the scalars as they were before it (it rewinds to its start
+   and runs the steps before that one again: the same bits, and no per-step copy);
+6. recording (each record array is either empty, or one entry per step): the batch loss (at
+   the point of step 1), the ``η`` and ``β`` used, and ``θ`` after the step.
 
 ``θ`` and the optimizer's slots have one dtype (that of the data: float32 data trains in
 float32); gradients are accumulated in float64 and rounded to that dtype for the update.
@@ -30,8 +33,12 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from . import updates
-from .model import BLOCK, PARALLEL_THRESHOLD, _block, _block_loss, loss_and_gradient_sum_parallel, sigmoid
-from .policy import jit
+from .arrays import assign, fill
+from .layout import Parallel
+from .model import (BLOCK, PARALLEL_THRESHOLD, _is_none, _work_arrays, block_gradient, block_loss,
+                    block_loss_and_gradient, gather, gather_weight, gradient_range_parallel,
+                    loss_and_gradient_range_parallel, point_terms, segment, window)
+from .policy import jit, jit_inline, overload
 
 
 @intrinsic
@@ -39,12 +46,11 @@ def _borrowed(typingctx, array):
     """The same array (data, shape, strides) without its owner: no reference counting.
 
     Numba counts references to an array's memory with atomic increments and decrements around
-    calls and branches; in the per-step loop of a 2-parameter model these cost more than the
-    step itself (GD at batch size 1: ~100 ns a step with the counting, ~50 ns without,
-    measured). A borrowed view must not outlive its owner: ``run_epoch`` borrows only its
-    arguments and its own locals, keeps those locals alive to its returns (``_keep_alive``: numba
-    frees a local after its last use, and a borrowed view does not count as a use), and stores
-    the views nowhere.
+    calls, slices and branches; in the per-step loop of a 2-parameter model these cost more
+    than the step itself. A borrowed view (and every slice of it) must not outlive its owner:
+    ``run_steps`` borrows only its arguments and its own locals, keeps those locals alive to its
+    returns (``_keep_alive``: numba frees a local after its last use, and a borrowed view does
+    not count as a use), and stores the views nowhere.
     """
     if not isinstance(array, types.Array):
         return None
@@ -65,77 +71,81 @@ def _borrowed(typingctx, array):
     return array(array), codegen
 
 
-@jit
-def _keep_alive(first, second, third):
-    """Use three arrays. Numba frees a local array after its last use; calling this at every
+def borrowed(value):
+    """``_borrowed(value)`` for an array, None for None."""
+
+
+@overload(borrowed)
+def _borrowed_or_none(value):
+    if _is_none(value):
+        return lambda value: None
+    return lambda value: _borrowed(value)
+
+
+@jit_inline
+def _keep_alive(first, second, third, fourth):
+    """Use four arrays. Numba frees a local array after its last use; calling this at every
     return keeps the owners of borrowed views alive through the loop that uses the views."""
-    return first.size + second.size + third.size
+    return first.size + second.size + third.size + fourth.size
 
 
-#: Below this many points a batch of 1-D data is summed by a plain loop: the vectorized block
-#: loop of ``model`` costs ~50 ns to set up, against ~8 ns for one point done directly.
-SMALL_BATCH = 16
+def batch_sums(X, y, weights, order, loss, theta, start, stop, step_loss, parallel, buffers, lanes,
+               out):
+    """``out = [Σ s ℓ, Σ s ∂ℓ/∂θ …, Σ s]`` over the batch ``[start, stop)``, block by block in
+    order; ``Σ s ℓ`` is computed only when the loss is recorded (``step_loss`` not None), and
+    batches of ``PARALLEL_THRESHOLD`` points or more go to the parallel kernel only when
+    ``parallel`` is ``Parallel()`` (both chosen at compile time)."""
 
 
-@jit(inline="always")
-def _small_batch_1d(X, y, w, b, start, stop):
-    """``(J_S, ∂J_S/∂w, ∂J_S/∂b)`` (sums) for a few points; the per-point arithmetic and the
-    order of the sums are those of ``model._block_1d``. Returned as scalars, not stored: in
-    stochastic GD every store and reload on the step's chain of dependent operations costs
-    a store-to-load forwarding delay (~5 cycles)."""
-    loss = 0.0
-    gw = 0.0
-    gb = 0.0
-    for i in range(start, stop):
-        xi = np.float64(X[i])
-        f = sigmoid(w * xi + b)
-        e = f - np.float64(y[i])
-        r = e * f * (1.0 - f)
-        loss += 0.5 * e * e
-        gw += r * xi
-        gb += r
-    return loss, gw, gb
+@overload(batch_sums)
+def _batch_sums(X, y, weights, order, loss, theta, start, stop, step_loss, parallel, buffers, lanes,
+                out):
+    with_loss = not _is_none(step_loss)
+    block = block_loss_and_gradient if with_loss else block_gradient
+    parallel_range = loss_and_gradient_range_parallel if with_loss else gradient_range_parallel
+
+    def sums(X, y, weights, order, loss, theta, start, stop, step_loss, parallel, buffers, lanes,
+             out):
+        fill(out, 0.0)
+        for first in range(start, stop, BLOCK):
+            block(loss, X, y, weights, order, theta, first, min(stop, first + BLOCK), buffers, lanes,
+                  out)
+
+    if parallel.instance_class is not Parallel:
+        return sums
+
+    def sums_or_parallel(X, y, weights, order, loss, theta, start, stop, step_loss, parallel,
+                         buffers, lanes, out):
+        if stop - start >= PARALLEL_THRESHOLD:
+            parallel_range(loss, X, y, weights, order, theta, start, stop, out)
+        else:
+            sums(X, y, weights, order, loss, theta, start, stop, step_loss, parallel, buffers, lanes,
+                 out)
+    return sums_or_parallel
 
 
-@jit
-def _batch_parallel(X, y, theta, start, stop, out):
-    """A batch of ``PARALLEL_THRESHOLD`` points or more: the parallel model kernel (same bits)."""
-    loss_and_gradient_sum_parallel(X[start:stop], y[start:stop], theta, out)
+def positions(y, order):
+    """Positions in the visiting order: the data's size, or the order's."""
 
 
-@jit
-def batch_loss_and_gradient(X, y, theta, start, stop, mean, out, buf_loss, buf_r, partial):
-    """``out = [J_S, ∇J_S]`` over the batch ``S = [start, stop)``, float64.
-
-    The same block order as ``model.loss_and_gradient_sum`` on ``X[start:stop]``; ``buf_loss``,
-    ``buf_r`` (BLOCK,) and ``partial`` (d+2,) are float64 work arrays, so nothing is allocated
-    for small batches (and no view is made here: see ``run_epoch``).
-    """
-    n = stop - start
-    if n >= PARALLEL_THRESHOLD:
-        _batch_parallel(X, y, theta, start, stop, out)
-    else:
-        for k in range(out.size):
-            out[k] = 0.0
-        for block_start in range(start, stop, BLOCK):
-            _block(X, y, theta, block_start, min(stop, block_start + BLOCK), buf_loss, buf_r, partial)
-            for k in range(out.size):
-                out[k] += partial[k]
-    if mean:
-        for k in range(out.size):
-            out[k] /= n
+@overload(positions)
+def _positions(y, order):
+    if _is_none(order):
+        return lambda y, order: y.size
+    return lambda y, order: order.size
 
 
 @jit
-def batch_loss(X, y, theta, start, stop, mean, buffer):
-    """``J_S`` over the batch ``[start, stop)`` (sum or mean), blocks added in order."""
-    total = 0.0
-    for block_start in range(start, stop, BLOCK):
-        total += _block_loss(X, y, theta, block_start, min(stop, block_start + BLOCK), buffer)
-    return total / (stop - start) if mean else total
+def batch_loss(X, y, weights, order, loss, theta, start, stop, mean, buffers, lanes, out):
+    """``J_S`` over the batch ``[start, stop)`` at ``theta`` (sum, or over the batch's weight)."""
+    fill(out, 0.0)
+    for first in range(start, stop, BLOCK):
+        block_loss(loss, X, y, weights, order, theta, first, min(stop, first + BLOCK), buffers, lanes,
+                   out)
+    return out[0] / out[out.size - 1] if mean else out[0]
 
 
-@jit
+@jit_inline
 def _all_finite(values):
     """Every element of a 1-D array is finite."""
     for k in range(values.size):
@@ -144,7 +154,7 @@ def _all_finite(values):
     return True
 
 
-@jit
+@jit_inline
 def _all_rows_finite(rows):
     """Every element of a 2-D array is finite."""
     for r in range(rows.shape[0]):
@@ -155,138 +165,246 @@ def _all_rows_finite(rows):
 
 
 @jit
-def line_search_step(rule, X, y, start, stop, mean, theta, grads, slots, scalars, hyper, step, candidates,
-                     buffer):
+def line_search_step(hyper, X, y, weights, order, loss, start, stop, mean, theta, grads, slots,
+                     scalars, step, beta, candidates, buffers, lanes, out):
     """SPEC §4 on the batch ``[start, stop)``: try every candidate η on a copy of ``θ`` and the
     state, keep the first with the lowest batch loss, apply it in place; return that η. (If no
     candidate gives a finite loss the first is applied, and the caller sees a non-finite θ.)"""
     trial = np.empty_like(theta)
+    trial64 = np.empty(theta.size)
     trial_slots = np.empty_like(slots)
     trial_scalars = np.empty_like(scalars)
     best_theta = theta.copy()
     best_slots = slots.copy()
     best_scalars = scalars.copy()
+    n_slots = slots.shape[0]
     best = np.inf
     lr = candidates[0]
     for c in range(candidates.size):
-        trial[:] = theta
-        trial_slots[:] = slots
-        trial_scalars[:] = scalars
-        updates.update(rule, trial, grads, trial_slots, trial_scalars, hyper, step, candidates[c])
-        value = batch_loss(X, y, trial, start, stop, mean, buffer)
+        assign(trial, theta)
+        assign(trial_slots, slots)
+        assign(trial_scalars, scalars)
+        updates.update_views(hyper, trial, grads, trial_slots[0] if n_slots > 0 else grads,
+                             trial_slots[1] if n_slots > 1 else grads,
+                             trial_slots[2] if n_slots > 2 else grads, trial_scalars, step,
+                             candidates[c], beta)
+        for i in range(theta.size):
+            trial64[i] = trial[i]
+        value = batch_loss(X, y, weights, order, loss, trial64, start, stop, mean, buffers, lanes,
+                           out)
         if value < best:
             best = value
             lr = candidates[c]
-            best_theta[:] = trial
-            best_slots[:] = trial_slots
-            best_scalars[:] = trial_scalars
+            assign(best_theta, trial)
+            assign(best_slots, trial_slots)
+            assign(best_scalars, trial_scalars)
     if best == np.inf:
-        updates.update(rule, theta, grads, slots, scalars, hyper, step, lr)
+        updates.update_views(hyper, theta, grads, slots[0] if n_slots > 0 else grads,
+                             slots[1] if n_slots > 1 else grads, slots[2] if n_slots > 2 else grads,
+                             scalars, step, lr, beta)
     else:
-        theta[:] = best_theta
-        slots[:] = best_slots
-        scalars[:] = best_scalars
+        assign(theta, best_theta)
+        assign(slots, best_slots)
+        assign(scalars, best_scalars)
     return lr
 
 
+def _one_point(X, y, weights, order, loss, theta, lookahead, beta, velocity, start, stop, mean,
+               step_loss, grads):
+    """The gradient of a one-point batch of 1-D data, in registers, into ``grads``: returns
+    ``(True, batch loss)`` (NaN when not recorded); ``(False, NaN)`` (nothing done) for other
+    batches and for (N, d) data. The block path's arithmetic for a block of one (its lane sums
+    of one term are that term), without its stores and reloads on SGD's chain of dependent
+    operations (each costs a store-to-load forwarding delay)."""
+
+
+@overload(_one_point)
+def _one_point_overload(X, y, weights, order, loss, theta, lookahead, beta, velocity, start, stop,
+                        mean, step_loss, grads):
+    if X.ndim != 1:
+        return lambda X, y, weights, order, loss, theta, lookahead, beta, velocity, start, stop, \
+            mean, step_loss, grads: (False, np.nan)
+    with_loss = not _is_none(step_loss)
+
+    def one_point(X, y, weights, order, loss, theta, lookahead, beta, velocity, start, stop, mean,
+                  step_loss, grads):
+        if stop - start != 1:
+            return False, np.nan
+        to = theta.dtype.type
+        w = to(theta[0] - beta * velocity[0]) if lookahead else theta[0]
+        b = to(theta[1] - beta * velocity[1]) if lookahead else theta[1]
+        index = segment(order, start, stop)
+        xs, ys, ss = window(X, order, start, stop), window(y, order, start, stop), window(
+            weights, order, start, stop)
+        x = np.float64(gather(xs, index, 0))
+        value, r = point_terms(loss, np.float64(w) * x + np.float64(b), np.float64(gather(ys, index, 0)))
+        s = gather_weight(ss, index, 0)
+        gw, gb = s * r * x, s * r
+        divide = mean and s != 1.0  # (x / 1 is x: skipped, it would lengthen SGD's chain)
+        grads[0] = gw / s if divide else gw
+        grads[1] = gb / s if divide else gb
+        if not with_loss:
+            return True, np.nan
+        value = s * value
+        return True, value / s if divide else value
+    return one_point
+
+
+@jit_inline
+def step_gradient(X, y, weights, order, loss, theta, lookahead, beta, velocity, start, stop, mean,
+                  step_loss, parallel, point, buffers, lanes, out, grads):
+    """The batch gradient of one step into ``grads`` (θ's dtype), at θ or the look-ahead point
+    ``θ − β·velocity``; returns the batch loss (unspecified when ``step_loss`` is None: not
+    computed)."""
+    done, value = _one_point(X, y, weights, order, loss, theta, lookahead, beta, velocity, start,
+                             stop, mean, step_loss, grads)
+    if done:
+        return value
+    to = theta.dtype.type
+    for i in range(theta.size):  # the gradient's point θ or θ − β u, rounded to θ's dtype
+        point[i] = to(theta[i] - beta * velocity[i]) if lookahead else theta[i]
+    batch_sums(X, y, weights, order, loss, point, start, stop, step_loss, parallel, buffers, lanes,
+               out)
+    total = out[out.size - 1]
+    divide = mean and total != 1.0  # (x / 1 is x: skipped)
+    for i in range(grads.size):
+        grads[i] = out[i + 1] / total if divide else out[i + 1]
+    return out[0] / total if divide else out[0]
+
+
+def _update(hyper, X, y, weights, order, loss, start, stop, mean, theta, grads, slots, first, second,
+            third, scalars, step, lr, beta, candidates, buffers, lanes, out):
+    """The step's update at rate ``lr``, or (``candidates`` not None) the line search's; returns
+    the η applied. Line search is compiled only into runs that use it."""
+
+
+@overload(_update)
+def _update_overload(hyper, X, y, weights, order, loss, start, stop, mean, theta, grads, slots,
+                     first, second, third, scalars, step, lr, beta, candidates, buffers, lanes, out):
+    if _is_none(candidates):
+        def at_rate(hyper, X, y, weights, order, loss, start, stop, mean, theta, grads, slots, first,
+                    second, third, scalars, step, lr, beta, candidates, buffers, lanes, out):
+            updates.update_views(hyper, theta, grads, first, second, third, scalars, step, lr, beta)
+            return lr
+        return at_rate
+
+    def searched(hyper, X, y, weights, order, loss, start, stop, mean, theta, grads, slots, first,
+                 second, third, scalars, step, lr, beta, candidates, buffers, lanes, out):
+        return line_search_step(hyper, X, y, weights, order, loss, start, stop, mean, theta, grads,
+                                slots, scalars, step, beta, candidates, buffers, lanes, out)
+    return searched
+
+
+def _record(records, k, value):
+    """``records[k] = value`` unless ``records`` is None (not recorded)."""
+
+
+@overload(_record)
+def _record_overload(records, k, value):
+    if _is_none(records):
+        return lambda records, k, value: None
+
+    def record(records, k, value):
+        records[k] = value
+    return record
+
+
+def _record_theta(trajectory, k, theta):
+    """``trajectory[k] = θ`` unless ``trajectory`` is None."""
+
+
+@overload(_record_theta)
+def _record_theta_overload(trajectory, k, theta):
+    if _is_none(trajectory):
+        return lambda trajectory, k, theta: None
+
+    def record(trajectory, k, theta):
+        for i in range(theta.size):
+            trajectory[k, i] = theta[i]
+    return record
+
+
 @jit
-def run_epoch(kind, X, y, batch_size, n_steps, mean, lookahead,
-              theta, slots, scalars, hyper, step0,
-              lrs, betas, candidates,
-              step_loss, lr_used, trajectory, record_trajectory):
-    """Run ``n_steps`` steps of one epoch in place; return the number of steps completed.
+def run_steps(hyper, loss, X, y, weights, order, batch_size, first_batch, n_steps, mean, lookahead,
+              parallel, theta, slots, scalars, step0, lrs, betas, candidates,
+              step_loss, step_lr, step_beta, trajectory):
+    """Run ``n_steps`` steps in place; return the number of steps completed.
 
     Arguments (arrays first within each group):
-    - ``kind``: optimizer kind (``updates.GD`` …); ``X`` (N,) or (N, d), ``y`` (N,): the data in
-      this epoch's visiting order; ``batch_size``: points per step; ``n_steps``: steps to run;
-      ``mean``: divide by the batch size; ``lookahead``: Nesterov's look-ahead form.
-    - ``theta`` (d+1,), ``slots`` (k, d+1), both of the data's dtype; ``scalars``, ``hyper``:
-      as in ``updates.update``; ``step0``: steps taken before this epoch.
+    - ``hyper``: the rule's record (``kernels/layout.py``; Momentum's for Nesterov's look-ahead
+      form); ``loss``: ``SquaredError()`` or ``LogLoss()``; ``X`` (N,) or (N, d), ``y`` (N,),
+      ``weights`` (N,) or None; ``order``: the epoch's visiting order (uint32 or uint64
+      positions → points, at least the batches' positions long) or None for the data's order.
+    - ``batch_size`` B; ``first_batch``: the epoch's index of the first batch run here;
+      ``n_steps``: steps to run; ``mean``: divide by the batch's total weight; ``lookahead``:
+      Nesterov's look-ahead form; ``parallel``: ``layout.Parallel()`` lets batches of
+      ``model.PARALLEL_THRESHOLD`` points or more use the parallel kernel (``Serial()``: never;
+      always inside a ``prange``).
+    - ``theta`` (d+1,), ``slots`` (k, d+1), both of the data's dtype; ``scalars``: as in
+      ``updates.update``; ``step0``: steps taken before this call.
     - ``lrs`` (n_steps,) float64: η per step (ignored under line search); ``betas``: β (or β1)
-      per step, or an empty array to keep ``hyper``'s; ``candidates``: line-search η's, or empty.
-    - outputs: ``step_loss``, ``lr_used`` (n_steps,) float64; ``trajectory`` (n_steps, d+1)
-      written if ``record_trajectory``.
+      per step, or empty to keep the record's; ``candidates``: line-search η's, or None.
+    - records, each None (not recorded) or one entry per step: ``step_loss``, ``step_lr``,
+      ``step_beta`` (float64), ``trajectory`` (n_steps, d+1) of θ's dtype.
 
-    A return value below ``n_steps`` means step ``k = returned value`` met a non-finite batch
-    loss, or made ``θ`` or a slot non-finite: ``θ``, ``slots`` and ``scalars`` hold their values
-    from before that step (the last finite ones).
+    A return value below ``n_steps`` means step ``k = returned value`` had a non-finite
+    gradient, or made ``θ`` or a slot non-finite: ``θ``, ``slots`` and ``scalars`` hold their
+    values from before that step (the last finite ones).
 
-    The loop body creates no array (no slicing, no views): with numba, every array value in a
-    loop body costs reference counting at every iteration, even on branches not taken, which
-    cost more than the whole 2-parameter step. Rare paths (line search, big batches) are calls.
+    The loop body creates no reference-counted array: every array it touches is borrowed
+    (``_borrowed``), so views and calls cost no atomic operations. Rare paths (line search, big
+    batches) are calls.
     """
-    n = y.size
+    n = positions(y, order)
     size = theta.size
-    # Work arrays, then *borrowed* views of every array the loop touches (see _borrowed): the
-    # owners (the arguments and these locals) live until the function returns.
-    work = np.empty((4, size + 1))
-    buffers = np.empty((2, BLOCK))
+    work = np.empty((3, size + 2))
+    buffers, lanes = _work_arrays(size - 1)
     state = np.empty((2, size), dtype=theta.dtype)
-    # The state at the start of the epoch: a step that diverges rewinds to it (no per-step copy)
+    # The state at the start of the call: a step that diverges rewinds to it (no per-step copy)
     start_theta, start_slots, start_scalars = theta.copy(), slots.copy(), scalars.copy()
     n_slots = slots.shape[0]
-    X_, y_, theta_, slots_ = _borrowed(X), _borrowed(y), _borrowed(theta), _borrowed(slots)
-    scalars_, hyper_, lrs_, betas_ = _borrowed(scalars), _borrowed(hyper), _borrowed(lrs), _borrowed(betas)
-    out, partial = _borrowed(work[0]), _borrowed(work[1])
-    buf_loss, buf_r = _borrowed(buffers[0]), _borrowed(buffers[1])
-    grads, ahead = _borrowed(state[0]), _borrowed(state[1])
+    X_, y_, weights_, order_ = borrowed(X), borrowed(y), borrowed(weights), borrowed(order)
+    theta_, slots_, scalars_ = _borrowed(theta), _borrowed(slots), _borrowed(scalars)
+    lrs_, betas_ = _borrowed(lrs), _borrowed(betas)
+    out, point = _borrowed(work[0]), _borrowed(work[1])
+    buffers_, lanes_ = _borrowed(buffers), _borrowed(lanes)
+    grads = _borrowed(state[0])
     first = _borrowed(slots[0]) if n_slots > 0 else grads  # slot rows (unused ones: any array)
     second = _borrowed(slots[1]) if n_slots > 1 else grads
     third = _borrowed(slots[2]) if n_slots > 2 else grads
-    small = X.ndim == 1 and batch_size < SMALL_BATCH
-    searching = candidates.size > 0
-    rule = updates.MOMENTUM if lookahead else kind
-    to = theta.dtype.type
+    default_beta = updates.momentum_of(hyper)
     limit = n_steps
     while True:  # one pass; a second, up to the failing step, only after a divergence
         stopped = limit
         for k in range(limit):
-            start = k * batch_size
+            start = (first_batch + k) * batch_size
             stop = min(n, start + batch_size)
             step = step0 + k + 1
-            if betas_.size > 0:
-                hyper_[updates.H_BETA1] = betas_[k]
-            beta = hyper_[updates.H_BETA1] if lookahead else 0.0
-            if small:  # the gradient's point θ or θ − β u (rounded to θ's dtype), in registers
-                w = to(theta_[0] - beta * first[0]) if lookahead else theta_[0]
-                b = to(theta_[1] - beta * first[1]) if lookahead else theta_[1]
-                batch, grads[0], grads[1] = _small_batch_1d(X_, y_, w, b, start, stop)
-                if mean and stop - start > 1:  # (x / 1 is x: skipped, it would lengthen SGD's chain)
-                    batch /= stop - start
-                    grads[0] /= stop - start
-                    grads[1] /= stop - start
-            else:
-                for i in range(size):  # the same point, through memory
-                    ahead[i] = theta_[i] - beta * first[i] if lookahead else theta_[i]
-                batch_loss_and_gradient(X_, y_, ahead, start, stop, mean, out, buf_loss, buf_r, partial)
-                batch = out[0]
-                for i in range(size):
-                    grads[i] = out[i + 1]
-            step_loss[k] = batch
-            if not np.isfinite(batch):
+            beta = betas_[k] if betas_.size > 0 else default_beta
+            batch = step_gradient(X_, y_, weights_, order_, loss, theta_, lookahead, beta, first,
+                                   start, stop, mean, step_loss, parallel, point, buffers_, lanes_,
+                                   out, grads)
+            _record(step_loss, k, batch)
+            if not _all_finite(grads):
                 stopped = k
                 break
-            if searching:
-                lr = line_search_step(rule, X_, y_, start, stop, mean, theta_, grads, slots_, scalars_, hyper_,
-                                      step, candidates, buf_loss)
-            else:
-                lr = lrs_[k]
-                updates.update_views(rule, theta_, grads, first, second, third, scalars_, hyper_, step, lr)
-            lr_used[k] = lr
+            lr = _update(hyper, X_, y_, weights_, order_, loss, start, stop, mean, theta_, grads,
+                         slots_, first, second, third, scalars_, step, lrs_[k], beta, candidates,
+                         buffers_, lanes_, out)
+            _record(step_lr, k, lr)
+            _record(step_beta, k, beta)
             if not (_all_finite(theta_) and _all_rows_finite(slots_)):
                 stopped = k
                 break
-            if record_trajectory:
-                for i in range(size):
-                    trajectory[k, i] = theta_[i]
+            _record_theta(trajectory, k, theta_)
         if stopped == limit:
             break
-        # Step ``stopped`` diverged: rewind to the epoch's start and run the steps before it
+        # Step ``stopped`` diverged: rewind to the call's start and run the steps before it
         # again (the same arithmetic, so the same bits), which leaves θ, the slots and the
         # scalars as they were before that step. Divergence is rare; a per-step copy is not.
-        theta[:] = start_theta
-        slots[:] = start_slots
-        scalars[:] = start_scalars
+        assign(theta, start_theta)
+        assign(slots, start_slots)
+        assign(scalars, start_scalars)
         limit = stopped
-    _keep_alive(work, buffers, state)
+    _keep_alive(work, buffers, lanes, state)
     return limit

@@ -26,7 +26,7 @@ import numpy as np
 from numba import types
 from numba.extending import intrinsic
 
-from .policy import jit
+from .policy import jit, jit_inline
 
 
 @intrinsic
@@ -105,7 +105,7 @@ OVERFLOW = 709.782712893384
 UNDERFLOW = -745.1332191019412
 
 
-@jit(inline="always")
+@jit_inline
 def exp(x):
     """e^x for a float64 ``x``, branch-free (see the module docstring)."""
     shifted = fma(x, INV_LN2_N, SHIFT)
@@ -136,3 +136,43 @@ def exp_array(x, out):
     """``out[i] = exp(x[i])`` over 1-D arrays, in float64; for tests and benchmarks."""
     for i in range(x.size):
         out[i] = exp(np.float64(x[i]))
+
+
+# --- log1p(u) for 0 <= u <= 1: the softplus of the log loss ---------------------------------------
+# fdlibm's s_log1p.c (Sun Microsystems, 1993): log1p(u) = k ln2 + log(1 + f) + c, with
+# 1 + f = (1 + u) / 2^k in [√2/2, √2], s = f / (2 + f) and log(1 + f) = f − s (f − R(s²)),
+# R a degree-7 polynomial in s² (|error| < 2^−58.45 on that range); c corrects the rounding of
+# 1 + u. Here u = e^(−|z|) lies in (0, 1], so k is 0 or 1, chosen by a select: branch-free.
+LP1 = 6.666666666666735130e-01
+LP2 = 3.999999999940941908e-01
+LP3 = 2.857142874366239149e-01
+LP4 = 2.222219843214978396e-01
+LP5 = 1.818357216161805012e-01
+LP6 = 1.531383769920937332e-01
+LP7 = 1.479819860511658591e-01
+LN2_HI = 6.93147180369123816490e-01
+LN2_LO = 1.90821492927058770002e-10
+SQRT2_MINUS_1 = 0.41421356237309503  # below it, k = 0 and f = u exactly
+
+
+@jit_inline
+def log1p_unit(u):
+    """log(1 + u) for a float64 ``0 <= u <= 1``, within 1 ulp (fdlibm's log1p, branch-free)."""
+    one_plus = 1.0 + u
+    large = u >= SQRT2_MINUS_1
+    k = 1.0 if large else 0.0
+    # k = 1: 1 + f = (1 + u)/2 (exact halving, then exact by Sterbenz), c the rounding of 1 + u
+    f = 0.5 * one_plus - 1.0 if large else u
+    c = (u - (one_plus - 1.0)) / one_plus if large else 0.0
+    half_square = 0.5 * f * f
+    s = f / (2.0 + f)
+    z = s * s
+    r = z * (LP1 + z * (LP2 + z * (LP3 + z * (LP4 + z * (LP5 + z * (LP6 + z * LP7))))))
+    return k * LN2_HI - ((half_square - (s * (half_square + r) + (k * LN2_LO + c))) - f)
+
+
+@jit
+def log1p_unit_array(u, out):
+    """``out[i] = log1p_unit(u[i])`` over 1-D float64 arrays; for tests."""
+    for i in range(u.size):
+        out[i] = log1p_unit(u[i])

@@ -1,40 +1,58 @@
-"""The sigmoid neuron of the lecture: sigmoid, loss and gradient over a batch (SPEC §1).
+"""The sigmoid neuron: per-point terms, and their sums over a batch or a data set (SPEC §1, §9).
 
-Model ``f(x) = σ(w·x + b)``, per-point loss ``ℓ_i = ½ (f_i − y_i)²``, per-point gradient
-``∂ℓ_i/∂w = (f_i − y_i) f_i (1 − f_i) x_i``, ``∂ℓ_i/∂b = (f_i − y_i) f_i (1 − f_i)``
-(lecture module 5.2, ``grad_w`` and ``grad_b``). ``theta = [w_1 … w_d, b]``.
+Model ``f(x) = σ(z)``, ``z = w·x + b``, ``theta = [w_1 … w_d, b]``. The loss is chosen by the
+type of ``loss`` (``kernels/layout.py``), at compile time:
+
+- ``SquaredError()``: ``ℓ = ½ (f − y)²``, ``∂ℓ/∂z = (f − y) f (1 − f)`` (lecture 5.2, ``grad_w``
+  and ``grad_b``);
+- ``LogLoss()``: ``ℓ = −y log f − (1 − y) log(1 − f) = (max(z, 0) − y z) + log1p(e^−|z|)``
+  (softplus form, finite for every finite z), ``∂ℓ/∂z = f − y``.
+
+So ``∂ℓ/∂w_k = r x_k``, ``∂ℓ/∂b = r`` with ``r = ∂ℓ/∂z``: :func:`point_terms` is the only place
+that computes a point's ``(ℓ, r)``. Optional per-point weights ``s`` (None: all 1) multiply every
+term; the sums also return ``Σ s`` (the count without weights), the divisor of
+``reduction="mean"`` (SPEC §9: the mean over a batch divides by its total weight). An optional
+``order`` (None: the data's own order) maps positions to points: a batch is the positions
+``[start, stop)`` of an epoch's visiting order, so shuffling copies no data.
 
 Arithmetic and accumulation are float64 whatever the data dtype: each float32 value is widened
 once when read.
 
-Determinism: a reduction walks the points in fixed blocks of ``BLOCK`` points; each block's
-per-point terms are computed by a vectorized loop into a small buffer and then added in index
-order; the blocks' partial sums are combined in block order. The serial and the parallel kernels
-run exactly this arithmetic (the parallel one only spreads the blocks over threads), so the
-result has the same bits for any number of threads, and for either kernel.
-
-The ``*_sum`` kernels return sums; the Python layer divides by ``N`` for ``reduction="mean"``.
+The order of every sum (it defines the bits, on any number of threads): the positions of a
+batch (or of the data set) are cut into blocks of ``BLOCK`` from its first position; within a
+block, position ``i`` (counted from the block's start) is added into lane ``i mod LANES`` in
+increasing order, and the ``LANES = 8`` lanes are combined by the fixed tree
+``((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))``; the blocks' sums are added in block
+order. Each block's per-point terms are first computed into small buffers by a loop that LLVM
+vectorizes (exp, division), then added lane by lane (also vectorized). The serial and the
+parallel kernels run exactly this arithmetic (the parallel one spreads the blocks over threads
+and adds their sums in order afterwards), so both give the same bits for any thread count.
 """
 import numba
 import numpy as np
-from numba.extending import overload
+from numba import types
 
-from .exp import exp
-from .policy import jit, jit_parallel, vectorize
+from .arrays import fill, fill_columns
+from .exp import exp, log1p_unit
+from .layout import LogLoss, SquaredError
+from .policy import jit, jit_inline, jit_parallel, overload, vectorize
 
-#: Points per block of a reduction (fixed: it defines the order of the sum).
+#: Points per block of a sum (a multiple of LANES; it defines the order of the sum).
 BLOCK = 512
-#: Blocks per task of a parallel reduction (``prange`` iterates over groups of blocks, so the
-#: block buffers are allocated once per group). Does not change the result, only scheduling.
+#: Partial sums per block (the order of a block's sum: see the module docstring).
+LANES = 8
+#: Blocks per task of a parallel sum (``prange`` iterates over groups of blocks, so the work
+#: buffers are allocated once per group). Does not change the result, only scheduling.
 GROUP = 32
-#: From this many points the Python layer calls the parallel kernels: two tasks of ``GROUP``
-#: blocks (below that the parallel kernel has one task and only adds its ~2 µs start). Measured
-#: (bench/test_bench_model.py, full profile, float64, 2 threads, serial / parallel): 1e3 2.99 /
-#: 4.48 µs, 1e4 24.8 / 25.9 µs, 1e5 253 / 158 µs, 1e6 2.59 / 1.22 ms.
+#: From this many points the Python layer (and the epoch loop, for big batches) calls the
+#: parallel kernels: two tasks of ``GROUP`` blocks (below that the parallel kernel has one task
+#: and only adds its ~2 µs start).
 PARALLEL_THRESHOLD = 32_768
+#: Rows of ``buffers`` (the per-point work arrays of one block): ℓ, r, r·x (1-D data).
+N_BUFFERS = 3
 
 
-@jit(inline="always")
+@jit_inline
 def sigmoid(z):
     """σ(z) in the two-branch stable form: ``1/(1+e^−z)`` for z ≥ 0, ``e^z/(1+e^z)`` else."""
     e = exp(-abs(z))
@@ -43,204 +61,337 @@ def sigmoid(z):
 
 @vectorize
 def sigmoid_ufunc(z):
-    """σ(z) element-wise on users' arrays (a numpy ufunc), same stable form as ``sigmoid``."""
+    """σ(z) element-wise on users' arrays (a numpy ufunc, compiled per dtype on first use),
+    the same stable form as ``sigmoid``, in float64."""
     if z != z:  # NaN in, NaN out, without the ordered comparisons below raising "invalid"
-        return z
+        return numba.float64(z)
     # exp(−inf) would compute inf − inf inside exp's reduction, which raises numpy's "invalid"
     # warning from a ufunc (not from @jit code, which ignores the flag); e^−746 is 0 as well.
     e = exp(max(-abs(numba.float64(z)), -746.0))
     return 1.0 / (1.0 + e) if z >= 0.0 else e / (1.0 + e)
 
 
-# --- one block: terms into a buffer (vectorized), then added in order ------------------------
+# --- one point ------------------------------------------------------------------------------------
 
-@jit(inline="always")
-def _block_1d(x, y, w, b, start, stop, buf_loss, buf_r, out):
-    """Add the block's loss, Σ r x and Σ r (r = (f−y) f (1−f)) to ``out[0:3]``, in order."""
-    xs = x[start:stop]
-    ys = y[start:stop]
-    n = xs.size
-    for i in range(n):
-        xi = numba.float64(xs[i])
-        f = sigmoid(w * xi + b)
-        e = f - numba.float64(ys[i])
-        buf_loss[i] = 0.5 * e * e
-        buf_r[i] = e * f * (1.0 - f)
-    loss = 0.0
-    gw = 0.0
-    gb = 0.0
-    for i in range(n):
-        r = buf_r[i]
-        loss += buf_loss[i]
-        gw += r * numba.float64(xs[i])
-        gb += r
-    out[0] = loss
-    out[1] = gw
-    out[2] = gb
+def point_terms(loss, z, y):
+    """``(ℓ, ∂ℓ/∂z)`` of one point with pre-activation ``z`` and target ``y`` (float64)."""
 
 
-@jit(inline="always")
-def _block_nd(X, y, theta, start, stop, buf_loss, buf_r, out):
-    """As ``_block_1d`` for ``X`` of shape (N, d): ``out = [loss, Σ r x_1 … Σ r x_d, Σ r]``."""
-    d = X.shape[1]
-    b = theta[d]
-    for i in range(stop - start):
-        row = X[start + i]
-        z = b
-        for k in range(d):
-            z += theta[k] * numba.float64(row[k])
-        f = sigmoid(z)
-        e = f - numba.float64(y[start + i])
-        buf_loss[i] = 0.5 * e * e
-        buf_r[i] = e * f * (1.0 - f)
-    for k in range(d + 2):
-        out[k] = 0.0
-    for i in range(stop - start):
-        row = X[start + i]
-        r = buf_r[i]
-        out[0] += buf_loss[i]
-        for k in range(d):
-            out[1 + k] += r * numba.float64(row[k])
-        out[d + 1] += r
+@overload(point_terms)
+def _point_terms(loss, z, y):
+    if loss.instance_class is SquaredError:
+        def squared(loss, z, y):
+            f = sigmoid(z)
+            e = f - y
+            return 0.5 * e * e, e * f * (1.0 - f)
+        return squared
+    if loss.instance_class is LogLoss:
+        def log(loss, z, y):
+            e = exp(-abs(z))
+            f = 1.0 / (1.0 + e) if z >= 0.0 else e / (1.0 + e)
+            return ((z if z > 0.0 else 0.0) - y * z) + log1p_unit(e), f - y
+        return log
+    return None
 
 
-def _block(X, y, theta, start, stop, buf_loss, buf_r, out):
-    """One block of ``loss_and_gradient_sum``; chooses the 1-D or (N, d) form at compile time."""
+def _is_none(value):
+    return value is None or isinstance(value, types.NoneType)
 
 
-@overload(_block, inline="always")
-def _block_overload(X, y, theta, start, stop, buf_loss, buf_r, out):
-    if X.ndim == 1:
-        return lambda X, y, theta, start, stop, buf_loss, buf_r, out: _block_1d(
-            X, y, theta[0], theta[1], start, stop, buf_loss, buf_r, out)
-    return lambda X, y, theta, start, stop, buf_loss, buf_r, out: _block_nd(
-        X, y, theta, start, stop, buf_loss, buf_r, out)
+def window(values, order, start, stop):
+    """What the block reads ``values`` through: ``values[start:stop]`` in the data's order, the
+    whole array under a visiting order (``values`` None: None)."""
 
 
-@jit(inline="always")
-def _combine(partials, out):
-    """Add the blocks' partial sums in block order into ``out`` (fixed order)."""
-    for k in range(out.size):
-        out[k] = 0.0
-    for c in range(partials.shape[0]):
-        for k in range(out.size):
-            out[k] += partials[c, k]
+@overload(window)
+def _window(values, order, start, stop):
+    if _is_none(values):
+        return lambda values, order, start, stop: None
+    if _is_none(order):
+        return lambda values, order, start, stop: values[start:stop]
+    return lambda values, order, start, stop: values
 
+
+def segment(order, start, stop):
+    """The block's part of the visiting order, ``order[start:stop]`` (None: None)."""
+
+
+@overload(segment)
+def _segment(order, start, stop):
+    if _is_none(order):
+        return lambda order, start, stop: None
+    return lambda order, start, stop: order[start:stop]
+
+
+def gather(values, index, i):
+    """The ``i``-th value of the block: ``values[i]`` (``index`` None) or ``values[index[i]]``.
+    Indices count up from 0 (or are unsigned): LLVM sees no negative index, so the loops over a
+    block vectorize (numba's wraparound of negative indices would stop it)."""
+
+
+@overload(gather)
+def _gather(values, index, i):
+    if _is_none(index):
+        return lambda values, index, i: values[i]
+    return lambda values, index, i: values[index[i]]
+
+
+def gather_weight(weights, index, i):
+    """The ``i``-th weight of the block as a float64 (``weights`` None: 1.0)."""
+
+
+@overload(gather_weight)
+def _gather_weight(weights, index, i):
+    if _is_none(weights):
+        return lambda weights, index, i: 1.0
+    return lambda weights, index, i: numba.float64(gather(weights, index, i))
+
+
+def gather_row(X, index, i, k):
+    """Feature ``k`` of the block's ``i``-th row, as a float64."""
+
+
+@overload(gather_row)
+def _gather_row(X, index, i, k):
+    if _is_none(index):
+        return lambda X, index, i, k: numba.float64(X[i, k])
+    return lambda X, index, i, k: numba.float64(X[index[i], k])
+
+
+@jit_inline
+def lanes_sum(values, n):
+    """The sum of ``values[0:n]`` (``n <= BLOCK``) in the lane order of the module docstring."""
+    l0 = l1 = l2 = l3 = l4 = l5 = l6 = l7 = 0.0
+    full = n - n % LANES
+    for i in range(0, full, LANES):
+        l0 += values[i]
+        l1 += values[i + 1]
+        l2 += values[i + 2]
+        l3 += values[i + 3]
+        l4 += values[i + 4]
+        l5 += values[i + 5]
+        l6 += values[i + 6]
+        l7 += values[i + 7]
+    rest = n - full
+    if rest > 0:
+        l0 += values[full]
+    if rest > 1:
+        l1 += values[full + 1]
+    if rest > 2:
+        l2 += values[full + 2]
+    if rest > 3:
+        l3 += values[full + 3]
+    if rest > 4:
+        l4 += values[full + 4]
+    if rest > 5:
+        l5 += values[full + 5]
+    if rest > 6:
+        l6 += values[full + 6]
+    return ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))
+
+
+# --- one block: terms into buffers (vectorized), then lane sums ----------------------------------
+
+def _make_block(with_loss, with_gradient):
+    """The block kernel that adds the block's ``Σ s ℓ`` (if ``with_loss``), gradient sums (if
+    ``with_gradient``) and ``Σ s`` to ``out = [Σ s ℓ, Σ s r x_1 … Σ s r x_d, Σ s r, Σ s]`` over
+    the positions ``[start, stop)`` (at most ``BLOCK``): one kernel per combination of the
+    flags, which are compile-time constants, and per data shape. ``buffers``: (N_BUFFERS, BLOCK)
+    float64; ``lanes``: (LANES, d) float64 (work arrays)."""
+
+    def block(loss, X, y, weights, order, theta, start, stop, buffers, lanes, out):
+        """One block of a sum (see ``_make_block``)."""
+
+    @overload(block)
+    def _block(loss, X, y, weights, order, theta, start, stop, buffers, lanes, out):
+        if X.ndim == 1:
+            def one_feature(loss, X, y, weights, order, theta, start, stop, buffers, lanes, out):
+                n = stop - start
+                index = segment(order, start, stop)
+                xs, ys, ss = window(X, order, start, stop), window(y, order, start, stop), window(
+                    weights, order, start, stop)
+                values, residuals, products = buffers[0], buffers[1], buffers[2]
+                w, b = theta[0], theta[1]
+                for i in range(n):
+                    x = numba.float64(gather(xs, index, i))
+                    value, r = point_terms(loss, w * x + b, numba.float64(gather(ys, index, i)))
+                    s = gather_weight(ss, index, i)
+                    if with_loss:
+                        values[i] = s * value
+                    if with_gradient:
+                        residuals[i] = s * r
+                        products[i] = s * r * x
+                if with_loss:
+                    out[0] += lanes_sum(values, n)
+                if with_gradient:
+                    out[1] += lanes_sum(products, n)
+                    out[2] += lanes_sum(residuals, n)
+                out[3] += block_weight(ss, index, n, values)
+            return one_feature
+
+        def features(loss, X, y, weights, order, theta, start, stop, buffers, lanes, out):
+            n = stop - start
+            d = X.shape[1]
+            index = segment(order, start, stop)
+            xs, ys, ss = window(X, order, start, stop), window(y, order, start, stop), window(
+                weights, order, start, stop)
+            values, residuals, zs = buffers[0], buffers[1], buffers[2]
+            b = theta[d]
+            for i in range(n):  # z row by row (features in order) ...
+                z = b
+                for k in range(d):
+                    z += theta[k] * gather_row(xs, index, i, k)
+                zs[i] = z
+            for i in range(n):  # ... then the terms, vectorized across rows
+                value, r = point_terms(loss, zs[i], numba.float64(gather(ys, index, i)))
+                s = gather_weight(ss, index, i)
+                if with_loss:
+                    values[i] = s * value
+                if with_gradient:
+                    residuals[i] = s * r
+            if with_loss:
+                out[0] += lanes_sum(values, n)
+            if with_gradient:
+                fill_columns(lanes, d, 0.0)
+                for i in range(n):  # lanes[l, k]: rows i = l (mod LANES) in order; vectorized over k
+                    lane = i % LANES
+                    r = residuals[i]
+                    for k in range(d):
+                        lanes[lane, k] += r * gather_row(xs, index, i, k)
+                for k in range(d):
+                    out[1 + k] += ((lanes[0, k] + lanes[1, k]) + (lanes[2, k] + lanes[3, k])) + (
+                        (lanes[4, k] + lanes[5, k]) + (lanes[6, k] + lanes[7, k]))
+                out[d + 1] += lanes_sum(residuals, n)
+            out[d + 2] += block_weight(ss, index, n, values)
+        return features
+
+    return block
+
+
+def block_weight(weights, index, n, buffer):
+    """``Σ s`` over the block, in lane order (``n`` without weights); uses ``buffer``."""
+
+
+@overload(block_weight)
+def _block_weight(weights, index, n, buffer):
+    if _is_none(weights):
+        return lambda weights, index, n, buffer: numba.float64(n)
+
+    def weighted(weights, index, n, buffer):
+        for i in range(n):
+            buffer[i] = gather_weight(weights, index, i)
+        return lanes_sum(buffer, n)
+    return weighted
+
+
+block_loss = _make_block(True, False)
+block_gradient = _make_block(False, True)
+block_loss_and_gradient = _make_block(True, True)
+
+
+@jit_inline
+def _work_arrays(d):
+    """``(buffers, lanes)`` for the block kernels: (N_BUFFERS, BLOCK) and (LANES, d) float64."""
+    return np.empty((N_BUFFERS, BLOCK)), np.empty((LANES, max(d, 1)))
+
+
+# --- sums over a range of positions, serial and parallel -----------------------------------------
+
+def _make_sum(block, parallel):
+    """A kernel adding ``block`` over the positions ``[start, stop)`` into ``out`` (zeroed
+    first), block by block in order (``parallel``: the blocks spread over threads, each
+    block's sums kept apart and added in order afterwards: the same bits)."""
+
+    if not parallel:
+        @jit
+        def serial(loss, X, y, weights, order, theta, start, stop, out):
+            buffers, lanes = _work_arrays(theta.size - 1)
+            fill(out, 0.0)
+            partial = np.empty(out.size)
+            for first in range(start, stop, BLOCK):
+                fill(partial, 0.0)
+                block(loss, X, y, weights, order, theta, first, min(stop, first + BLOCK), buffers,
+                      lanes, partial)
+                for k in range(out.size):
+                    out[k] += partial[k]
+        return serial
+
+    @jit
+    def group_sums(loss, X, y, weights, order, theta, start, stop, group, partials):
+        """The blocks of one group, each block's sums into its row of ``partials``."""
+        buffers, lanes = _work_arrays(theta.size - 1)
+        for c in range(group * GROUP, min(partials.shape[0], (group + 1) * GROUP)):
+            first = start + c * BLOCK
+            block(loss, X, y, weights, order, theta, first, min(stop, first + BLOCK), buffers, lanes,
+                  partials[c])
+
+    @jit_parallel
+    def parallel_sum(loss, X, y, weights, order, theta, start, stop, out):
+        n_blocks = (stop - start + BLOCK - 1) // BLOCK
+        partials = np.zeros((n_blocks, out.size))
+        for group in numba.prange((n_blocks + GROUP - 1) // GROUP):
+            group_sums(loss, X, y, weights, order, theta, start, stop, group, partials)
+        fill(out, 0.0)
+        for c in range(n_blocks):
+            for k in range(out.size):
+                out[k] += partials[c, k]
+    return parallel_sum
+
+
+loss_range = _make_sum(block_loss, False)
+loss_range_parallel = _make_sum(block_loss, True)
+gradient_range = _make_sum(block_gradient, False)
+gradient_range_parallel = _make_sum(block_gradient, True)
+loss_and_gradient_range = _make_sum(block_loss_and_gradient, False)
+loss_and_gradient_range_parallel = _make_sum(block_loss_and_gradient, True)
+
+
+# --- over a whole data set: the public kernels ----------------------------------------------------
 
 @jit
-def loss_and_gradient_sum(X, y, theta, out):
-    """Serial: ``out = [Σ ℓ_i, Σ ∂ℓ_i/∂w_1 … Σ ∂ℓ_i/∂w_d, Σ ∂ℓ_i/∂b]`` over all points.
+def loss_and_gradient_sum(X, y, theta, out, loss=SquaredError(), weights=None):
+    """Serial: ``out = [Σ s ℓ_i, Σ s ∂ℓ_i/∂w_1 … Σ s ∂ℓ_i/∂w_d, Σ s ∂ℓ_i/∂b, Σ s]`` over all points.
 
     ``X``: (N,) or (N, d), float32 or float64; ``y``: (N,), same dtype; ``theta``: (d+1,)
-    float64; ``out``: (d+2,) float64, overwritten.
+    float64; ``out``: (d+3,) float64, overwritten; ``loss``: ``SquaredError()`` (default) or
+    ``LogLoss()``; ``weights``: (N,) of the data's dtype, or None.
     """
-    n = y.size
-    n_blocks = (n + BLOCK - 1) // BLOCK
-    partials = np.empty((n_blocks, out.size))
-    buf_loss = np.empty(BLOCK)
-    buf_r = np.empty(BLOCK)
-    for c in range(n_blocks):
-        _block(X, y, theta, c * BLOCK, min(n, (c + 1) * BLOCK), buf_loss, buf_r, partials[c])
-    _combine(partials, out)
-
-
-@jit_parallel
-def loss_and_gradient_sum_parallel(X, y, theta, out):
-    """``loss_and_gradient_sum`` with the blocks spread over threads (``prange``); each thread
-    writes only its blocks' rows of ``partials``; the same bits as the serial kernel."""
-    n = y.size
-    n_blocks = (n + BLOCK - 1) // BLOCK
-    partials = np.empty((n_blocks, out.size))
-    for group in numba.prange((n_blocks + GROUP - 1) // GROUP):
-        buf_loss = np.empty(BLOCK)
-        buf_r = np.empty(BLOCK)
-        for c in range(group * GROUP, min(n_blocks, (group + 1) * GROUP)):
-            _block(X, y, theta, c * BLOCK, min(n, (c + 1) * BLOCK), buf_loss, buf_r, partials[c])
-    _combine(partials, out)
-
-
-# --- loss only (no gradient): for the surface, line search and recording ------------------------
-
-@jit(inline="always")
-def _block_loss_1d(X, y, theta, start, stop, buf):
-    """Σ ½ (f_i − y_i)² over one block of 1-D data, in index order."""
-    w = theta[0]
-    b = theta[1]
-    xs = X[start:stop]
-    ys = y[start:stop]
-    for i in range(xs.size):
-        e = sigmoid(w * numba.float64(xs[i]) + b) - numba.float64(ys[i])
-        buf[i] = 0.5 * e * e
-    s = 0.0
-    for i in range(stop - start):
-        s += buf[i]
-    return s
-
-
-@jit(inline="always")
-def _block_loss_nd(X, y, theta, start, stop, buf):
-    """Σ ½ (f_i − y_i)² over one block of (N, d) data, in index order."""
-    d = X.shape[1]
-    for i in range(stop - start):
-        row = X[start + i]
-        z = theta[d]
-        for k in range(d):
-            z += theta[k] * numba.float64(row[k])
-        e = sigmoid(z) - numba.float64(y[start + i])
-        buf[i] = 0.5 * e * e
-    s = 0.0
-    for i in range(stop - start):
-        s += buf[i]
-    return s
-
-
-def _block_loss(X, y, theta, start, stop, buf):
-    """One block of ``loss_sum``; chooses the 1-D or (N, d) form at compile time."""
-
-
-@overload(_block_loss, inline="always")
-def _block_loss_overload(X, y, theta, start, stop, buf):
-    if X.ndim == 1:
-        return lambda X, y, theta, start, stop, buf: _block_loss_1d(X, y, theta, start, stop, buf)
-    return lambda X, y, theta, start, stop, buf: _block_loss_nd(X, y, theta, start, stop, buf)
+    loss_and_gradient_range(loss, X, y, weights, None, theta, 0, y.size, out)
 
 
 @jit
-def loss_sum(X, y, theta):
-    """Serial ``Σ ½ (f_i − y_i)²`` over all points, summed block by block in a fixed order."""
-    n = y.size
-    buf = np.empty(BLOCK)
-    total = 0.0
-    for c in range((n + BLOCK - 1) // BLOCK):
-        total += _block_loss(X, y, theta, c * BLOCK, min(n, (c + 1) * BLOCK), buf)
-    return total
+def loss_and_gradient_sum_parallel(X, y, theta, out, loss=SquaredError(), weights=None):
+    """``loss_and_gradient_sum`` with the blocks spread over threads; the same bits."""
+    loss_and_gradient_range_parallel(loss, X, y, weights, None, theta, 0, y.size, out)
 
 
-@jit_parallel
-def loss_sum_parallel(X, y, theta):
+@jit
+def loss_sum(X, y, theta, loss=SquaredError(), weights=None):
+    """Serial ``(Σ s ℓ_i, Σ s)`` over all points, in the order of the module docstring."""
+    out = np.empty(theta.size + 2)
+    loss_range(loss, X, y, weights, None, theta, 0, y.size, out)
+    return out[0], out[theta.size + 1]
+
+
+@jit
+def loss_sum_parallel(X, y, theta, loss=SquaredError(), weights=None):
     """``loss_sum`` with the blocks spread over threads; the same bits as the serial kernel."""
-    n = y.size
-    n_blocks = (n + BLOCK - 1) // BLOCK
-    partials = np.empty(n_blocks)
-    for group in numba.prange((n_blocks + GROUP - 1) // GROUP):
-        buf = np.empty(BLOCK)
-        for c in range(group * GROUP, min(n_blocks, (group + 1) * GROUP)):
-            partials[c] = _block_loss(X, y, theta, c * BLOCK, min(n, (c + 1) * BLOCK), buf)
-    total = 0.0
-    for c in range(n_blocks):
-        total += partials[c]
-    return total
+    out = np.empty(theta.size + 2)
+    loss_range_parallel(loss, X, y, weights, None, theta, 0, y.size, out)
+    return out[0], out[theta.size + 1]
 
 
 @jit
-def loss_total(X, y, theta, mean, parallel):
-    """``Σ ½ (f_i − y_i)²`` over all points, or its mean if ``mean``, at ``theta`` (any float
-    dtype; evaluated in float64). With ``parallel``, the parallel kernel from
+def loss_total(loss, X, y, weights, theta, mean, parallel):
+    """``J`` over all points at ``theta`` (any float dtype; evaluated in float64): ``Σ s ℓ_i``, or
+    that over ``Σ s`` if ``mean``. With ``parallel``, the parallel kernel from
     ``PARALLEL_THRESHOLD`` points: the same bits either way. (``parallel=False`` inside a
     ``prange`` loop, where a nested parallel region must not start.)"""
     theta64 = theta.astype(np.float64)
+    out = np.empty(theta.size + 2)
     if parallel and y.size >= PARALLEL_THRESHOLD:
-        total = loss_sum_parallel(X, y, theta64)
+        loss_range_parallel(loss, X, y, weights, None, theta64, 0, y.size, out)
     else:
-        total = loss_sum(X, y, theta64)
-    return total / y.size if mean else total
+        loss_range(loss, X, y, weights, None, theta64, 0, y.size, out)
+    total = out[0]
+    return total / out[theta.size + 1] if mean else total

@@ -99,6 +99,30 @@ def jit_parallel(function=None, **extra):
     return jit(function, parallel=True, **extra)
 
 
+#: What an inlined helper is compiled with: the policy (no cache: it is compiled into its
+#: callers, which are cached) and ``forceinline``, LLVM's ``alwaysinline``. Numba's own
+#: ``inline="always"`` (inlining numba IR before typing) gives the same machine code here but
+#: compiles several times slower (measured: a block sum 5.4 s against 1.2 s).
+_INLINE = dict(error_model="numpy", fastmath=set(FASTMATH), forceinline=True)
+
+
+def jit_inline(function):
+    """``numba.njit`` with the project's compile policy, inlined into every caller by LLVM (for
+    the small helpers of the hot loops: a call per point would stop vectorization)."""
+    return numba.njit(**_INLINE)(function)
+
+
+def overload(function):
+    """``numba.extending.overload`` whose implementations are compiled with the project's
+    compile policy and inlined by LLVM (an overload's implementation is otherwise compiled with
+    numba's defaults: ``error_model="python"``, whose division checks stop vectorization).
+    Kernels choose code at compile time through overloads: by the rule's record type, the loss,
+    the data's dimensions, or whether an optional array is None."""
+    from numba.extending import overload as numba_overload
+
+    return numba_overload(function, jit_options=dict(_INLINE))
+
+
 def vectorize(function):
     """``numba.vectorize`` with the project's compile policy: a ufunc compiled lazily, for the
     dtypes it is first called with (nothing is compiled at import), and cached."""

@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from .exp import _float64_bits_as_int64, _int64_bits_as_float64, exp, fma
-from .policy import jit
+from .policy import jit, jit_inline
 
 #: Counters per block.
 BLOCK = 512
@@ -35,7 +35,7 @@ BLOCK = 512
 B = 1024
 
 
-@jit(inline="always")
+@jit_inline
 def counter_range(block):
     """The smallest and the largest counter of a non-empty block."""
     first = last = block[0]
@@ -52,7 +52,7 @@ TWO_TO_52_BITS = int(np.float64(TWO_TO_52).view(np.int64))
 TWO_TO_84_BITS = int(np.float64(TWO_TO_84).view(np.int64))
 
 
-@jit(inline="always")
+@jit_inline
 def counter_value(count):
     """An int64 in ``[0, 2**53]`` as a float64, exactly, without the int64-to-float64 conversion
     that AVX2 lacks (LLVM does it one element at a time, which cost ~0.5 ns of a schedule's
@@ -64,7 +64,7 @@ def counter_value(count):
     return high + low
 
 
-@jit(inline="always")
+@jit_inline
 def power_of_half(exponent):
     """``2^−exponent`` for an integer-valued float ``exponent >= 0``, exactly, built from its
     bits (shifts and selects, vectorizable; a table lookup is a gather, which is not): the
@@ -79,7 +79,7 @@ def power_of_half(exponent):
     return 0.0 if e > 1074 else value
 
 
-@jit(inline="always")
+@jit_inline
 def exp_nonpositive(x):
     """``exp(x)`` for ``x <= 0``, the same value, without computing exp's underflowing path
     (several times its cost) from ``x < -746`` on, where the value is 0 anyway."""
@@ -173,7 +173,7 @@ def inverse_time(t, offset, limit, lr, k, out):
     return True
 
 
-@jit(inline="always")
+@jit_inline
 def _triangle(t, step_size):
     """The lecture's ``cyclic_lr`` before its scale: ``(max(0, 1 − x), c)``, ``c = ⌊1 + t/(2s)⌋``,
     ``x = |t/s − 2c + 1|``, for an integer-valued ``t <= 2**53`` and an integer ``s``.
@@ -235,7 +235,7 @@ _Q1, _Q2, _Q3, _Q4, _Q5, _Q6, _Q7, _Q8, _Q9, _Q10 = (
     (-1.0) ** (j + 1) / math.factorial(2 * j) for j in range(1, 11))
 
 
-@jit(inline="always")
+@jit_inline
 def cos_pi(f):
     """``cos(π f)`` for ``0 <= f <= 1``, branch-free (vectorizable).
 
@@ -259,7 +259,7 @@ def cos_pi(f):
     return c if f <= 0.5 else -c
 
 
-@jit(inline="always")
+@jit_inline
 def annealing(fraction, max_lr, min_lr):
     """``min_lr + ½ (max_lr − min_lr) (1 + cos(π · fraction))`` for ``fraction`` in [0, 1]
     (SGDR's eq. 5; ``1 + cos`` is >= 0, the maximum only makes that explicit)."""
@@ -281,7 +281,7 @@ def cosine(t, offset, limit, period, max_lr, min_lr, out):
     return True
 
 
-@jit(inline="always")
+@jit_inline
 def _period(t, starts, periods):
     """``(S_j, T_j)``, the start and length of the period holding counter ``t``: ``(jT, T)``
     with ``j = ⌊t/T⌋`` for one repeating period (``starts.size == 1``), else the last

@@ -2,21 +2,23 @@
 import numba
 import numpy as np
 
-from .model import BLOCK, _block_loss
+from .arrays import fill
+from .layout import SquaredError
+from .model import BLOCK, _work_arrays, block_loss
 from .policy import jit_parallel
 
 
 @jit_parallel
-def loss_grid(x, y, ws, bs, out):
-    """``out[i, j] = Σ_k ½ (σ(ws[j] x_k + bs[i]) − y_k)²`` (sum over the points), in parallel
+def loss_grid(x, y, ws, bs, out, loss=SquaredError(), weights=None):
+    """``out[i, j] = Σ_k s_k ℓ(ws[j] x_k + bs[i], y_k)`` (the sum over the points), in parallel
     over grid points.
 
     ``x``, ``y``: (N,) float32/float64; ``ws``, ``bs``: float64 grids; ``out``: (len(bs),
-    len(ws)) float64. Each grid point sums its blocks in the order of ``model.loss_sum``, so
-    ``out[i, j]`` has the same bits as ``loss_sum(x, y, [ws[j], bs[i]])``.
+    len(ws)) float64; ``loss``, ``weights`` as in ``model.loss_sum``. Each grid point sums its
+    blocks in the order of ``model.loss_sum``, so ``out[i, j]`` has the same bits as
+    ``loss_sum(x, y, [ws[j], bs[i]])[0]``.
     """
     n = y.size
-    n_blocks = (n + BLOCK - 1) // BLOCK
     n_w = ws.size
     for cell in numba.prange(bs.size * n_w):
         i = cell // n_w
@@ -24,8 +26,12 @@ def loss_grid(x, y, ws, bs, out):
         theta = np.empty(2)
         theta[0] = ws[j]
         theta[1] = bs[i]
-        buf = np.empty(BLOCK)
+        buffers, lanes = _work_arrays(1)
+        partial = np.empty(4)
         total = 0.0
-        for c in range(n_blocks):
-            total += _block_loss(x, y, theta, c * BLOCK, min(n, (c + 1) * BLOCK), buf)
+        for first in range(0, n, BLOCK):
+            fill(partial, 0.0)
+            block_loss(loss, x, y, weights, None, theta, first, min(n, first + BLOCK), buffers, lanes,
+                       partial)
+            total += partial[0]
         out[i, j] = total

@@ -4,8 +4,14 @@ Every rule of SPEC §3 is here twice over: a public kernel with a readable argum
 (``adam_update(params, grads, m, v, step, lr, beta1, beta2, eps, weight_decay, decoupled)``)
 that users may call from their own ``@njit`` code, and the generic dispatchers
 :func:`update` (serial) and :func:`update_parallel` (``prange``) that the Python API and the
-compiled training loops call with an integer ``kind``. The numpy reference of each rule is
-``fastoptim/reference/updates.py`` (same function names without ``_update``).
+compiled training loops call with a rule's hyperparameter record (``kernels/layout.py``:
+``AdamHyper(beta1, beta2, eps, weight_decay, decoupled)`` …). The numpy reference of each rule
+is ``fastoptim/reference/updates.py`` (same function names without ``_update``).
+
+Dispatch is by the record's type, at compile time: ``update(AdamHyper(...), ...)`` compiles
+Adam's code only. Two switches do it, :func:`coefficients_of` (the step's scalars) and
+:func:`apply_rule` (the element loop); every rule's coefficients are a ``NamedTuple`` whose
+fields say what each number is (``AdamStep.step_size`` = η/(1−β1^t)).
 
 Conventions shared by every kernel
 ----------------------------------
@@ -16,7 +22,9 @@ Conventions shared by every kernel
   element loop, then cast to the dtype. Only AdamP's cosines and projections (sums over the
   data) accumulate in float64.
 - ``step`` is the 1-based count ``t`` of *this* update (the caller increments before calling;
-  ``step >= 1``); ``lr`` is the learning rate ``η_t`` of this step (a float).
+  ``step >= 1``); ``lr`` is the learning rate ``η_t`` of this step (a float); ``beta`` (in the
+  dispatchers) is the step's momentum β or β1 (:func:`momentum_of` for the record's own, or a
+  momentum schedule's value; ignored by rules without a momentum).
 - Weight decay (SPEC §3.2): ``decoupled=False`` adds ``λ θ`` to the gradient (L2); ``True``
   multiplies ``θ`` by ``1 - η_t λ`` before the update. ``λ = 0`` leaves both exact no-ops.
 - NaN and inf are not filtered: an element whose gradient is NaN becomes NaN in ``params``
@@ -24,87 +32,30 @@ Conventions shared by every kernel
   ``-inf``/``inf`` in GD and Momentum); other elements are untouched, except in AdamP, where
   a NaN gradient poisons the cosine of its row (see :func:`adamp_update`).
 
-The generic dispatcher
-----------------------
-``update(kind, params, grads, slots, scalars, hyper, step, lr)`` and
-``update_parallel(...)`` (same signature), arrays first, then scalars:
-
-- ``kind``: one of the constants :data:`GD` ... :data:`ADAMP` below.
-- ``slots``: 2-D C-contiguous array of the params' dtype, shape ``(k, params.size)`` with
-  ``k >= N_SLOTS[kind]`` (rows past ``N_SLOTS[kind]`` are ignored; GD may pass ``k = 0``).
-  Row order per kind is :data:`SLOT_NAMES`.
-- ``scalars``: float64, length :data:`N_SCALARS`, per-run state that is not per element:
-  ``scalars[S_MU_PRODUCT]`` is NAdam's running product ``Π_{t-1}`` (start at 1.0; used only
-  with ``momentum_decay > 0``, updated in place); ``scalars[S_ROWS]`` is AdamP's row count:
-  the parameters are viewed as ``(rows, params.size // rows)``; 0 means a 1-D array, which
-  AdamP updates as Adam (SPEC §3.4). Set both with :func:`initial_scalars`.
-- ``hyper``: float64, length :data:`N_HYPER`, the configuration, indexed by the ``H_*``
-  constants. One-β rules (Momentum, Nesterov, RMSProp, AdaDelta) keep β in ``H_BETA1``;
-  booleans are 0.0/1.0; ``H_MOMENTUM_DECAY = 0`` is NAdam's lecture form.
-
+The generic dispatchers
+-----------------------
+``update(hyper, params, grads, slots, scalars, step, lr)`` and ``update_parallel(...)`` (same
+signature): ``slots`` is a 2-D C-contiguous array of the params' dtype, shape
+``(k, params.size)`` with ``k >= len(SLOT_NAMES[type(hyper)])`` (rows past those are ignored);
+``scalars`` is the float64 per-run state of ``layout.py`` (:func:`initial_scalars`).
 ``update`` allocates nothing and computes the step's scalars once, so it is cheap for the
 2-parameter neuron; ``update_parallel`` splits the elements into chunks of :data:`CHUNK`
 run by ``prange`` and gives results bit-for-bit equal to ``update``. AdamP on a 2-D view
-(``rows > 0``) needs reductions over rows and always runs serially. Use ``update_parallel``
-from :data:`PARALLEL_THRESHOLD` elements up.
+(``scalars[S_ROWS] > 0``) needs reductions over rows and always runs serially. Use
+``update_parallel`` from :data:`PARALLEL_THRESHOLD` elements up.
 """
 import math
+from typing import NamedTuple
 
 import numba
 import numpy as np
 
-from .policy import jit, jit_parallel
+from .layout import (MAX_SLOTS, N_SCALARS, S_MU_PRODUCT, S_ROWS, AdaDeltaHyper, AdaGradHyper,
+                     AdaMaxHyper, AdamHyper, AdamPHyper, AMSGradHyper, GDHyper, MomentumHyper,
+                     NAdamHyper, NesterovHyper, RAdamHyper, RMSPropHyper)
+from .policy import jit, jit_inline, jit_parallel, overload
 
-# --- kinds (the contract with the compiled training loops) ---------------------------------
-GD = 0
-MOMENTUM = 1
-NESTEROV = 2
-ADAGRAD = 3
-RMSPROP = 4
-ADADELTA = 5
-ADAM = 6
-ADAMAX = 7
-NADAM = 8
-AMSGRAD = 9
-RADAM = 10
-ADAMP = 11
-
-#: Number of state slots (per-element arrays) of each kind, indexed by kind.
-N_SLOTS = (0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 2, 2)
-#: The slots' names, in row order of ``slots``, indexed by kind.
-SLOT_NAMES = (
-    (),
-    ("velocity",),
-    ("velocity",),
-    ("v",),
-    ("v",),
-    ("v", "u"),
-    ("m", "v"),
-    ("m", "u"),
-    ("m", "v"),
-    ("m", "v", "v_max"),
-    ("m", "v"),
-    ("m", "v"),
-)
-MAX_SLOTS = max(N_SLOTS)
-
-# --- the hyperparameter vector ----------------------------------------------------------------
-H_BETA1 = 0  # β1, or β for Momentum, Nesterov, RMSProp, AdaDelta
-H_BETA2 = 1
-H_EPS = 2
-H_WEIGHT_DECAY = 3
-H_DECOUPLED = 4  # 0.0 coupled (L2), 1.0 decoupled
-H_MOMENTUM_DECAY = 5  # NAdam's ψ; 0.0 = the lecture's form
-H_BIAS_CORRECTION = 6  # AMSGrad: 1.0 = PyTorch's Adam(amsgrad=True)
-H_DELTA = 7  # AdamP
-H_WD_RATIO = 8  # AdamP
-H_NESTEROV = 9  # AdamP: 1.0 = Nesterov direction
-N_HYPER = 10
-
-# --- the per-run scalar state -----------------------------------------------------------------
-S_MU_PRODUCT = 0  # NAdam with momentum_decay: Π_{t-1}, starts at 1.0
-S_ROWS = 1  # AdamP: rows of the 2-D view, 0 for a 1-D array
-N_SCALARS = 2
+__all__ = ["MAX_SLOTS", "N_SCALARS", "S_MU_PRODUCT", "S_ROWS"]  # (and the kernels below)
 
 
 @jit
@@ -131,18 +82,95 @@ CHUNK = 8192
 #: step can wait for a scheduler slice (measured 4-16 ms): the threshold assumes a free machine.
 PARALLEL_THRESHOLD = 32768
 
-#: Number of coefficients a rule's per-step function returns (padded with zeros).
-N_COEFFICIENTS = 10
+
+# --- the coefficients of one step, by rule (named positions) -----------------------------------
+class GDStep(NamedTuple):
+    lr: float
+    decay: float  # the factor on θ (decoupled decay), 1 otherwise
+    l2: float  # the coefficient of θ added to g (coupled decay), 0 otherwise
+
+
+class MomentumStep(NamedTuple):
+    lr: float
+    beta: float
+    decay: float
+    l2: float
+
+
+class AdaGradStep(NamedTuple):
+    lr: float
+    eps: float
+    decay: float
+    l2: float
+
+
+class RMSPropStep(NamedTuple):  # RMSProp and AdaDelta
+    lr: float
+    beta: float
+    one_minus_beta: float
+    eps: float
+    decay: float
+    l2: float
+
+
+class AdamStep(NamedTuple):  # Adam, AdaMax, AMSGrad
+    beta1: float
+    one_minus_beta1: float
+    beta2: float
+    one_minus_beta2: float
+    step_size: float  # η / (1 − β1^t) (AMSGrad without bias correction: η)
+    inverse_root_bias2: float  # 1 / √(1 − β2^t) (AMSGrad without bias correction: 1)
+    eps: float
+    decay: float
+    l2: float
+
+
+class NAdamStep(NamedTuple):
+    beta1: float
+    one_minus_beta1: float
+    beta2: float
+    one_minus_beta2: float
+    coefficient_g: float  # of g / d in the update
+    coefficient_m: float  # of m / d in the update
+    inverse_root_bias2: float
+    eps: float
+    decay: float
+    l2: float
+
+
+class RAdamStep(NamedTuple):
+    beta1: float
+    one_minus_beta1: float
+    beta2: float
+    one_minus_beta2: float
+    step_size: float  # η r_t √(1−β2^t) / (1−β1^t) if rectified, else η / (1−β1^t)
+    rectified: float  # 1.0 when ρ_t > 5
+    eps: float
+    decay: float
+    l2: float
+
+
+class AdamPStep(NamedTuple):
+    beta1: float
+    one_minus_beta1: float
+    beta2: float
+    one_minus_beta2: float
+    step_size: float
+    inverse_root_bias2: float
+    eps: float
+    decay: float
+    l2: float
+    nesterov: bool
 
 
 # --- helpers -------------------------------------------------------------------------------------
-@jit
+@jit_inline
 def _maximum(a, b):
     """``np.maximum`` for two scalars: the larger, or NaN if either is NaN."""
     return a if (a > b or a != a) else b
 
 
-@jit
+@jit_inline
 def _decay(lr, weight_decay, decoupled):
     """(factor on θ, coefficient of θ added to g) for decoupled or coupled weight decay."""
     if decoupled:
@@ -154,7 +182,7 @@ def _decay(lr, weight_decay, decoupled):
 POWER_NEGLIGIBLE = 42.0
 
 
-@jit
+@jit_inline
 def _one_minus_power(base, exponent, scale):
     """``1 − scale · base^exponent`` for ``0 <= base < 1``, ``exponent >= 0``, ``0 < scale <= 1``,
     with libm's ``pow`` (as Python and numpy), skipped where its result cannot matter.
@@ -170,7 +198,7 @@ def _one_minus_power(base, exponent, scale):
     return 1.0 - scale * math.pow(base, exponent)
 
 
-@jit
+@jit_inline
 def _bias_corrections(step, beta1, beta2):
     """``1 - β1^t``, ``1 - β2^t``.
 
@@ -181,16 +209,16 @@ def _bias_corrections(step, beta1, beta2):
 
 
 # --- GD ------------------------------------------------------------------------------------------
-@jit
+@jit_inline
 def _gd_coefficients(lr, weight_decay, decoupled):
     decay, l2 = _decay(lr, weight_decay, decoupled)
-    return (lr * 1.0, decay, l2, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    return GDStep(lr * 1.0, decay, l2)
 
 
-@jit
+@jit_inline
 def _gd_loop(params, grads, coefficients):
     to = params.dtype.type
-    lr, decay, l2 = to(coefficients[0]), to(coefficients[1]), to(coefficients[2])
+    lr, decay, l2 = to(coefficients.lr), to(coefficients.decay), to(coefficients.l2)
     for i in range(params.size):
         g = grads[i] if l2 == 0 else grads[i] + l2 * params[i]
         params[i] = params[i] * decay - lr * g
@@ -207,17 +235,17 @@ def gd_update(params, grads, lr, weight_decay, decoupled):
 
 
 # --- Momentum and Nesterov ---------------------------------------------------------------------
-@jit
+@jit_inline
 def _momentum_coefficients(lr, beta, weight_decay, decoupled):
     decay, l2 = _decay(lr, weight_decay, decoupled)
-    return (lr * 1.0, beta * 1.0, decay, l2, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    return MomentumStep(lr * 1.0, beta * 1.0, decay, l2)
 
 
-@jit
+@jit_inline
 def _momentum_loop(params, grads, velocity, coefficients):
     to = params.dtype.type
-    lr, beta = to(coefficients[0]), to(coefficients[1])
-    decay, l2 = to(coefficients[2]), to(coefficients[3])
+    lr, beta = to(coefficients.lr), to(coefficients.beta)
+    decay, l2 = to(coefficients.decay), to(coefficients.l2)
     for i in range(params.size):
         g = grads[i] if l2 == 0 else grads[i] + l2 * params[i]
         u = beta * velocity[i] + lr * g
@@ -238,11 +266,11 @@ def momentum_update(params, grads, velocity, lr, beta, weight_decay, decoupled):
     _momentum_loop(params, grads, velocity, coefficients)
 
 
-@jit
+@jit_inline
 def _nesterov_loop(params, grads, velocity, coefficients):
     to = params.dtype.type
-    lr, beta = to(coefficients[0]), to(coefficients[1])
-    decay, l2 = to(coefficients[2]), to(coefficients[3])
+    lr, beta = to(coefficients.lr), to(coefficients.beta)
+    decay, l2 = to(coefficients.decay), to(coefficients.l2)
     for i in range(params.size):
         g = grads[i] if l2 == 0 else grads[i] + l2 * params[i]
         u = beta * velocity[i] + lr * g
@@ -264,17 +292,17 @@ def nesterov_update(params, grads, velocity, lr, beta, weight_decay, decoupled):
 
 
 # --- AdaGrad, RMSProp, AdaDelta ---------------------------------------------------------------
-@jit
+@jit_inline
 def _adagrad_coefficients(lr, eps, weight_decay, decoupled):
     decay, l2 = _decay(lr, weight_decay, decoupled)
-    return (lr * 1.0, eps * 1.0, decay, l2, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    return AdaGradStep(lr * 1.0, eps * 1.0, decay, l2)
 
 
-@jit
+@jit_inline
 def _adagrad_loop(params, grads, v, coefficients):
     to = params.dtype.type
-    lr, eps = to(coefficients[0]), to(coefficients[1])
-    decay, l2 = to(coefficients[2]), to(coefficients[3])
+    lr, eps = to(coefficients.lr), to(coefficients.eps)
+    decay, l2 = to(coefficients.decay), to(coefficients.l2)
     for i in range(params.size):
         g = grads[i] if l2 == 0 else grads[i] + l2 * params[i]
         vi = v[i] + g * g
@@ -293,17 +321,17 @@ def adagrad_update(params, grads, v, lr, eps, weight_decay, decoupled):
     _adagrad_loop(params, grads, v, coefficients)
 
 
-@jit
+@jit_inline
 def _rmsprop_coefficients(lr, beta, eps, weight_decay, decoupled):
     decay, l2 = _decay(lr, weight_decay, decoupled)
-    return (lr * 1.0, beta * 1.0, 1.0 - beta, eps * 1.0, decay, l2, 0.0, 0.0, 0.0, 0.0)
+    return RMSPropStep(lr * 1.0, beta * 1.0, 1.0 - beta, eps * 1.0, decay, l2)
 
 
-@jit
+@jit_inline
 def _rmsprop_loop(params, grads, v, coefficients):
     to = params.dtype.type
-    lr, beta, one_minus_beta = to(coefficients[0]), to(coefficients[1]), to(coefficients[2])
-    eps, decay, l2 = to(coefficients[3]), to(coefficients[4]), to(coefficients[5])
+    lr, beta, one_minus_beta = to(coefficients.lr), to(coefficients.beta), to(coefficients.one_minus_beta)
+    eps, decay, l2 = to(coefficients.eps), to(coefficients.decay), to(coefficients.l2)
     for i in range(params.size):
         g = grads[i] if l2 == 0 else grads[i] + l2 * params[i]
         vi = beta * v[i] + one_minus_beta * g * g
@@ -323,11 +351,11 @@ def rmsprop_update(params, grads, v, lr, beta, eps, weight_decay, decoupled):
     _rmsprop_loop(params, grads, v, coefficients)
 
 
-@jit
+@jit_inline
 def _adadelta_loop(params, grads, v, u, coefficients):
     to = params.dtype.type
-    lr, beta, one_minus_beta = to(coefficients[0]), to(coefficients[1]), to(coefficients[2])
-    eps, decay, l2 = to(coefficients[3]), to(coefficients[4]), to(coefficients[5])
+    lr, beta, one_minus_beta = to(coefficients.lr), to(coefficients.beta), to(coefficients.one_minus_beta)
+    eps, decay, l2 = to(coefficients.eps), to(coefficients.decay), to(coefficients.l2)
     for i in range(params.size):
         g = grads[i] if l2 == 0 else grads[i] + l2 * params[i]
         vi = beta * v[i] + one_minus_beta * g * g
@@ -351,21 +379,21 @@ def adadelta_update(params, grads, v, u, lr, beta, eps, weight_decay, decoupled)
 
 
 # --- Adam, AdaMax ----------------------------------------------------------------------------
-@jit
+@jit_inline
 def _adam_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled):
     bias_correction1, bias_correction2 = _bias_corrections(step, beta1, beta2)
     decay, l2 = _decay(lr, weight_decay, decoupled)
-    return (beta1 * 1.0, 1.0 - beta1, beta2 * 1.0, 1.0 - beta2, lr / bias_correction1,
-            1.0 / math.sqrt(bias_correction2), eps * 1.0, decay, l2, 0.0)
+    return AdamStep(beta1 * 1.0, 1.0 - beta1, beta2 * 1.0, 1.0 - beta2, lr / bias_correction1,
+                    1.0 / math.sqrt(bias_correction2), eps * 1.0, decay, l2)
 
 
-@jit
+@jit_inline
 def _adam_loop(params, grads, m, v, coefficients):
     to = params.dtype.type
-    beta1, one_minus_beta1 = to(coefficients[0]), to(coefficients[1])
-    beta2, one_minus_beta2 = to(coefficients[2]), to(coefficients[3])
-    step_size, inverse_root_bias2 = to(coefficients[4]), to(coefficients[5])
-    eps, decay, l2 = to(coefficients[6]), to(coefficients[7]), to(coefficients[8])
+    beta1, one_minus_beta1 = to(coefficients.beta1), to(coefficients.one_minus_beta1)
+    beta2, one_minus_beta2 = to(coefficients.beta2), to(coefficients.one_minus_beta2)
+    step_size, inverse_root_bias2 = to(coefficients.step_size), to(coefficients.inverse_root_bias2)
+    eps, decay, l2 = to(coefficients.eps), to(coefficients.decay), to(coefficients.l2)
     for i in range(params.size):
         g = grads[i] if l2 == 0 else grads[i] + l2 * params[i]
         mi = beta1 * m[i] + one_minus_beta1 * g
@@ -391,12 +419,12 @@ def adam_update(params, grads, m, v, step, lr, beta1, beta2, eps, weight_decay, 
     _adam_loop(params, grads, m, v, coefficients)
 
 
-@jit
+@jit_inline
 def _adamax_loop(params, grads, m, u, coefficients):
     to = params.dtype.type
-    beta1, one_minus_beta1 = to(coefficients[0]), to(coefficients[1])
-    beta2, step_size = to(coefficients[2]), to(coefficients[4])
-    eps, decay, l2 = to(coefficients[6]), to(coefficients[7]), to(coefficients[8])
+    beta1, one_minus_beta1 = to(coefficients.beta1), to(coefficients.one_minus_beta1)
+    beta2, step_size = to(coefficients.beta2), to(coefficients.step_size)
+    eps, decay, l2 = to(coefficients.eps), to(coefficients.decay), to(coefficients.l2)
     for i in range(params.size):
         g = grads[i] if l2 == 0 else grads[i] + l2 * params[i]
         mi = beta1 * m[i] + one_minus_beta1 * g
@@ -419,7 +447,7 @@ def adamax_update(params, grads, m, u, step, lr, beta1, beta2, eps, weight_decay
 
 
 # --- NAdam ------------------------------------------------------------------------------------
-@jit
+@jit_inline
 def _nadam_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled, momentum_decay,
                         mu_product):
     """The step's coefficients of g and m, and the new product Π_t."""
@@ -434,19 +462,19 @@ def _nadam_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled, mo
         mu_product = mu_product * mu
         coefficient_g = lr * (1.0 - mu) / (1.0 - mu_product)
         coefficient_m = lr * mu_next / (1.0 - mu_product * mu_next)
-    coefficients = (beta1 * 1.0, 1.0 - beta1, beta2 * 1.0, 1.0 - beta2, coefficient_g,
-                    coefficient_m, 1.0 / math.sqrt(bias_correction2), eps * 1.0, decay, l2)
+    coefficients = NAdamStep(beta1 * 1.0, 1.0 - beta1, beta2 * 1.0, 1.0 - beta2, coefficient_g,
+                             coefficient_m, 1.0 / math.sqrt(bias_correction2), eps * 1.0, decay, l2)
     return coefficients, mu_product
 
 
-@jit
+@jit_inline
 def _nadam_loop(params, grads, m, v, coefficients):
     to = params.dtype.type
-    beta1, one_minus_beta1 = to(coefficients[0]), to(coefficients[1])
-    beta2, one_minus_beta2 = to(coefficients[2]), to(coefficients[3])
-    coefficient_g, coefficient_m = to(coefficients[4]), to(coefficients[5])
-    inverse_root_bias2, eps = to(coefficients[6]), to(coefficients[7])
-    decay, l2 = to(coefficients[8]), to(coefficients[9])
+    beta1, one_minus_beta1 = to(coefficients.beta1), to(coefficients.one_minus_beta1)
+    beta2, one_minus_beta2 = to(coefficients.beta2), to(coefficients.one_minus_beta2)
+    coefficient_g, coefficient_m = to(coefficients.coefficient_g), to(coefficients.coefficient_m)
+    inverse_root_bias2, eps = to(coefficients.inverse_root_bias2), to(coefficients.eps)
+    decay, l2 = to(coefficients.decay), to(coefficients.l2)
     for i in range(params.size):
         g = grads[i] if l2 == 0 else grads[i] + l2 * params[i]
         mi = beta1 * m[i] + one_minus_beta1 * g
@@ -480,7 +508,7 @@ def nadam_update(params, grads, m, v, step, lr, beta1, beta2, eps, weight_decay,
 
 
 # --- AMSGrad ----------------------------------------------------------------------------------
-@jit
+@jit_inline
 def _amsgrad_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled, bias_correction):
     decay, l2 = _decay(lr, weight_decay, decoupled)
     if bias_correction:
@@ -490,17 +518,17 @@ def _amsgrad_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled, 
     else:
         step_size = lr * 1.0
         inverse_root_bias2 = 1.0
-    return (beta1 * 1.0, 1.0 - beta1, beta2 * 1.0, 1.0 - beta2, step_size, inverse_root_bias2,
-            eps * 1.0, decay, l2, 0.0)
+    return AdamStep(beta1 * 1.0, 1.0 - beta1, beta2 * 1.0, 1.0 - beta2, step_size,
+                    inverse_root_bias2, eps * 1.0, decay, l2)
 
 
-@jit
+@jit_inline
 def _amsgrad_loop(params, grads, m, v, v_max, coefficients):
     to = params.dtype.type
-    beta1, one_minus_beta1 = to(coefficients[0]), to(coefficients[1])
-    beta2, one_minus_beta2 = to(coefficients[2]), to(coefficients[3])
-    step_size, inverse_root_bias2 = to(coefficients[4]), to(coefficients[5])
-    eps, decay, l2 = to(coefficients[6]), to(coefficients[7]), to(coefficients[8])
+    beta1, one_minus_beta1 = to(coefficients.beta1), to(coefficients.one_minus_beta1)
+    beta2, one_minus_beta2 = to(coefficients.beta2), to(coefficients.one_minus_beta2)
+    step_size, inverse_root_bias2 = to(coefficients.step_size), to(coefficients.inverse_root_bias2)
+    eps, decay, l2 = to(coefficients.eps), to(coefficients.decay), to(coefficients.l2)
     for i in range(params.size):
         g = grads[i] if l2 == 0 else grads[i] + l2 * params[i]
         mi = beta1 * m[i] + one_minus_beta1 * g
@@ -543,7 +571,7 @@ def radam_rectification(step, beta2):
     return rho, 0.0
 
 
-@jit
+@jit_inline
 def _radam_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled):
     bias_correction1, bias_correction2 = _bias_corrections(step, beta1, beta2)
     decay, l2 = _decay(lr, weight_decay, decoupled)
@@ -554,17 +582,17 @@ def _radam_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled):
     else:
         step_size = lr / bias_correction1
         rectified = 0.0
-    return (beta1 * 1.0, 1.0 - beta1, beta2 * 1.0, 1.0 - beta2, step_size, rectified,
-            eps * 1.0, decay, l2, 0.0)
+    return RAdamStep(beta1 * 1.0, 1.0 - beta1, beta2 * 1.0, 1.0 - beta2, step_size, rectified,
+                     eps * 1.0, decay, l2)
 
 
-@jit
+@jit_inline
 def _radam_loop(params, grads, m, v, coefficients):
     to = params.dtype.type
-    beta1, one_minus_beta1 = to(coefficients[0]), to(coefficients[1])
-    beta2, one_minus_beta2 = to(coefficients[2]), to(coefficients[3])
-    step_size, rectified = to(coefficients[4]), coefficients[5] != 0.0
-    eps, decay, l2 = to(coefficients[6]), to(coefficients[7]), to(coefficients[8])
+    beta1, one_minus_beta1 = to(coefficients.beta1), to(coefficients.one_minus_beta1)
+    beta2, one_minus_beta2 = to(coefficients.beta2), to(coefficients.one_minus_beta2)
+    step_size, rectified = to(coefficients.step_size), coefficients.rectified != 0.0
+    eps, decay, l2 = to(coefficients.eps), to(coefficients.decay), to(coefficients.l2)
     if rectified:
         for i in range(params.size):
             g = grads[i] if l2 == 0 else grads[i] + l2 * params[i]
@@ -596,23 +624,23 @@ def radam_update(params, grads, m, v, step, lr, beta1, beta2, eps, weight_decay,
 
 
 # --- AdamP ------------------------------------------------------------------------------------
-@jit
+@jit_inline
 def _adamp_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled, nesterov):
     bias_correction1, bias_correction2 = _bias_corrections(step, beta1, beta2)
     decay, l2 = _decay(lr, weight_decay, decoupled)
-    return (beta1 * 1.0, 1.0 - beta1, beta2 * 1.0, 1.0 - beta2, lr / bias_correction1,
-            1.0 / math.sqrt(bias_correction2), eps * 1.0, decay, l2, 1.0 if nesterov else 0.0)
+    return AdamPStep(beta1 * 1.0, 1.0 - beta1, beta2 * 1.0, 1.0 - beta2, lr / bias_correction1,
+                     1.0 / math.sqrt(bias_correction2), eps * 1.0, decay, l2, bool(nesterov))
 
 
-@jit
+@jit_inline
 def _adamp_loop(params, grads, m, v, coefficients):
     """One fused pass without projection: Adam, or Adam with the Nesterov direction."""
     to = params.dtype.type
-    beta1, one_minus_beta1 = to(coefficients[0]), to(coefficients[1])
-    beta2, one_minus_beta2 = to(coefficients[2]), to(coefficients[3])
-    step_size, inverse_root_bias2 = to(coefficients[4]), to(coefficients[5])
-    eps, decay, l2 = to(coefficients[6]), to(coefficients[7]), to(coefficients[8])
-    if coefficients[9] == 0.0:
+    beta1, one_minus_beta1 = to(coefficients.beta1), to(coefficients.one_minus_beta1)
+    beta2, one_minus_beta2 = to(coefficients.beta2), to(coefficients.one_minus_beta2)
+    step_size, inverse_root_bias2 = to(coefficients.step_size), to(coefficients.inverse_root_bias2)
+    eps, decay, l2 = to(coefficients.eps), to(coefficients.decay), to(coefficients.l2)
+    if not coefficients.nesterov:
         _adam_loop(params, grads, m, v, coefficients)
         return
     for i in range(params.size):
@@ -630,9 +658,9 @@ def _adamp_loop(params, grads, m, v, coefficients):
 def _adamp_moments(params, grads, m, v, rows, coefficients):
     """Update m, v; return (largest per-row |cos(g, θ)|, |cos| over the whole array)."""
     to = params.dtype.type
-    beta1, one_minus_beta1 = to(coefficients[0]), to(coefficients[1])
-    beta2, one_minus_beta2 = to(coefficients[2]), to(coefficients[3])
-    eps, l2 = coefficients[6], to(coefficients[8])
+    beta1, one_minus_beta1 = to(coefficients.beta1), to(coefficients.one_minus_beta1)
+    beta2, one_minus_beta2 = to(coefficients.beta2), to(coefficients.one_minus_beta2)
+    eps, l2 = coefficients.eps, to(coefficients.l2)
     columns = params.size // rows
     largest = 0.0
     total_dot, total_gg, total_tt = 0.0, 0.0, 0.0
@@ -665,10 +693,10 @@ def _adamp_directions(params, grads, m, v, coefficients, project, along, decay):
     projection). ``p`` is AdamP's direction from the updated m, v (Nesterov's if asked); the
     loops are written out per case so that no call or branch stays inside them."""
     to = params.dtype.type
-    beta1, one_minus_beta1 = to(coefficients[0]), to(coefficients[1])
-    step_size, inverse_root_bias2 = to(coefficients[4]), to(coefficients[5])
-    eps, l2, theta_factor = to(coefficients[6]), to(coefficients[8]), to(decay)
-    nesterov = coefficients[9] != 0.0
+    beta1, one_minus_beta1 = to(coefficients.beta1), to(coefficients.one_minus_beta1)
+    step_size, inverse_root_bias2 = to(coefficients.step_size), to(coefficients.inverse_root_bias2)
+    eps, l2, theta_factor = to(coefficients.eps), to(coefficients.l2), to(decay)
+    nesterov = coefficients.nesterov
     squares, total = 0.0, 0.0
     if not project:
         for i in range(params.size):
@@ -704,7 +732,7 @@ def _adamp_directions(params, grads, m, v, coefficients, project, along, decay):
 @jit
 def _adamp_projected_step(params, grads, m, v, rows, coefficients, decay):
     """θ ← θ·decay − η/(1−β1^t) · (p − (p·θ̂) θ̂), θ̂ = θ/(‖θ‖+ε), per row of the (rows, ·) view."""
-    eps = coefficients[6]
+    eps = coefficients.eps
     columns = params.size // rows
     for row in range(rows):
         start, stop = row * columns, (row + 1) * columns
@@ -717,7 +745,7 @@ def _adamp_projected_step(params, grads, m, v, rows, coefficients, decay):
 
 @jit
 def _adamp_plain_step(params, grads, m, v, coefficients):
-    _adamp_directions(params, grads, m, v, coefficients, True, 0.0, coefficients[7])
+    _adamp_directions(params, grads, m, v, coefficients, True, 0.0, coefficients.decay)
 
 
 @jit
@@ -763,153 +791,164 @@ def adamp_update(params, grads, m, v, step, lr, beta1, beta2, eps, weight_decay,
         _adamp_plain_step(params, grads, m, v, coefficients)
 
 
-# --- the generic dispatchers --------------------------------------------------------------------
+# --- the two switches: a rule's coefficients and its element loop, by the record's type ------
+def momentum_of(hyper):
+    """The record's momentum: β of Momentum and Nesterov, β1 of the Adam family, 0 otherwise."""
+
+
+@overload(momentum_of)
+def _momentum_of(hyper):
+    rule = hyper.instance_class
+    if rule in (MomentumHyper, NesterovHyper):
+        return lambda hyper: hyper.beta * 1.0
+    if rule in (AdamHyper, AdaMaxHyper, NAdamHyper, AMSGradHyper, RAdamHyper, AdamPHyper):
+        return lambda hyper: hyper.beta1 * 1.0
+    return lambda hyper: 0.0
+
+
+def coefficients_of(hyper, scalars, step, lr, beta):
+    """The coefficients of step ``step`` of the rule of ``hyper`` at rate ``lr`` and momentum
+    ``beta`` (updates NAdam's product Π in ``scalars``)."""
+
+
+@overload(coefficients_of)
+def _coefficients_of(hyper, scalars, step, lr, beta):
+    rule = hyper.instance_class
+    if rule is GDHyper:
+        return lambda hyper, scalars, step, lr, beta: _gd_coefficients(
+            lr, hyper.weight_decay, hyper.decoupled != 0.0)
+    if rule in (MomentumHyper, NesterovHyper):
+        return lambda hyper, scalars, step, lr, beta: _momentum_coefficients(
+            lr, beta, hyper.weight_decay, hyper.decoupled != 0.0)
+    if rule is AdaGradHyper:
+        return lambda hyper, scalars, step, lr, beta: _adagrad_coefficients(
+            lr, hyper.eps, hyper.weight_decay, hyper.decoupled != 0.0)
+    if rule in (RMSPropHyper, AdaDeltaHyper):
+        return lambda hyper, scalars, step, lr, beta: _rmsprop_coefficients(
+            lr, hyper.beta, hyper.eps, hyper.weight_decay, hyper.decoupled != 0.0)
+    if rule in (AdamHyper, AdaMaxHyper):
+        return lambda hyper, scalars, step, lr, beta: _adam_coefficients(
+            step, lr, beta, hyper.beta2, hyper.eps, hyper.weight_decay, hyper.decoupled != 0.0)
+    if rule is NAdamHyper:
+        def nadam(hyper, scalars, step, lr, beta):
+            coefficients, mu_product = _nadam_coefficients(
+                step, lr, beta, hyper.beta2, hyper.eps, hyper.weight_decay, hyper.decoupled != 0.0,
+                hyper.momentum_decay, scalars[S_MU_PRODUCT])
+            scalars[S_MU_PRODUCT] = mu_product
+            return coefficients
+        return nadam
+    if rule is AMSGradHyper:
+        return lambda hyper, scalars, step, lr, beta: _amsgrad_coefficients(
+            step, lr, beta, hyper.beta2, hyper.eps, hyper.weight_decay, hyper.decoupled != 0.0,
+            hyper.bias_correction != 0.0)
+    if rule is RAdamHyper:
+        return lambda hyper, scalars, step, lr, beta: _radam_coefficients(
+            step, lr, beta, hyper.beta2, hyper.eps, hyper.weight_decay, hyper.decoupled != 0.0)
+    if rule is AdamPHyper:
+        return lambda hyper, scalars, step, lr, beta: _adamp_coefficients(
+            step, lr, beta, hyper.beta2, hyper.eps, hyper.weight_decay, hyper.decoupled != 0.0,
+            hyper.nesterov != 0.0)
+    return None
+
+
+def apply_rule(hyper, params, grads, first, second, third, coefficients):
+    """One element loop of the rule of ``hyper`` over ``params`` with the step's
+    ``coefficients``; ``first`` … ``third`` are the slot rows (any array of the dtype for rows
+    the rule does not have). AdamP here is its 1-D form (as Adam)."""
+
+
+@overload(apply_rule)
+def _apply_rule(hyper, params, grads, first, second, third, coefficients):
+    rule = hyper.instance_class
+    loops = {MomentumHyper: _momentum_loop, NesterovHyper: _nesterov_loop,
+             AdaGradHyper: _adagrad_loop, RMSPropHyper: _rmsprop_loop}
+    if rule is GDHyper:
+        return lambda hyper, params, grads, first, second, third, coefficients: _gd_loop(
+            params, grads, coefficients)
+    if rule in loops:
+        loop = loops[rule]
+        return lambda hyper, params, grads, first, second, third, coefficients: loop(
+            params, grads, first, coefficients)
+    two_slots = {AdaDeltaHyper: _adadelta_loop, AdamHyper: _adam_loop, AdaMaxHyper: _adamax_loop,
+                 NAdamHyper: _nadam_loop, RAdamHyper: _radam_loop, AdamPHyper: _adamp_loop}
+    if rule in two_slots:
+        loop = two_slots[rule]
+        return lambda hyper, params, grads, first, second, third, coefficients: loop(
+            params, grads, first, second, coefficients)
+    if rule is AMSGradHyper:
+        return lambda hyper, params, grads, first, second, third, coefficients: _amsgrad_loop(
+            params, grads, first, second, third, coefficients)
+    return None
+
+
+@jit_inline
+def update_views(hyper, params, grads, first, second, third, scalars, step, lr, beta):
+    """One fused step with the slot rows passed as separate 1-D arrays (``first`` … ``third``;
+    any array of the right dtype for rows the rule does not have) and the step's momentum
+    ``beta``: the coefficients and element loop of the rule's public kernel (so the same bits).
+    The compiled training loops make these views once per call: creating views at every step
+    costs more than a 2-parameter update. AdamP here is its 1-D form (as Adam)."""
+    coefficients = coefficients_of(hyper, scalars, step, lr, beta)
+    apply_rule(hyper, params, grads, first, second, third, coefficients)
+
+
+def _matrix_adamp(hyper, params, grads, slots, scalars, step, lr):
+    """AdamP on a matrix (``scalars[S_ROWS] > 0``): True after doing the step; False (nothing
+    done) for any other rule or a 1-D AdamP."""
+
+
+@overload(_matrix_adamp)
+def _matrix_adamp_overload(hyper, params, grads, slots, scalars, step, lr):
+    if hyper.instance_class is not AdamPHyper:
+        return lambda hyper, params, grads, slots, scalars, step, lr: False
+
+    def matrix(hyper, params, grads, slots, scalars, step, lr):
+        if scalars[S_ROWS] == 0.0:
+            return False
+        adamp_update(params, grads, slots[0], slots[1], step, lr, hyper.beta1, hyper.beta2,
+                     hyper.eps, hyper.weight_decay, hyper.decoupled != 0.0, hyper.delta,
+                     hyper.wd_ratio, hyper.nesterov != 0.0, int(scalars[S_ROWS]))
+        return True
+    return matrix
+
+
 @jit
-def update(kind, params, grads, slots, scalars, hyper, step, lr):
-    """One fused step of optimizer ``kind``, in place (layouts in the module docstring): AdamP
-    on a matrix (``scalars[S_ROWS] > 0``) by :func:`adamp_update`, every other case by
-    :func:`update_views` on the rows of ``slots``."""
-    if kind == ADAMP and scalars[S_ROWS] != 0.0:
-        adamp_update(params, grads, slots[0], slots[1], step, lr, hyper[H_BETA1], hyper[H_BETA2],
-                     hyper[H_EPS], hyper[H_WEIGHT_DECAY], hyper[H_DECOUPLED] != 0.0, hyper[H_DELTA],
-                     hyper[H_WD_RATIO], hyper[H_NESTEROV] != 0.0, int(scalars[S_ROWS]))
+def update(hyper, params, grads, slots, scalars, step, lr):
+    """One fused step of the rule of ``hyper``, in place (layouts in the module docstring):
+    AdamP on a matrix by :func:`adamp_update`, every other case by :func:`update_views` on the
+    rows of ``slots``."""
+    if _matrix_adamp(hyper, params, grads, slots, scalars, step, lr):
         return
     n_slots = slots.shape[0]
     first = slots[0] if n_slots > 0 else grads  # rows the rule does not have: any array
     second = slots[1] if n_slots > 1 else grads
     third = slots[2] if n_slots > 2 else grads
-    update_views(kind, params, grads, first, second, third, scalars, hyper, step, lr)
-
-
-@jit(inline="always")
-def update_views(kind, params, grads, first, second, third, scalars, hyper, step, lr):
-    """One fused step of optimizer ``kind`` with the slot rows passed as separate 1-D arrays
-    (``first`` … ``third``; any array of the right dtype for rows the rule does not have): each
-    rule's per-step coefficients and element loop, as in its public kernel (so the same bits).
-    The compiled training loops make these views once per epoch: creating views at every step
-    costs more than a 2-parameter update. AdamP here is its 1-D form (as Adam)."""
-    beta1, beta2, eps = hyper[H_BETA1], hyper[H_BETA2], hyper[H_EPS]
-    weight_decay, decoupled = hyper[H_WEIGHT_DECAY], hyper[H_DECOUPLED] != 0.0
-    if kind == GD:
-        _gd_loop(params, grads, _gd_coefficients(lr, weight_decay, decoupled))
-    elif kind == MOMENTUM:
-        _momentum_loop(params, grads, first, _momentum_coefficients(lr, beta1, weight_decay, decoupled))
-    elif kind == NESTEROV:
-        _nesterov_loop(params, grads, first, _momentum_coefficients(lr, beta1, weight_decay, decoupled))
-    elif kind == ADAGRAD:
-        _adagrad_loop(params, grads, first, _adagrad_coefficients(lr, eps, weight_decay, decoupled))
-    elif kind == RMSPROP:
-        _rmsprop_loop(params, grads, first, _rmsprop_coefficients(lr, beta1, eps, weight_decay, decoupled))
-    elif kind == ADADELTA:
-        _adadelta_loop(params, grads, first, second,
-                       _rmsprop_coefficients(lr, beta1, eps, weight_decay, decoupled))
-    elif kind == ADAM:
-        _adam_loop(params, grads, first, second,
-                   _adam_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled))
-    elif kind == ADAMAX:
-        _adamax_loop(params, grads, first, second,
-                     _adam_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled))
-    elif kind == NADAM:
-        coefficients, mu_product = _nadam_coefficients(
-            step, lr, beta1, beta2, eps, weight_decay, decoupled, hyper[H_MOMENTUM_DECAY],
-            scalars[S_MU_PRODUCT])
-        scalars[S_MU_PRODUCT] = mu_product
-        _nadam_loop(params, grads, first, second, coefficients)
-    elif kind == AMSGRAD:
-        _amsgrad_loop(params, grads, first, second, third,
-                      _amsgrad_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled,
-                                            hyper[H_BIAS_CORRECTION] != 0.0))
-    elif kind == RADAM:
-        _radam_loop(params, grads, first, second,
-                    _radam_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled))
-    elif kind == ADAMP:
-        _adamp_loop(params, grads, first, second,
-                    _adamp_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled,
-                                        hyper[H_NESTEROV] != 0.0))
-
-
-@jit
-def _coefficients(kind, scalars, hyper, step, lr):
-    """The step's coefficients of ``kind`` (updates NAdam's Π in ``scalars``)."""
-    beta1, beta2, eps = hyper[H_BETA1], hyper[H_BETA2], hyper[H_EPS]
-    weight_decay, decoupled = hyper[H_WEIGHT_DECAY], hyper[H_DECOUPLED] != 0.0
-    if kind == GD:
-        return _gd_coefficients(lr, weight_decay, decoupled)
-    if kind == MOMENTUM or kind == NESTEROV:
-        return _momentum_coefficients(lr, beta1, weight_decay, decoupled)
-    if kind == ADAGRAD:
-        return _adagrad_coefficients(lr, eps, weight_decay, decoupled)
-    if kind == RMSPROP or kind == ADADELTA:
-        return _rmsprop_coefficients(lr, beta1, eps, weight_decay, decoupled)
-    if kind == ADAM or kind == ADAMAX:
-        return _adam_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled)
-    if kind == NADAM:
-        coefficients, mu_product = _nadam_coefficients(
-            step, lr, beta1, beta2, eps, weight_decay, decoupled, hyper[H_MOMENTUM_DECAY],
-            scalars[S_MU_PRODUCT])
-        scalars[S_MU_PRODUCT] = mu_product
-        return coefficients
-    if kind == AMSGRAD:
-        return _amsgrad_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled,
-                                     hyper[H_BIAS_CORRECTION] != 0.0)
-    if kind == RADAM:
-        return _radam_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled)
-    return _adamp_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled,
-                               hyper[H_NESTEROV] != 0.0)
-
-
-@jit
-def _update_slice(kind, params, grads, slots, start, stop, coefficients):
-    """Elements ``start:stop`` of one step of ``kind`` (AdamP: its 1-D form).
-
-    The loops run over slice views: indexing ``range(start, stop)`` directly stops LLVM
-    from vectorizing (the index is not known to be non-negative).
-    """
-    p, g = params[start:stop], grads[start:stop]
-    if kind == GD:
-        _gd_loop(p, g, coefficients)
-    elif kind == MOMENTUM:
-        _momentum_loop(p, g, slots[0][start:stop], coefficients)
-    elif kind == NESTEROV:
-        _nesterov_loop(p, g, slots[0][start:stop], coefficients)
-    elif kind == ADAGRAD:
-        _adagrad_loop(p, g, slots[0][start:stop], coefficients)
-    elif kind == RMSPROP:
-        _rmsprop_loop(p, g, slots[0][start:stop], coefficients)
-    elif kind == ADADELTA:
-        _adadelta_loop(p, g, slots[0][start:stop], slots[1][start:stop], coefficients)
-    elif kind == ADAM:
-        _adam_loop(p, g, slots[0][start:stop], slots[1][start:stop], coefficients)
-    elif kind == ADAMAX:
-        _adamax_loop(p, g, slots[0][start:stop], slots[1][start:stop], coefficients)
-    elif kind == NADAM:
-        _nadam_loop(p, g, slots[0][start:stop], slots[1][start:stop], coefficients)
-    elif kind == AMSGRAD:
-        _amsgrad_loop(p, g, slots[0][start:stop], slots[1][start:stop], slots[2][start:stop],
-                      coefficients)
-    elif kind == RADAM:
-        _radam_loop(p, g, slots[0][start:stop], slots[1][start:stop], coefficients)
-    elif kind == ADAMP:
-        _adamp_loop(p, g, slots[0][start:stop], slots[1][start:stop], coefficients)
+    update_views(hyper, params, grads, first, second, third, scalars, step, lr, momentum_of(hyper))
 
 
 @jit_parallel
-def update_parallel(kind, params, grads, slots, scalars, hyper, step, lr):
-    """:func:`update` with the elements split into ``prange`` chunks; same results, bit for bit."""
-    size = params.size
-    if kind == ADAMP and scalars[S_ROWS] != 0.0:
-        update(kind, params, grads, slots, scalars, hyper, step, lr)
+def update_parallel(hyper, params, grads, slots, scalars, step, lr):
+    """:func:`update` with the elements split into ``prange`` chunks; same results, bit for bit.
+
+    The loops run over slice views: indexing ``range(start, stop)`` directly stops LLVM from
+    vectorizing (the index is not known to be non-negative)."""
+    if _matrix_adamp(hyper, params, grads, slots, scalars, step, lr):
         return
-    coefficients = _coefficients(kind, scalars, hyper, step, lr)
-    n_chunks = (size + CHUNK - 1) // CHUNK
-    for chunk in numba.prange(n_chunks):
+    size = params.size
+    n_slots = slots.shape[0]
+    coefficients = coefficients_of(hyper, scalars, step, lr, momentum_of(hyper))
+    for chunk in numba.prange((size + CHUNK - 1) // CHUNK):
         start = chunk * CHUNK
         stop = min(start + CHUNK, size)
-        _update_slice(kind, params, grads, slots, start, stop, coefficients)
+        g = grads[start:stop]
+        first = slots[0][start:stop] if n_slots > 0 else g
+        second = slots[1][start:stop] if n_slots > 1 else g
+        third = slots[2][start:stop] if n_slots > 2 else g
+        apply_rule(hyper, params[start:stop], g, first, second, third, coefficients)
 
 
 # --- the memory limit ---------------------------------------------------------------------------
-@jit
+@jit_inline
 def _memory_limit_loop(all_params, all_grads, slots, n_slots, start, stop):
     params, grads = all_params[start:stop], all_grads[start:stop]
     if n_slots == 0:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import fastoptim as fo
-from fastoptim.sweeps import RangeTestResult, lr_range_test, suggest_lr
+from fastoptim.search import RangeTestResult, lr_range_test, suggest_lr
 
 # mini-batch SGD on the synthetic data: the validation loss after 3 epochs has a clear best η
 OPTIONS = dict(batch_size=32, shuffle=True)

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fastoptim.kernels import layout
 from fastoptim.kernels import updates as kernels
 from fastoptim.optimizers import (GD, OPTIMIZERS, AdaDelta, Adam, AdamP, AdamW, AMSGrad, Momentum,
                                   NAdam, Nesterov, RAdam)
@@ -29,43 +30,7 @@ ALL = sorted(OPTIMIZERS)
 # --- the reference, driven like the API ------------------------------------------------------
 def reference_step(opt, params, grads, slots, t, lr, mu_product):
     """One reference step of ``opt``: returns (params, [slots...], mu_product)."""
-    common = dict(weight_decay=opt.weight_decay, decoupled=opt.decoupled)
-    kind = opt.kind
-    if kind == kernels.GD:
-        (params,) = reference.gd(params, grads, lr, **common)
-        return params, [], mu_product
-    if kind in (kernels.MOMENTUM, kernels.NESTEROV):
-        rule = reference.momentum if kind == kernels.MOMENTUM else reference.nesterov
-        params, velocity = rule(params, grads, slots[0], lr, opt.beta, **common)
-        return params, [velocity], mu_product
-    if kind == kernels.ADAGRAD:
-        params, v = reference.adagrad(params, grads, slots[0], lr, opt.eps, **common)
-        return params, [v], mu_product
-    if kind == kernels.RMSPROP:
-        params, v = reference.rmsprop(params, grads, slots[0], lr, opt.beta, opt.eps, **common)
-        return params, [v], mu_product
-    if kind == kernels.ADADELTA:
-        params, v, u = reference.adadelta(params, grads, *slots, lr, opt.beta, opt.eps, **common)
-        return params, [v, u], mu_product
-    beta1, beta2 = opt.betas
-    adam_like = dict(lr=lr, beta1=beta1, beta2=beta2, eps=opt.eps, **common)
-    if kind == kernels.NADAM:
-        params, m, v, mu_product = reference.nadam(params, grads, *slots, t, **adam_like,
-                                                   momentum_decay=opt.momentum_decay,
-                                                   mu_product=mu_product)
-        return params, [m, v], mu_product
-    if kind == kernels.AMSGRAD:
-        params, *state = reference.amsgrad(params, grads, *slots, t, **adam_like,
-                                           bias_correction=opt.bias_correction)
-        return params, state, mu_product
-    if kind == kernels.ADAMP:
-        params, *state = reference.adamp(params, grads, *slots, t, **adam_like, delta=opt.delta,
-                                         wd_ratio=opt.wd_ratio, nesterov=opt.nesterov)
-        return params, state, mu_product
-    rule = {kernels.ADAM: reference.adam, kernels.ADAMAX: reference.adamax,
-            kernels.RADAM: reference.radam}[kind]
-    params, *state = rule(params, grads, *slots, t, **adam_like)
-    return params, state, mu_product
+    return reference.apply(opt.hyper, params, grads, slots, t, lr, mu_product=mu_product)
 
 
 def run_both(opt, params, gradients):
@@ -239,23 +204,21 @@ def test_adamp_whole_array_fallback():
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("kind", range(12))
-def test_parallel_dispatcher_equals_serial_bit_for_bit(kind, dtype):
+@pytest.mark.parametrize("rule", layout.RULES, ids=lambda rule: rule.__name__)
+def test_parallel_dispatcher_equals_serial_bit_for_bit(rule, dtype):
     """Chunks of CHUNK elements in prange give the serial result bit for bit."""
     size = 3 * kernels.CHUNK + 123
-    rng = np.random.default_rng(kind)
-    hyper = np.zeros(kernels.N_HYPER)
-    hyper[[kernels.H_BETA1, kernels.H_BETA2, kernels.H_EPS, kernels.H_WEIGHT_DECAY]] = (
-        0.9, 0.999, 1e-8, 0.01)
-    hyper[[kernels.H_MOMENTUM_DECAY, kernels.H_DELTA, kernels.H_WD_RATIO]] = (4e-3, 0.1, 0.1)
+    rng = np.random.default_rng(layout.RULES.index(rule))
+    values = dict(beta=0.9, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01, momentum_decay=4e-3,
+                  delta=0.1, wd_ratio=0.1, bias_correction=0.0, nesterov=0.0)
     serial = [rng.standard_normal(size).astype(dtype),
               np.zeros((kernels.MAX_SLOTS, size), dtype), kernels.initial_scalars(0)]
     parallel = [array.copy() for array in serial]
     for t in range(1, 4):
         grads = rng.standard_normal(size).astype(dtype)
-        hyper[kernels.H_DECOUPLED] = t % 2
-        kernels.update(kind, serial[0], grads, serial[1], serial[2], hyper, t, 1e-2)
-        kernels.update_parallel(kind, parallel[0], grads, parallel[1], parallel[2], hyper, t, 1e-2)
+        hyper = rule(**{name: float(t % 2) if name == "decoupled" else values[name] for name in rule._fields})
+        kernels.update(hyper, serial[0], grads, serial[1], serial[2], t, 1e-2)
+        kernels.update_parallel(hyper, parallel[0], grads, parallel[1], parallel[2], t, 1e-2)
     for a, b in zip(serial, parallel):
         assert np.array_equal(a, b)
 
@@ -504,9 +467,9 @@ def users_adam_loop(params, grads, m, v, steps, lr):
 
 
 @numba.njit
-def users_generic_loop(kind, params, grads, slots, scalars, hyper, steps, lr):
+def users_generic_loop(hyper, params, grads, slots, scalars, steps, lr):
     for t in range(1, steps + 1):
-        kernels.update(kind, params, grads, slots, scalars, hyper, t, lr)
+        kernels.update(hyper, params, grads, slots, scalars, t, lr)
 
 
 def test_public_kernel_from_users_njit_code():
@@ -524,8 +487,8 @@ def test_generic_dispatcher_from_users_njit_code():
     params, (grads,) = make_problem((2,), 1, 12, 1.0, "float64")  # the neuron's [w, b]
     opt = AMSGrad(lr=0.05)
     state = opt.init(params.copy())
-    users_generic_loop(opt.kind, state_params := params.copy(), grads, state.slots, state.scalars,
-                       opt.hyper, 25, 0.05)
+    users_generic_loop(opt.hyper, state_params := params.copy(), grads, state.slots, state.scalars,
+                       25, 0.05)
     api_params = params.copy()
     api_state = opt.init(api_params)
     for _ in range(25):

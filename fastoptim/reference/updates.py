@@ -213,3 +213,51 @@ def adamp(params, grads, m, v, step, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
     if decoupled and weight_decay != 0:
         params = params * (1 - lr * weight_decay * ratio)
     return params - lr * p, m, v
+
+
+def apply(hyper, params, grads, slots, step, lr, beta=None, mu_product=1.0):
+    """One step of the rule whose hyperparameters are ``hyper`` (a record of
+    ``fastoptim.kernels.layout``, e.g. ``AdamHyper``: only its type and fields are read) with
+    the functions above. ``slots``: the state arrays in the rule's order; ``beta``: the step's
+    momentum β (or β1) if a momentum schedule sets it, else the record's; ``mu_product``:
+    NAdam's Π_{t−1}. Returns ``(params, [slots...], mu_product)``, new arrays."""
+    rule = type(hyper).__name__
+    fields = hyper._asdict()
+    common = dict(weight_decay=fields["weight_decay"], decoupled=bool(fields["decoupled"]))
+    if rule == "GDHyper":
+        (params,) = gd(params, grads, lr, **common)
+        return params, [], mu_product
+    if rule in ("MomentumHyper", "NesterovHyper"):
+        function = momentum if rule == "MomentumHyper" else nesterov
+        params, velocity = function(params, grads, slots[0], lr, fields["beta"] if beta is None else beta,
+                                    **common)
+        return params, [velocity], mu_product
+    if rule == "AdaGradHyper":
+        params, v = adagrad(params, grads, slots[0], lr, fields["eps"], **common)
+        return params, [v], mu_product
+    if rule == "RMSPropHyper":
+        params, v = rmsprop(params, grads, slots[0], lr, fields["beta"], fields["eps"], **common)
+        return params, [v], mu_product
+    if rule == "AdaDeltaHyper":
+        params, v, u = adadelta(params, grads, slots[0], slots[1], lr, fields["beta"], fields["eps"],
+                                **common)
+        return params, [v, u], mu_product
+    adam_like = dict(lr=lr, beta1=fields["beta1"] if beta is None else beta, beta2=fields["beta2"],
+                     eps=fields["eps"], **common)
+    if rule == "NAdamHyper":
+        decay = fields["momentum_decay"]
+        params, m, v, mu_product = nadam(params, grads, slots[0], slots[1], step, **adam_like,
+                                         momentum_decay=decay if decay > 0 else None,
+                                         mu_product=mu_product)
+        return params, [m, v], mu_product
+    if rule == "AMSGradHyper":
+        params, *state = amsgrad(params, grads, *slots[:3], step, **adam_like,
+                                 bias_correction=bool(fields["bias_correction"]))
+        return params, state, mu_product
+    if rule == "AdamPHyper":
+        params, *state = adamp(params, grads, *slots[:2], step, **adam_like, delta=fields["delta"],
+                               wd_ratio=fields["wd_ratio"], nesterov=bool(fields["nesterov"]))
+        return params, state, mu_product
+    function = {"AdamHyper": adam, "AdaMaxHyper": adamax, "RAdamHyper": radam}[rule]
+    params, *state = function(params, grads, *slots[:2], step, **adam_like)
+    return params, state, mu_product
