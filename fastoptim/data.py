@@ -1,5 +1,5 @@
 """Data sets: the lecture's (SPEC §7: the two points, sparse features, large synthetic sets) and
-the user's own (:class:`Dataset` from arrays).
+the user's own (:class:`Dataset` from arrays, :func:`load` from a file).
 
 Importing this module costs numpy only: :func:`load` imports pyarrow when it reads a CSV, TSV
 or Parquet file, never before.
@@ -10,8 +10,9 @@ from dataclasses import KW_ONLY, dataclass
 import numpy as np
 
 from . import _checks
+from .loading import load
 
-__all__ = ["DataValueError", "Dataset", "data_dtype", "sparse", "synthetic", "two_points"]
+__all__ = ["DataValueError", "Dataset", "data_dtype", "load", "sparse", "synthetic", "two_points"]
 
 #: Points generated per chunk by ``synthetic`` (bounds its temporary memory; part of the seed's
 #: meaning, so changing it changes the data a seed gives).
