@@ -477,3 +477,16 @@ def test_loading_holds_about_twice_the_data_at_most(ending, limit, tmp_path):
                              str(tmp_path / f"small{ending}")], cwd=ROOT, env=environment,
                             capture_output=True, text=True, check=True)
     assert float(result.stdout) < limit
+
+
+@needs_pyarrow
+def test_the_readmes_own_data_snippet_runs(tmp_path, monkeypatch):
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Your own data", 1)[1].split("\n## ", 1)[0]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(snippet, "README.md (Your own data)", "exec"), {})
+    with pytest.raises(ValueError) as caught:  # the error the snippet's last comment shows
+        fo.data.load("points.csv", target="lable")
+    shown = " ".join(line.lstrip("# ").strip() for line in snippet.split("-> ValueError: ", 1)[1].splitlines())
+    assert str(caught.value) == shown.strip()
