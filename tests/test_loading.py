@@ -490,3 +490,28 @@ def test_the_readmes_own_data_snippet_runs(tmp_path, monkeypatch):
         fo.data.load("points.csv", target="lable")
     shown = " ".join(line.lstrip("# ").strip() for line in snippet.split("-> ValueError: ", 1)[1].splitlines())
     assert str(caught.value) == shown.strip()
+
+
+@needs_pyarrow
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_any_float_survives_a_csv_round_trip(dtype, tmp_path_factory):
+    """pyarrow writes the shortest text that reads back to the same float, and load parses it
+    back bit for bit (float32 straight to float32): subnormals, -0.0 and the largest finite
+    values included (hypothesis)."""
+    hypothesis = pytest.importorskip("hypothesis")
+    strategies = pytest.importorskip("hypothesis.strategies")
+    numpy_strategies = pytest.importorskip("hypothesis.extra.numpy")
+    folder = tmp_path_factory.mktemp("csv-round-trip")
+    width = np.dtype(dtype).itemsize * 8
+
+    @hypothesis.settings(max_examples=50, deadline=None)
+    @hypothesis.given(numpy_strategies.arrays(dtype, strategies.tuples(strategies.integers(1, 40), strategies.just(3)),
+                                              elements=strategies.floats(width=width, allow_nan=False,
+                                                                         allow_infinity=False)))
+    def round_trip(table):
+        path = folder / "data.csv"
+        write_csv(path, {"a": table[:, 0], "b": table[:, 1], "y": table[:, 2]})
+        data = fo.data.load(path, target="y", dtype=dtype)
+        assert same_bits(data.X, table[:, :2]) and same_bits(data.y, table[:, 2])
+
+    round_trip()
