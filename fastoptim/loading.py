@@ -523,9 +523,9 @@ def _pyarrow(path, module):
 def _from_columns(path, n, column, chosen, *, dtype, feature_dtype, row_text, pool):
     """The data set from pyarrow columns: ``column(k)`` gives the ChunkedArray of
     ``chosen.selected[k]`` (the features, the target, the weights, in that order), each checked
-    for missing values and copied into ``X``, ``y``, ``weights``, then released, and the memory
-    it held handed back to the system (``pool.release_unused()``: pyarrow's allocator keeps
-    freed memory for itself, numpy allocates elsewhere)."""
+    for missing values and copied into ``X``, ``y``, ``weights``, then released; at the end the
+    memory they held is handed back to the system (``pool.release_unused()``: pyarrow's
+    allocator keeps freed memory for itself, and numpy allocates elsewhere)."""
     if n == 0:
         raise ValueError(f"{path}: no data rows" + (" after the header" if _ending(path) in _DELIMITERS else ""))
     names, d = chosen.names, len(chosen.features)
@@ -545,7 +545,7 @@ def _from_columns(path, n, column, chosen, *, dtype, feature_dtype, row_text, po
             out[offset:offset + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
             offset += len(chunk)
         del values, chunk
-        pool.release_unused()
+    pool.release_unused()
     y, w = arrays[0], arrays[1] if len(arrays) > 1 else None
 
     def column_of(argument, column):
