@@ -3,8 +3,11 @@ features, the target) against ``pandas.read_csv`` / ``pandas.read_parquet`` (a p
 when pandas is missing) and, for CSV, numpy's own text reader ``np.loadtxt`` (the reference).
 N = 10^6 (quick profile: 10^5).
 
-Every implementation ends with the same arrays: ``X`` of shape ``(N, 5)`` (C-contiguous) and
-``y`` of shape ``(N,)``; ``load`` also checks every value (finite, the Dataset's checks). The
+Every implementation ends with the same arrays: ``X`` of shape ``(N, 5)``, C-contiguous (a
+point's features side by side, as the kernels read them), and ``y`` of shape ``(N,)``.
+pandas' own ``to_numpy()`` of the five columns is Fortran-ordered (its block is column-major),
+so its row includes the one copy that makes it C-contiguous, as ``Dataset`` would make it.
+``load`` also checks every value (finite, the Dataset's checks); the others do not. The
 files hold random doubles at full precision (17 significant digits in CSV: the parser's worst
 case), written once per session by pyarrow (CSV ~118 MB at 10^6 rows). ``bytes`` is the file's
 size, so the report's GB/s column is the reading throughput.
@@ -63,7 +66,7 @@ def call(impl, ending, path):
 
         def with_pandas():
             frame = reader(path)
-            return frame[FEATURES].to_numpy(), frame["y"].to_numpy()
+            return np.ascontiguousarray(frame[FEATURES].to_numpy()), frame["y"].to_numpy()
         return with_pandas
     if ending != "csv":
         pytest.skip("numpy has no Parquet reader")
