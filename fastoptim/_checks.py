@@ -106,3 +106,71 @@ def interval(name, value):
     if not low < high:
         raise ValueError(f"{name} must have low < high, got {describe(value)}")
     return low, high
+
+
+# --- the package's one message shape (issue 12): "Invalid {name}: {value!r} ({requirement})" ----
+# New checks use these; the older helpers above keep their wording until they are migrated.
+
+def shown(value):
+    """``value`` as it appears in an ``Invalid ...`` message: ``repr`` for plain values (cut at
+    80 characters), type, shape and dtype for arrays (never their contents)."""
+    if isinstance(value, np.ndarray):
+        kind = "array" if type(value) is np.ndarray else type(value).__name__
+        return f"{kind}(shape={value.shape}, dtype={value.dtype})"
+    return describe(value)
+
+
+def invalid(name, value, requirement, error=ValueError):
+    """The exception ``error`` (ValueError by default, TypeError for a wrong kind of value) with
+    the message ``Invalid {name}: {value!r} ({requirement})``: ``raise invalid(...)``."""
+    return error(f"Invalid {name}: {shown(value)} ({requirement})")
+
+
+#: Largest step counter accepted: every integer up to 2**53 is exact in float64 (as
+#: ``fastoptim.schedules.MAX_T``), and the kernels' ``step + 1`` fits an int64.
+MAX_STEP = 2**53
+
+
+def step_count(name, value):
+    """An optimizer's step counter: an integer (Python or numpy, or a 0-d integer array as
+    ``np.load`` returns it; not a bool, not a float) in ``[0, 2**53)``, as a Python int."""
+    if type(value) is int and 0 <= value < MAX_STEP:  # the common case, fast
+        return value
+    requirement = "must be an integer in [0, 2**53)"
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise invalid(name, value, requirement, TypeError)
+    if not 0 <= int(value) < MAX_STEP:
+        raise invalid(name, value, requirement)
+    return int(value)
+
+
+def plain_array(name, value):
+    """``value`` itself if it is a ``numpy.ndarray``, its base-class view if it is a subclass
+    (``np.matrix``, ``np.memmap``: the same memory, so in-place updates reach the caller), and
+    a TypeError for a masked array (whose mask a kernel would ignore) or anything else."""
+    if type(value) is np.ndarray:
+        return value
+    if isinstance(value, np.ma.MaskedArray):
+        raise invalid(name, value, "a masked array: its mask would be ignored; pass .filled() "
+                                   "or the unmasked part", TypeError)
+    if isinstance(value, np.ndarray):
+        return value.view(np.ndarray)
+    raise invalid(name, value, "must be a numpy.ndarray", TypeError)
+
+
+def kernel_array(name, value, dtype, shape):
+    """Check an array a kernel writes in place: exactly ``dtype`` (native byte order) and
+    ``shape`` (a tuple), C-contiguous, writable. Returns the base-class view (see :func:`plain_array`)."""
+    array = value if type(value) is np.ndarray else plain_array(name, value)
+    if array.dtype != dtype:  # (a non-native byte order compares unequal too)
+        raise invalid(name, value, f"must have dtype {np.dtype(dtype).name}", TypeError)
+    if array.shape != shape:
+        raise invalid(name, value, f"must have shape {shape}")
+    flags = array.flags
+    if not flags.c_contiguous:
+        raise invalid(name, value, "must be C-contiguous (use np.ascontiguousarray)")
+    if not flags.writeable:
+        raise invalid(name, value, "must be writable (it is read-only)")
+    return array
