@@ -4,6 +4,7 @@ Kernels assume valid input; everything a kernel receives passes through here fir
 problem raises ``TypeError``/``ValueError`` naming the argument and its value.
 """
 import numbers
+import os
 
 import numpy as np
 
@@ -174,3 +175,41 @@ def kernel_array(name, value, dtype, shape):
     if not flags.writeable:
         raise invalid(name, value, "must be writable (it is read-only)")
     return array
+
+
+# --- memory: estimate before allocating (issue 12) -----------------------------------------------
+
+def available_memory():
+    """Bytes of memory available to a new allocation: ``MemAvailable`` of ``/proc/meminfo``
+    (free memory plus caches the kernel can drop) where there is one, else the free physical
+    pages (``os.sysconf``); None where neither is known."""
+    try:
+        with open("/proc/meminfo") as file:
+            for line in file:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def byte_size(nbytes):
+    """``nbytes`` for a reader: ``'7.28 TiB'``, ``'512 MiB'``."""
+    value = float(nbytes)
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if value < 1024 or unit == "EiB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.3g} {unit}"
+        value /= 1024
+    return f"{value:.3g} EiB"  # pragma: no cover
+
+
+def fits_in_memory(name, value, nbytes, what):
+    """Raise ``Invalid {name}: {value} ({what} needs about N, more than the M of memory
+    available)`` (a ValueError) if ``nbytes`` exceed the memory available now."""
+    available = available_memory()
+    if available is not None and nbytes > available:
+        raise invalid(name, value, f"{what} needs about {byte_size(nbytes)}, more than the "
+                                   f"{byte_size(available)} of memory available")
