@@ -6,6 +6,7 @@ one message shape, ``Invalid {name}: {value} ({requirement})``, and the argument
 ``error.argument`` (the command line maps that name to its flag without reading the text).
 """
 import numbers
+import os
 
 import numpy as np
 
@@ -30,21 +31,29 @@ class InvalidType(TypeError):
 
 
 def describe(value):
-    """A short description of ``value`` for an error message (arrays by shape and dtype)."""
+    """A short description of ``value`` for an error message: ``repr`` for plain values (cut at
+    80 characters), type, shape and dtype for arrays (never their contents)."""
     if isinstance(value, np.ndarray):
-        return f"array(shape={value.shape}, dtype={value.dtype})"
+        kind = "array" if type(value) is np.ndarray else type(value).__name__
+        return f"{kind}(shape={value.shape}, dtype={value.dtype})"
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def invalid(name, value, requirement, kind=InvalidValue):
-    """The exception for a bad ``value`` of argument ``name`` (raise it)."""
+shown = describe
+
+
+def invalid(name, value, requirement, error=ValueError):
+    """The exception (:class:`InvalidValue`, or :class:`InvalidType` for ``error=TypeError``) with
+    the message ``Invalid {name}: {value} ({requirement})``: ``raise invalid(...)``. Its
+    ``argument`` is ``name`` without an index or attribute (``betas[0]`` → ``betas``)."""
+    kind = InvalidType if issubclass(error, TypeError) else InvalidValue
     return kind(name.split("[")[0].split(".")[0], f"Invalid {name}: {describe(value)} ({requirement})")
 
 
 def wrong_type(name, value, requirement):
     """The ``TypeError`` for a ``value`` of the wrong type (raise it)."""
-    return invalid(name, value, requirement, InvalidType)
+    return invalid(name, value, requirement, TypeError)
 
 
 def is_real(value):
@@ -172,37 +181,89 @@ def interval(name, value):
     return low, high
 
 
+#: Largest step counter accepted: every integer up to 2**53 is exact in float64 (as
+#: ``fastoptim.schedules.MAX_T``), and the kernels' ``step + 1`` fits an int64.
+MAX_STEP = 2**53
+
+
+def step_count(name, value):
+    """An optimizer's step counter: an integer (Python or numpy, or a 0-d integer array as
+    ``np.load`` returns it; not a bool, not a float) in ``[0, 2**53)``, as a Python int."""
+    if type(value) is int and 0 <= value < MAX_STEP:  # the common case, fast
+        return value
+    requirement = "must be an integer in [0, 2**53)"
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise invalid(name, value, requirement, TypeError)
+    if not 0 <= int(value) < MAX_STEP:
+        raise invalid(name, value, requirement)
+    return int(value)
+
+
+def plain_array(name, value):
+    """``value`` itself if it is a ``numpy.ndarray``, its base-class view if it is a subclass
+    (``np.matrix``, ``np.memmap``: the same memory, so in-place updates reach the caller), and
+    a TypeError for a masked array (whose mask a kernel would ignore) or anything else."""
+    if type(value) is np.ndarray:
+        return value
+    if isinstance(value, np.ma.MaskedArray):
+        raise invalid(name, value, "a masked array: its mask would be ignored; pass .filled() "
+                                   "or the unmasked part", TypeError)
+    if isinstance(value, np.ndarray):
+        return value.view(np.ndarray)
+    raise invalid(name, value, "must be a numpy.ndarray", TypeError)
+
+
+def kernel_array(name, value, dtype, shape):
+    """Check an array a kernel writes in place: exactly ``dtype`` (native byte order) and
+    ``shape`` (a tuple), C-contiguous, writable. Returns the base-class view (see :func:`plain_array`)."""
+    array = value if type(value) is np.ndarray else plain_array(name, value)
+    if array.dtype != dtype:  # (a non-native byte order compares unequal too)
+        raise invalid(name, value, f"must have dtype {np.dtype(dtype).name}", TypeError)
+    if array.shape != shape:
+        raise invalid(name, value, f"must have shape {shape}")
+    flags = array.flags
+    if not flags.c_contiguous:
+        raise invalid(name, value, "must be C-contiguous (use np.ascontiguousarray)")
+    if not flags.writeable:
+        raise invalid(name, value, "must be writable (it is read-only)")
+    return array
+
+
+# --- memory: estimate before allocating (issue 12) -----------------------------------------------
+
 def available_memory():
-    """Bytes of memory this process may still allocate: ``MemAvailable`` of /proc/meminfo
-    (Linux), else the physical memory; None where neither is known."""
+    """Bytes of memory available to a new allocation: ``MemAvailable`` of ``/proc/meminfo``
+    (free memory plus caches the kernel can drop) where there is one, else the free physical
+    pages (``os.sysconf``); None where neither is known."""
     try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
+        with open("/proc/meminfo") as file:
+            for line in file:
                 if line.startswith("MemAvailable:"):
                     return int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         pass
     try:
-        import os
-
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
         return None
 
 
+def byte_size(nbytes):
+    """``nbytes`` for a reader: ``'7.28 TiB'``, ``'512 MiB'``."""
+    value = float(nbytes)
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if value < 1024 or unit == "EiB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.3g} {unit}"
+        value /= 1024
+    return f"{value:.3g} EiB"  # pragma: no cover
+
+
 def fits_in_memory(name, value, nbytes, what):
-    """Refuse ``value`` of argument ``name`` if ``nbytes`` (the memory ``what`` needs) cannot
-    be allocated, before anything is: ``ValueError`` with the estimate."""
+    """Raise ``Invalid {name}: {value} ({what} needs about N, more than the M of memory
+    available)`` (a ValueError) if ``nbytes`` exceed the memory available now."""
     available = available_memory()
     if available is not None and nbytes > available:
-        raise invalid(name, value, f"{what} would need {format_bytes(nbytes)}, and "
-                                   f"{format_bytes(available)} is available")
-
-
-def format_bytes(nbytes):
-    """``1.5 GiB``-style text."""
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if abs(nbytes) < 1024 or unit == "PiB":
-            return f"{nbytes:.3g} {unit}" if unit != "B" else f"{int(nbytes)} B"
-        nbytes /= 1024
-    return f"{nbytes:.3g} EiB"  # pragma: no cover
+        raise invalid(name, value, f"{what} needs about {byte_size(nbytes)}, more than the "
+                                   f"{byte_size(available)} of memory available")

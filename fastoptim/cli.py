@@ -12,14 +12,20 @@ arguments runs ``demo``; ``fastoptim`` with none prints this help.
 import argparse
 import math
 import os
+import re
 import sys
+import tempfile
 import time
 import warnings
 
 import numpy as np
 
+from . import _checks
 from . import data as _data
+from . import progress as _progress
+from . import runs as _runs
 from . import schedules as _schedules
+from .error_surface import check_arguments as _check_surface_arguments
 from .error_surface import surface as _surface
 from .kernels.model import PARALLEL_THRESHOLD
 from .optimizers import OPTIMIZERS
@@ -303,9 +309,83 @@ def _dataset(args):
             raise UsageError("--n", f"two-points has exactly 2 points, got {args.n}")
         return _data.two_points()
     n = args.n if args.n is not None else DEFAULT_N[args.data]
+    _fits("--n", "n", n, n * DATA_BYTES_PER_POINT[args.data], f"{args.data} data of {n:,} points")
     if args.data == "sparse":
         return _data.sparse(n, seed=args.seed)
     return _data.synthetic(n, seed=args.seed)
+
+
+#: Peak bytes per point while a built-in data set is made (synthetic: X and y in float64,
+#: generated in chunks; sparse: x, a uniform draw, the mask, 2x − 1 and y).
+DATA_BYTES_PER_POINT = {"sparse": 41, "synthetic": 16}
+#: Bytes per step that ``train`` keeps for a run's record (η, counters, batch losses and their
+#: copies in the result), and per θ entry per step with ``record="step"`` (the trajectory and its
+#: copy). An estimate of training.py's bookkeeping, for refusing sizes that cannot fit.
+RUN_BYTES_PER_STEP = 40
+TRAJECTORY_BYTES_PER_VALUE = 16
+
+
+def _fits(flag, name, value, nbytes, what):
+    """Exit 2 naming ``flag`` if ``nbytes`` cannot fit in memory (before anything is allocated)."""
+    try:
+        _checks.fits_in_memory(name, value, nbytes, what)
+    except ValueError as error:
+        raise UsageError(flag, str(error)) from None
+
+
+def _check_run_size(args, data, runs, record):
+    """Refuse ``--epochs`` (with the batch size, the data size and the number of runs) whose
+    record cannot fit in memory; the data set itself is already made."""
+    batch = data.n if args.batch_size is None else min(args.batch_size, data.n)
+    steps = args.epochs * -(-data.n // batch)
+    per_step = RUN_BYTES_PER_STEP + (TRAJECTORY_BYTES_PER_VALUE * (data.d + 1) if record == "step" else 0)
+    copies = data.X.nbytes + data.y.nbytes if args.shuffle else 0
+    _fits("--epochs", "epochs", args.epochs, runs * steps * per_step + copies,
+          f"{runs} run{'s' if runs > 1 else ''} of {steps:,} steps")
+
+
+# --- output paths, checked before a run starts --------------------------------------------------
+
+def _check_writable_folder(flag, folder):
+    """Create a file in ``folder`` and remove it: the one sure test of writability."""
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".fastoptim-check-"):
+            pass
+    except OSError as error:
+        raise UsageError(flag, f"cannot write in {folder or '.'}: {error.strerror or error}") from None
+
+
+def _check_output_file(flag, path, extensions=None):
+    """``path`` names a file that can be written: not a folder, its folder exists and is
+    writable, and (for a picture) its extension is a format matplotlib writes."""
+    if os.path.isdir(path):
+        raise UsageError(flag, f"{path} is a folder; give a file name")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UsageError(flag, f"the folder {folder} does not exist")
+    if extensions is not None:
+        extension = os.path.splitext(path)[1].lstrip(".").lower()
+        if extension not in extensions:
+            raise UsageError(flag, f"{path!r} must end in one of .{', .'.join(sorted(extensions))} "
+                                   "(the picture is written to exactly this path)")
+    _check_writable_folder(flag, folder)
+
+
+def _check_output_folder(flag, folder):
+    """``folder`` exists as a writable folder, or is created now (before the run)."""
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise UsageError(flag, f"{folder} exists and is not a folder")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as error:
+        raise UsageError(flag, f"cannot create the folder {folder}: {error.strerror or error}") from None
+    _check_writable_folder(flag, folder)
+
+
+def _picture_extensions():
+    from matplotlib.figure import Figure
+
+    return set(Figure().canvas.get_supported_filetypes())
 
 
 def _reduction(args):
@@ -429,11 +509,21 @@ def _rate(run):
 # --- train ----------------------------------------------------------------------------------------
 
 def _command_train(args):
-    data = _dataset(args)
     optimizer = _optimizer(args.optimizer, args.lr, args)
     if args.plot is not None and not _need_matplotlib("train"):
         return EXIT_FAILED
-    run = _train_run(data, optimizer, args, record="step" if args.plot else "epoch")
+    if args.out is not None:
+        try:
+            args.out = _runs.check_save_path(args.out)
+        except (TypeError, ValueError) as error:
+            raise UsageError("--out", str(error)) from None
+        _check_output_file("--out", args.out)
+    if args.plot is not None:
+        _check_output_file("--plot", args.plot, _picture_extensions())
+    data = _dataset(args)
+    record = "step" if args.plot else "epoch"
+    _check_run_size(args, data, 1, record)
+    run = _train_run(data, optimizer, args, record=record)
     print(f"{optimizer!r}")
     print(f"  on {_describe_data(data, args)}, {_batch_text(args.batch_size)}, {args.epochs} epochs, "
           f"{_reduction(args)} loss, from (w, b) = ({args.init[0]:g}, {args.init[1]:g})"
@@ -446,8 +536,7 @@ def _command_train(args):
     if run.diverged is not None:
         print(f"DIVERGED     {_diverged_text(run)}")
     if args.out:
-        run.save(args.out)
-        print(f"saved        {args.out}")
+        print(f"saved        {run.save(args.out)}")
     if args.plot:
         plot = _plot_module()
         _picture_of_run(plot, data, run, args, args.plot)
@@ -473,7 +562,6 @@ def _picture_of_run(plot, data, run, args, path):
 # --- compare --------------------------------------------------------------------------------------
 
 def _command_compare(args):
-    data = _dataset(args)
     optimizers = []
     for name in args.optimizers:
         lr = args.lr.get(name, args.lr.get(None))
@@ -481,9 +569,13 @@ def _command_compare(args):
     extra = set(args.lr) - {None} - set(args.optimizers)
     if extra:
         raise UsageError("--lr", f"{', '.join(sorted(name.lower() for name in extra))} is not in --optimizers")
+    data = _dataset(args)
     plots = not args.no_plots
     if plots and not _need_matplotlib("compare"):
         return EXIT_FAILED
+    if plots:
+        _check_output_folder("--out-dir", args.out_dir)
+    _check_run_size(args, data, len(optimizers), "step" if plots else "epoch")
     runs = [_train_run(data, optimizer, args, record="step" if plots else "epoch") for optimizer in optimizers]
     print(f"{len(runs)} optimizers on {_describe_data(data, args)}, {_batch_text(args.batch_size)}, "
           f"{args.epochs} epochs, {_reduction(args)} loss, from (w, b) = ({args.init[0]:g}, {args.init[1]:g})\n")
@@ -518,12 +610,24 @@ def _command_compare(args):
 
 # --- surface --------------------------------------------------------------------------------------
 
+#: ``surface``'s argument names and their flags.
+SURFACE_FLAGS = {"w_range": "--w-range", "b_range": "--b-range", "resolution": "--resolution"}
+
+
 def _command_surface(args):
-    data = _dataset(args)
     reduction = _reduction(args)
     plots = not args.no_plots
     if plots and not _need_matplotlib("surface"):
         return EXIT_FAILED
+    probe = _data.two_points()  # the grid's checks (ranges, memory) before the data is made
+    try:
+        _check_surface_arguments(probe, args.w_range, args.b_range, args.resolution, reduction)
+    except ValueError as error:
+        name = re.match(r"Invalid (\w+)", str(error))
+        raise UsageError(SURFACE_FLAGS.get(name[1] if name else "", "--resolution"), str(error)) from None
+    if plots:
+        _check_output_folder("--out-dir", args.out_dir)
+    data = _dataset(args)
     started = time.perf_counter()
     grid = _surface(data, w_range=args.w_range, b_range=args.b_range, resolution=args.resolution,
                     reduction=reduction)
@@ -563,7 +667,7 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(_join_negative_values(parser, argv))
     except SystemExit as stop:  # --help (0) or a usage error (2), already printed
         return int(stop.code) if isinstance(stop.code, int) else EXIT_USAGE
     if args.command is None:
@@ -576,9 +680,44 @@ def main(argv=None):
     except UsageError as error:
         print(f"fastoptim {args.command}: error: {error} (see fastoptim {args.command} --help)", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as error:  # writing a result failed after the checks (a full disk ...)
+        _progress.close_all()
+        print(f"fastoptim {args.command}: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
+        _progress.close_all()  # clears a progress bar's line, so the message has its own
         print(f"fastoptim {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+#: A value that starts with "-" but is a number or a list of numbers: "-2,-2", "-3,5", "-1e-3".
+_NEGATIVE_VALUE = re.compile(r"-(\d|\.\d|inf|nan)", re.IGNORECASE)
+
+
+def _join_negative_values(parser, argv):
+    """``--init -2,-2`` as ``--init=-2,-2``: argparse takes a value that starts with "-" and is
+    not a plain negative number for an option, and then says "expected one argument"."""
+    takes_value = set()
+    for action in parser._actions + [sub for choice in _subparsers(parser) for sub in choice._actions]:
+        if action.option_strings and action.nargs is None:
+            takes_value.update(action.option_strings)
+    joined, index = [], 0
+    while index < len(argv):
+        item = argv[index]
+        if (item in takes_value and index + 1 < len(argv)
+                and _NEGATIVE_VALUE.match(argv[index + 1])):
+            joined.append(f"{item}={argv[index + 1]}")
+            index += 2
+        else:
+            joined.append(item)
+            index += 1
+    return joined
+
+
+def _subparsers(parser):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            yield from action.choices.values()
 
 
 
@@ -803,6 +942,8 @@ def _command_demo(args):
     plots = not args.no_plots
     if plots and not _need_matplotlib("demo"):
         return EXIT_FAILED
+    if plots:
+        _check_output_folder("--out-dir", args.out_dir)
     started = time.perf_counter()
     pictures = _Pictures(args.out_dir, args.format, plots)
     progress = not args.quiet

@@ -30,11 +30,26 @@ def check_arguments(data, w_range, b_range, resolution, reduction, loss="squared
     """Validate ``surface``'s arguments (shared with the numpy reference's entry point)."""
     _checks.dataset(data)
     if data.d != 1:
-        raise ValueError(f"data must have one feature (d = 1) for a (w, b) surface, got d = {data.d}")
+        raise _checks.invalid("data", data, "must have one feature (d = 1) for a (w, b) surface")
     w_range = _checks.interval("w_range", w_range)
     b_range = _checks.interval("b_range", b_range)
+    for name, (low, high) in (("w_range", w_range), ("b_range", b_range)):
+        if not np.isfinite(high - low):  # np.linspace would give NaN grid points
+            raise _checks.invalid(name, (low, high), "high - low must be finite: it overflows float64 "
+                                                     "and the grid's points would be NaN")
     resolution = _checks.positive_int("resolution", resolution, minimum=2)
-    return w_range, b_range, resolution, _checks.reduction(reduction), _checks.choice("loss", loss, ("squared", "log"))
+    _checks.fits_in_memory("resolution", resolution, grid_bytes(resolution),
+                           f"a {resolution} × {resolution} grid")
+    loss = _checks.choice("loss", loss, ("squared", "log"))
+    if loss == "log":
+        data.check_labels(loss)
+    return w_range, b_range, resolution, _checks.reduction(reduction), loss
+
+
+def grid_bytes(resolution):
+    """Bytes ``surface`` allocates for a ``resolution × resolution`` grid (float64 losses and
+    the two axes)."""
+    return 8 * resolution * resolution + 16 * resolution
 
 
 def best_point(w, b, loss, reduction):

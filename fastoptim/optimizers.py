@@ -22,17 +22,20 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
+import operator
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Union
 
 import numpy as np
 
-from fastoptim.kernels import layout as _layout
+from fastoptim import _checks
+from fastoptim.kernels import layout as _kernels
 
 Schedule = Callable[[int], float]
 LearningRate = Union[float, Schedule]
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_FLOAT64 = np.dtype(np.float64)
 _STATE_KEYS = ("optimizer", "step", "slots", "scalars", "shape", "dtype")
 #: The two forms of a Nesterov state (SPEC §3.1): ``opt.step``'s, where the parameters are the
 #: stored look-ahead point φ = θ − β u, and ``fastoptim.train``'s, where they are θ itself. Every
@@ -101,17 +104,21 @@ def _non_negative(name: str, value: Any, label: str, upper: float = math.inf) ->
     return value
 
 
-def _check_float_array(name: str, array: Any) -> None:
+def _check_float_array(name: str, array: Any) -> np.ndarray:
+    """``array`` as a plain ``numpy.ndarray`` of float32/float64: a subclass (``np.matrix``,
+    ``np.memmap``) as its base-class view of the same memory; a masked array is refused."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(array).__name__}")
+    array = _checks.plain_array(name, array)
     if array.dtype not in _FLOAT_DTYPES or not array.dtype.isnative:
         raise TypeError(f"{name} must have dtype float32 or float64, got {array.dtype}")
+    return array
 
 
 def _check_arrays(params: Any, grads: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Check ``params``/``grads`` at the edge; return their flat (1-D) views."""
-    _check_float_array("params", params)
-    _check_float_array("grads", grads)
+    """Check ``params``/``grads`` at the edge; return them as plain ndarrays (the same memory)."""
+    params = _check_float_array("params", params)
+    grads = _check_float_array("grads", grads)
     if grads.dtype != params.dtype:
         raise ValueError(f"grads has dtype {grads.dtype} but params has dtype {params.dtype}")
     if grads.shape != params.shape:
@@ -123,15 +130,56 @@ def _check_arrays(params: Any, grads: Any) -> tuple[np.ndarray, np.ndarray]:
             raise ValueError(f"{name} must be writable (it is read-only)")
     if params.size and np.shares_memory(params, grads):
         raise ValueError("params and grads share memory")
-    return params.reshape(-1), grads.reshape(-1)
+    return params, grads
 
 
 def _rows(params: np.ndarray) -> int:
     """AdamP's row count: ``shape[0]`` for 2 or more dimensions, 0 (1-D) otherwise."""
-    return int(params.shape[0]) if params.ndim >= 2 else 0
+    return _rows_of(params.shape)
+
+
+def _rows_of(shape: tuple[int, ...]) -> int:
+    return int(shape[0]) if len(shape) >= 2 else 0
 
 
 # --- state ---------------------------------------------------------------------------------------
+#: Slots that hold sums or averages of squares, or maxima of ``|g|``: never negative (a negative
+#: one makes ``√v`` NaN). The others (``m``, ``velocity``) may have either sign.
+NON_NEGATIVE_SLOTS = frozenset({"v", "u", "v_max"})
+
+
+def _slot_values(name: str, slots: np.ndarray, slot_names: tuple[str, ...]) -> None:
+    """Every slot finite, and those of :data:`NON_NEGATIVE_SLOTS` ``>= 0`` (one pass each)."""
+    for row, slot in zip(slots, slot_names):
+        bad = ~np.isfinite(row)
+        if slot in NON_NEGATIVE_SLOTS:
+            bad |= row < 0
+        if bad.any():
+            index = int(np.argmax(bad))
+            rule = "finite and >= 0" if slot in NON_NEGATIVE_SLOTS else "finite"
+            raise _checks.invalid(name, slots, f"slot {slot!r} must be {rule}, got {float(row[index])!r} "
+                                               f"at index {index}")
+
+
+def _scalar_values(name: str, scalars: np.ndarray, shape: tuple[int, ...]) -> None:
+    rows = _rows_of(shape)
+    if scalars[_kernels.S_ROWS] != rows:
+        raise _checks.invalid(name, scalars, f"scalars[{_kernels.S_ROWS}] is AdamP's row count, "
+                                             f"{rows} for shape {shape}; got "
+                                             f"{float(scalars[_kernels.S_ROWS])!r}")
+    product = float(scalars[_kernels.S_MU_PRODUCT])
+    if not 0.0 <= product <= 1.0:
+        raise _checks.invalid(name, scalars, f"scalars[{_kernels.S_MU_PRODUCT}] is NAdam's "
+                                             f"momentum product, in [0, 1]; got {product!r}")
+
+
+def _expected_slot_names(optimizer: Any) -> tuple[str, ...]:
+    if not isinstance(optimizer, str) or optimizer not in OPTIMIZERS:
+        raise _checks.invalid("optimizer", optimizer, "must be the name of a fastoptim "
+                                                      f"optimizer: {', '.join(OPTIMIZERS)}")
+    return OPTIMIZERS[optimizer]().slot_names
+
+
 class State:
     """The state of one optimizer over one parameter array.
 
@@ -140,7 +188,7 @@ class State:
     optimizer : str
         The name of the optimizer class that made it (``"Adam"``).
     step : int
-        Updates done so far (the next update is step ``step + 1``).
+        Updates done so far (the next update is step ``step + 1``), in ``[0, 2**53)``.
     slots : ndarray, shape ``(n_slots, params.size)``, the params' dtype
         The per-element state, rows named by ``slot_names`` (``("m", "v")`` for Adam).
     scalars : ndarray, float64, shape ``(N_SCALARS,)``
@@ -153,26 +201,151 @@ class State:
         ``fastoptim.train``, whose parameters are θ rather than ``φ = θ − β u`` (SPEC §3.1):
         ``opt.step`` refuses it, since converting between the forms is not exact in floating
         point (continue it with ``train(..., resume=run)``).
+
+    Checks: a state is checked whole where it enters, ``State(...)``, ``State.from_dict`` (and
+    ``Optimizer.load_state``), and when ``step``, ``slots`` or ``scalars`` is assigned: types,
+    shapes, dtype, layout (C-contiguous, writable) and values (every slot finite, the squared
+    ones ``>= 0``, the scalars in range). ``Optimizer.step`` checks again everything that costs
+    O(1) (not the values: that would be one more pass over the slots per step); writing
+    non-finite numbers into the slot arrays in place is, like non-finite ``grads``, passed on to
+    the parameters. Errors read ``Invalid {name}: {value} ({requirement})``.
     """
 
-    __slots__ = ("optimizer", "step", "slots", "scalars", "shape", "dtype", "slot_names", "form")
+    __slots__ = ("optimizer", "_step", "_slots", "_scalars", "shape", "dtype", "slot_names", "_form")
 
     def __init__(self, optimizer: str, step: int, slots: np.ndarray, scalars: np.ndarray,
                  shape: tuple[int, ...], dtype: np.dtype, slot_names: tuple[str, ...],
                  form: str = "stored"):
-        self.optimizer = optimizer
-        self.step = step
-        self.slots = slots
-        self.scalars = scalars
-        self.shape = shape
-        self.dtype = dtype
-        self.slot_names = slot_names
+        expected = _expected_slot_names(optimizer)
+        if tuple(slot_names) != expected:
+            raise _checks.invalid("slot_names", slot_names, f"{optimizer}'s slots are {expected}")
+        try:
+            shape = tuple(operator.index(n) for n in shape)
+        except TypeError:
+            raise _checks.invalid("shape", shape, "must be a tuple of integers", TypeError) from None
+        if any(n < 0 for n in shape):
+            raise _checks.invalid("shape", shape, "must be a tuple of integers >= 0")
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:
+            raise _checks.invalid("dtype", dtype, "must be float32 or float64", TypeError) from None
+        if dtype not in _FLOAT_DTYPES:
+            raise _checks.invalid("dtype", dtype, "must be float32 or float64", TypeError)
+        object.__setattr__(self, "optimizer", optimizer)
+        object.__setattr__(self, "shape", shape)
+        object.__setattr__(self, "dtype", dtype)
+        object.__setattr__(self, "slot_names", expected)
+        self._set_step("step", step)
+        self._set_slots("slots", slots)
+        self._set_scalars("scalars", scalars)
         self.form = form
+
+    @classmethod
+    def _fresh(cls, optimizer: str, slots: np.ndarray, scalars: np.ndarray,
+               shape: tuple[int, ...], dtype: np.dtype, slot_names: tuple[str, ...]) -> State:
+        """A state made by ``Optimizer.init`` (zeros: nothing to check)."""
+        self = object.__new__(cls)
+        for name, value in (("optimizer", optimizer), ("_step", 0), ("_slots", slots),
+                            ("_scalars", scalars), ("shape", shape), ("dtype", dtype),
+                            ("slot_names", slot_names), ("_form", "stored")):
+            object.__setattr__(self, name, value)
+        return self
+
+    # checked attributes
+    @property
+    def step(self) -> int:
+        return self._step
+
+    @step.setter
+    def step(self, value: int) -> None:
+        self._set_step("state.step", value)
+
+    @property
+    def slots(self) -> np.ndarray:
+        return self._slots
+
+    @slots.setter
+    def slots(self, value: np.ndarray) -> None:
+        self._set_slots("state.slots", value)
+
+    @property
+    def scalars(self) -> np.ndarray:
+        return self._scalars
+
+    @scalars.setter
+    def scalars(self, value: np.ndarray) -> None:
+        self._set_scalars("state.scalars", value)
+
+    @property
+    def form(self) -> str:
+        return self._form
+
+    @form.setter
+    def form(self, value: str) -> None:
+        if value not in FORMS:
+            raise _checks.invalid("state.form", value, f"must be one of {', '.join(map(repr, FORMS))}")
+        if value == "lookahead" and self.optimizer != "Nesterov":
+            raise _checks.invalid("state.form", value, f"only a Nesterov state has a look-ahead form, "
+                                                       f"not {self.optimizer}'s")
+        object.__setattr__(self, "_form", value)
+
+    def _set_step(self, name: str, value: Any) -> None:
+        object.__setattr__(self, "_step", _checks.step_count(name, value))
+
+    def _set_slots(self, name: str, value: Any) -> None:
+        slots = _checks.kernel_array(name, value, self.dtype,
+                                     (len(self.slot_names), math.prod(self.shape)))
+        _slot_values(name, slots, self.slot_names)
+        object.__setattr__(self, "_slots", slots)
+
+    def _set_scalars(self, name: str, value: Any) -> None:
+        scalars = _checks.kernel_array(name, value, _FLOAT64, (_kernels.N_SCALARS,))
+        _scalar_values(name, scalars, self.shape)
+        object.__setattr__(self, "_scalars", scalars)
+
+    def _check_for(self, optimizer: Optimizer, params: np.ndarray, grads: np.ndarray) -> None:
+        """What ``Optimizer.step`` checks before its kernel runs, all O(1): the state belongs to
+        ``optimizer`` and ``params``, and its arrays have the layout the kernel needs and do not
+        overlap ``params`` or ``grads``."""
+        if self.optimizer != optimizer.name:
+            raise _checks.invalid("state", self, f"belongs to {self.optimizer}, not to {optimizer.name}")
+        if self.shape != params.shape or self.dtype != params.dtype:
+            raise _checks.invalid("state", self, f"is for shape {self.shape} and dtype {self.dtype}, "
+                                                 f"params have shape {params.shape} and dtype {params.dtype}")
+        if self._form != "stored":
+            raise _checks.invalid("state", self, "a Nesterov state in fastoptim.train's look-ahead form (its "
+                                                 "parameters are θ, opt.step's are φ = θ − β u, SPEC §3.1; "
+                                                 "converting is not exact in floating point): continue it "
+                                                 "with train(..., resume=run)")
+        if self.slot_names != optimizer.slot_names:
+            raise _checks.invalid("state.slot_names", self.slot_names,
+                                  f"{optimizer.name}'s slots are {optimizer.slot_names}")
+        # (``step`` needs no check here: it is checked whenever it is assigned)
+        slots = _checks.kernel_array("state.slots", self._slots, self.dtype,
+                                     (optimizer.n_slots, params.size))
+        scalars = _checks.kernel_array("state.scalars", self._scalars, _FLOAT64,
+                                       (_kernels.N_SCALARS,))
+        if scalars[_kernels.S_ROWS] != _rows(params):
+            _scalar_values("state.scalars", scalars, params.shape)
+        if params.flags.owndata and grads.flags.owndata:
+            owners = slots.flags.owndata and scalars.flags.owndata
+            if owners:  # four separate allocations cannot overlap (the common case: no more to check)
+                return
+        if slots.size and (np.may_share_memory(slots, params) or np.may_share_memory(slots, grads)):
+            raise _checks.invalid("state.slots", slots, "must not share memory with params or grads")
+        if np.may_share_memory(scalars, params) or np.may_share_memory(scalars, grads):
+            raise _checks.invalid("state.scalars", scalars, "must not share memory with params or grads")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("optimizer", "shape", "dtype", "slot_names"):
+            raise AttributeError(f"State.{name} is fixed when the state is made "
+                                 "(Optimizer.init, State(...) or State.from_dict)")
+        object.__setattr__(self, name, value)
 
     def __repr__(self) -> str:
         return (f"State(optimizer={self.optimizer!r}, step={self.step}, "
                 f"slots={self.slot_names}, shape={self.shape}, dtype={self.dtype}"
-                + (f", form={self.form!r}" if self.form != "stored" else "") + ")")
+                + (f", form={self._form!r}" if self._form != "stored" else "") + ")")
 
     def slot(self, name: str) -> np.ndarray:
         """The slot ``name`` (e.g. ``"m"``) as a view of the parameters' shape."""
@@ -189,48 +362,71 @@ class State:
             "scalars": self.scalars.copy(),
             "shape": np.array(self.shape, dtype=np.int64),
             "dtype": self.dtype.name,
-            "form": self.form,
+            "form": self._form,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], optimizer: Optimizer,
                   params: np.ndarray) -> State:
         """The inverse of :meth:`to_dict` (also reads an ``np.load``-ed ``.npz``), checked
-        against ``optimizer`` and ``params``; raises ``ValueError`` naming what differs."""
-        _check_float_array("params", params)
+        against ``optimizer`` and ``params`` and checked whole (see :class:`State`); raises
+        ``TypeError``/``ValueError`` naming the entry (``data['slots']``) that is wrong."""
+        if not isinstance(optimizer, Optimizer):
+            raise _checks.invalid("optimizer", optimizer, "must be a fastoptim optimizer "
+                                                          "(fastoptim.Adam(...))", TypeError)
+        params = _check_float_array("params", params)
+        if not isinstance(data, Mapping):
+            raise _checks.invalid("data", data, "must be a mapping from State.to_dict(), or "
+                                                "np.load of the .npz it was saved to", TypeError)
         missing = [key for key in _STATE_KEYS if key not in data]
         if missing:
-            raise ValueError(f"state is missing {', '.join(missing)}")
-        name = str(np.asarray(data["optimizer"]))
+            raise _checks.invalid("data", data, f"the state is missing {', '.join(missing)}")
+
+        def entry(key: str) -> str:
+            return f"data[{key!r}]"
+
+        def text(key: str) -> str:
+            value = np.asarray(data[key])
+            if value.ndim != 0 or value.dtype.kind != "U":
+                raise _checks.invalid(entry(key), data[key], "must be a string", TypeError)
+            return str(value)
+
+        name = text("optimizer")
         if name != optimizer.name:
-            raise ValueError(f"state was saved by {name}, not by {optimizer.name}")
-        dtype = str(np.asarray(data["dtype"]))
+            raise _checks.invalid(entry("optimizer"), name,
+                                  f"the state was saved by {name}, not by {optimizer.name}")
+        dtype = text("dtype")
         if dtype != params.dtype.name:
-            raise ValueError(f"state is for dtype {dtype}, params have dtype {params.dtype}")
-        shape = tuple(int(n) for n in np.asarray(data["shape"]).reshape(-1))
+            raise _checks.invalid(entry("dtype"), dtype, f"the state is for dtype {dtype}, "
+                                                         f"params have dtype {params.dtype}")
+        shape = np.asarray(data["shape"])
+        if shape.ndim != 1 or shape.dtype.kind not in "iu":
+            raise _checks.invalid(entry("shape"), data["shape"], "must be a 1-d integer array", TypeError)
+        shape = tuple(int(n) for n in shape)
         if shape != params.shape:
-            raise ValueError(f"state is for shape {shape}, params have shape {params.shape}")
-        step = np.asarray(data["step"])
-        if step.ndim != 0 or step.dtype.kind not in "iu" or int(step) < 0:
-            raise ValueError(f"state step must be an integer >= 0, got {step!r}")
-        slots = np.asarray(data["slots"])
+            raise _checks.invalid(entry("shape"), shape, f"the state is for shape {shape}, "
+                                                         f"params have shape {params.shape}")
+        step = _checks.step_count(entry("step"), data["step"])
+        slots = _checks.plain_array(entry("slots"), np.asanyarray(data["slots"]))
         expected = (optimizer.n_slots, params.size)
         if slots.dtype != params.dtype or slots.shape != expected:
-            raise ValueError(f"state slots have shape {slots.shape} and dtype {slots.dtype}, "
-                             f"expected {expected} and {params.dtype}")
-        scalars = np.asarray(data["scalars"])
-        if scalars.dtype != np.float64 or scalars.shape != (_layout.N_SCALARS,):
-            raise ValueError(f"state scalars have shape {scalars.shape} and dtype "
-                             f"{scalars.dtype}, expected ({_layout.N_SCALARS},) and float64")
-        if scalars[_layout.S_ROWS] != _rows(params):
-            raise ValueError(f"state scalars are for {scalars[_layout.S_ROWS]:g} rows, "
-                             f"params have {_rows(params)}")
-        form = str(np.asarray(data["form"])) if "form" in data else "stored"
-        if form not in FORMS or (form == "lookahead" and not isinstance(optimizer, Nesterov)):
-            raise ValueError(f"state form is {form!r}, expected 'stored'"
-                             + (" or 'lookahead'" if isinstance(optimizer, Nesterov) else ""))
-        return cls(name, int(step), np.array(slots, order="C"), np.array(scalars, order="C"),
-                   shape, params.dtype, optimizer.slot_names, form)
+            raise _checks.invalid(entry("slots"), slots, f"expected shape {expected} and dtype "
+                                                         f"{params.dtype}")
+        scalars = _checks.plain_array(entry("scalars"), np.asanyarray(data["scalars"]))
+        if scalars.dtype != np.float64 or scalars.shape != (_kernels.N_SCALARS,):
+            raise _checks.invalid(entry("scalars"), scalars,
+                                  f"expected shape ({_kernels.N_SCALARS},) and dtype float64")
+        slots, scalars = np.array(slots, order="C"), np.array(scalars, order="C")
+        _slot_values(entry("slots"), slots, optimizer.slot_names)
+        _scalar_values(entry("scalars"), scalars, params.shape)
+        state = cls._fresh(name, slots, scalars, shape, params.dtype, optimizer.slot_names)._at(step)
+        if "form" in data:
+            state.form = text("form")
+        return state
+
+    def _at(self, step: int) -> State:
+        object.__setattr__(self, "_step", step)
+        return self
 
 
 # --- optimizers ----------------------------------------------------------------------------------
@@ -264,6 +460,7 @@ class Optimizer:
     def _validate(self) -> None:  # pragma: no cover - every subclass overrides it
         raise NotImplementedError
 
+
     def _set(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
 
@@ -273,6 +470,7 @@ class Optimizer:
                                                 "weight_decay"))
         self._set("decoupled", _flag("decoupled", self.decoupled))  # type: ignore[attr-defined]
 
+
     @property
     def name(self) -> str:
         """The class name, recorded in saved states."""
@@ -281,12 +479,12 @@ class Optimizer:
     @property
     def n_slots(self) -> int:
         """Number of per-element state arrays."""
-        return len(_layout.SLOT_NAMES[self.rule])
+        return len(_kernels.SLOT_NAMES[self.rule])
 
     @property
     def slot_names(self) -> tuple[str, ...]:
         """Names of the state arrays, in row order of ``State.slots``."""
-        return _layout.SLOT_NAMES[self.rule]
+        return _kernels.SLOT_NAMES[self.rule]
 
     @property
     def hyper(self) -> Any:
@@ -298,7 +496,7 @@ class Optimizer:
         """The hyperparameter a momentum schedule replaces (``"beta"``, ``"beta1"``), or None
         where the rule has no momentum (GD, AdaGrad; RMSProp's and AdaDelta's β average
         squared gradients)."""
-        return _layout.MOMENTUM_FIELD[self.rule]
+        return _kernels.MOMENTUM_FIELD[self.rule]
 
     def lr_at(self, t: int) -> float:
         """The learning rate at counter ``t`` (= ``state.step`` before the update), checked by
@@ -312,12 +510,12 @@ class Optimizer:
 
     def init(self, params: np.ndarray) -> State:
         """A fresh state for ``params`` (any shape, float32 or float64): zero slots, step 0."""
-        _check_float_array("params", params)
+        params = _check_float_array("params", params)
         slots = np.zeros((self.n_slots, params.size), dtype=params.dtype)
-        scalars = np.zeros(_layout.N_SCALARS)
-        scalars[_layout.S_MU_PRODUCT] = 1.0
-        scalars[_layout.S_ROWS] = _rows(params)
-        return State(self.name, 0, slots, scalars, params.shape, params.dtype, self.slot_names)
+        scalars = np.zeros(_kernels.N_SCALARS)
+        scalars[_kernels.S_MU_PRODUCT] = 1.0
+        scalars[_kernels.S_ROWS] = _rows(params)
+        return State._fresh(self.name, slots, scalars, params.shape, params.dtype, self.slot_names)
 
     def load_state(self, data: Mapping[str, Any], params: np.ndarray) -> State:
         """``State.from_dict(data, optimizer=self, params=params)``."""
@@ -327,29 +525,21 @@ class Optimizer:
         """One update of ``params`` (in place) from ``grads``; advances ``state``.
 
         Checks the arrays first (same shape and float dtype, C-contiguous, writable, not
-        aliased) and that ``state`` belongs to this optimizer and these params; then runs
-        one fused kernel, in parallel from ``PARALLEL_THRESHOLD`` elements.
+        aliased) and that ``state`` belongs to this optimizer and these params, with slots and
+        scalars of the kernel's layout (all O(1); see :class:`State`); then runs one fused
+        kernel, in parallel from ``PARALLEL_THRESHOLD`` elements.
         """
-        flat_params, flat_grads = _check_arrays(params, grads)
+        params, grads = _check_arrays(params, grads)
         if not isinstance(state, State):
             raise TypeError(f"state must be a State (from opt.init), got {type(state).__name__}")
-        if state.optimizer != self.name:
-            raise ValueError(f"state belongs to {state.optimizer}, not to {self.name}")
-        if state.shape != params.shape or state.dtype != params.dtype:
-            raise ValueError(f"state is for shape {state.shape} and dtype {state.dtype}, "
-                             f"params have shape {params.shape} and dtype {params.dtype}")
-        if state.form != "stored":
-            raise ValueError(f"Invalid state: a Nesterov state in fastoptim.train's look-ahead form "
-                             f"(its parameters are θ, opt.step's are φ = θ − β u, SPEC §3.1; converting "
-                             f"is not exact in floating point): continue it with train(..., resume=run)")
+        state._check_for(self, params, grads)
         lr = self.lr_at(state.step)
         t = state.step + 1
         from fastoptim.kernels import updates
 
-        parallel = flat_params.size >= updates.PARALLEL_THRESHOLD
-        kernel = updates.update_parallel if parallel else updates.update
-        kernel(self.hyper, flat_params, flat_grads, state.slots, state.scalars, t, lr)
-        state.step = t
+        kernel = updates.update_parallel if params.size >= updates.PARALLEL_THRESHOLD else updates.update
+        kernel(self.hyper, params.reshape(-1), grads.reshape(-1), state.slots, state.scalars, t, lr)
+        state._at(t)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -363,7 +553,7 @@ class GD(Optimizer):
     lr: LearningRate = 0.01
     weight_decay: float = _kw(0.0)
     decoupled: bool = _kw(False)
-    rule: ClassVar[type] = _layout.GDHyper
+    rule: ClassVar[type] = _kernels.GDHyper
 
     def _validate(self) -> None:
         self._set_decay()
@@ -382,7 +572,7 @@ class Momentum(Optimizer):
     beta: float = _kw(0.9)
     weight_decay: float = _kw(0.0)
     decoupled: bool = _kw(False)
-    rule: ClassVar[type] = _layout.MomentumHyper
+    rule: ClassVar[type] = _kernels.MomentumHyper
 
     def _validate(self) -> None:
         self._set("beta", _beta(self.beta))
@@ -399,7 +589,7 @@ class Nesterov(Momentum):
     ``u = η·buf``. Parameters as :class:`Momentum`.
     """
 
-    rule: ClassVar[type] = _layout.NesterovHyper
+    rule: ClassVar[type] = _kernels.NesterovHyper
 
 
 @dataclasses.dataclass(frozen=True)
@@ -414,7 +604,7 @@ class AdaGrad(Optimizer):
     eps: float = _kw(1e-8)
     weight_decay: float = _kw(0.0)
     decoupled: bool = _kw(False)
-    rule: ClassVar[type] = _layout.AdaGradHyper
+    rule: ClassVar[type] = _kernels.AdaGradHyper
 
     def _validate(self) -> None:
         self._set("eps", _positive("eps", self.eps, "epsilon"))
@@ -435,7 +625,7 @@ class RMSProp(Optimizer):
     eps: float = _kw(1e-8)
     weight_decay: float = _kw(0.0)
     decoupled: bool = _kw(False)
-    rule: ClassVar[type] = _layout.RMSPropHyper
+    rule: ClassVar[type] = _kernels.RMSPropHyper
 
     def _validate(self) -> None:
         self._set("beta", _beta(self.beta))
@@ -455,7 +645,7 @@ class AdaDelta(RMSProp):
     lr: LearningRate = 1.0
     beta: float = _kw(0.95)
     eps: float = _kw(1e-6)
-    rule: ClassVar[type] = _layout.AdaDeltaHyper
+    rule: ClassVar[type] = _kernels.AdaDeltaHyper
 
 
 @dataclasses.dataclass(frozen=True)
@@ -473,7 +663,7 @@ class Adam(Optimizer):
     eps: float = _kw(1e-8)
     weight_decay: float = _kw(0.0)
     decoupled: bool = _kw(False)
-    rule: ClassVar[type] = _layout.AdamHyper
+    rule: ClassVar[type] = _kernels.AdamHyper
 
     def _validate(self) -> None:
         self._set("betas", _betas(self.betas))
@@ -491,7 +681,7 @@ class AdaMax(Adam):
     """
 
     lr: LearningRate = 2e-3
-    rule: ClassVar[type] = _layout.AdaMaxHyper
+    rule: ClassVar[type] = _kernels.AdaMaxHyper
 
 
 @dataclasses.dataclass(frozen=True)
@@ -509,7 +699,7 @@ class NAdam(Adam):
 
     lr: LearningRate = 2e-3
     momentum_decay: float | None = _kw(None)
-    rule: ClassVar[type] = _layout.NAdamHyper
+    rule: ClassVar[type] = _kernels.NAdamHyper
 
     def _validate(self) -> None:
         super()._validate()
@@ -529,7 +719,7 @@ class AMSGrad(Adam):
     """
 
     bias_correction: bool = _kw(False)
-    rule: ClassVar[type] = _layout.AMSGradHyper
+    rule: ClassVar[type] = _kernels.AMSGradHyper
 
     def _validate(self) -> None:
         super()._validate()
@@ -546,7 +736,7 @@ class RAdam(Adam):
     With the default β2 the first 5 steps are un-rectified. Parameters as :class:`Adam`.
     """
 
-    rule: ClassVar[type] = _layout.RAdamHyper
+    rule: ClassVar[type] = _kernels.RAdamHyper
 
 
 @dataclasses.dataclass(frozen=True)
@@ -567,7 +757,7 @@ class AdamP(Adam):
     delta: float = _kw(0.1)
     wd_ratio: float = _kw(0.1)
     nesterov: bool = _kw(False)
-    rule: ClassVar[type] = _layout.AdamPHyper
+    rule: ClassVar[type] = _kernels.AdamPHyper
 
     def _validate(self) -> None:
         super()._validate()

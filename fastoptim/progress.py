@@ -17,6 +17,7 @@ tqdm is imported only when a bar is actually drawn.
 import math
 import sys
 import time
+import weakref
 
 #: A bar appears only once a run has lasted this many seconds.
 DELAY = 1.0
@@ -29,6 +30,18 @@ def _is_terminal(file):
         return bool(file.isatty())
     except (AttributeError, ValueError):  # no isatty, or a closed file
         return False
+
+
+#: The bars on screen now (drawn and not yet closed).
+_OPEN = weakref.WeakSet()
+
+
+def close_all():
+    """Close every bar on screen, clearing its line: a run interrupted between ``update`` and
+    ``close`` (Ctrl-C) leaves its bar drawn, and a message printed then ("interrupted") would
+    land on the bar's line. Called by the command line before it prints such a message."""
+    for bar in list(_OPEN):
+        bar.abandon()
 
 
 class EpochBar:
@@ -65,8 +78,14 @@ class EpochBar:
         """Draw the final state (only if the bar is shown) and release the terminal line."""
         if self._bar is not None:
             self._draw(epochs_done, steps_done, loss, time.perf_counter() - self.started)
+            self.abandon()
+
+    def abandon(self):
+        """Clear the bar's line without drawing it again (an interrupted run)."""
+        if self._bar is not None:
             self._bar.close()
             self._bar = None
+        _OPEN.discard(self)
 
     def _draw(self, epochs_done, steps_done, loss, elapsed):
         if self._bar is None:
@@ -78,6 +97,7 @@ class EpochBar:
             self._bar = tqdm(total=self.epochs, desc=self.description, unit="epoch", file=self.file,
                              mininterval=0, miniters=1, smoothing=0, dynamic_ncols=True, leave=False)
             self._bar.start_t -= time.perf_counter() - self.started  # elapsed and rate since the run began
+            _OPEN.add(self)
         rate = steps_done / elapsed if elapsed > 0 else 0.0
         loss_text = f"{loss:.4g}" if loss is not None and math.isfinite(loss) else "-"
         self._bar.set_postfix_str(f"loss={loss_text}, {rate:,.0f} updates/s", refresh=False)

@@ -27,8 +27,20 @@ rules of ``updates.py``). After an edit of ``updates.py`` a stale ``run_epoch`` 
 from the cache, with the old slot layout: wrong results or a crash (seen during development).
 So the cache stamp of every kernel is the stamp of the whole ``kernels/`` folder (each file's
 name, mtime and size): editing any kernel file, or this policy, recompiles them all.
+
+Where the cache lives: never inside the package. Numba's default writes it into
+``kernels/__pycache__``; for an installed package that is ``site-packages/fastoptim/kernels/``,
+and pip's uninstall does not remove files it did not install, so a later ``pip install -e``
+found a ``site-packages/fastoptim/`` folder without ``__init__.py`` that Python imported as a
+namespace package in place of the editable one (``fo.Dataset``: AttributeError; issue 12). So
+the kernels are cached, in this order of preference, in ``$NUMBA_CACHE_DIR`` if it is set, in
+numba's user-wide cache folder (``$XDG_CACHE_HOME/numba`` or ``~/.cache/numba``), else in a
+folder of the temporary directory; in each, under a subfolder named for the absolute path of
+this ``kernels/`` folder (numba's ``kernels_<sha1 of the path>``), so two installs or checkouts
+never share entries. Removing the package leaves at most a cache folder outside it.
 """
 import os
+import tempfile
 
 import numba
 from numba.core import caching
@@ -59,21 +71,36 @@ class _PackageStamp:
         return super().from_function(py_func, py_file)
 
 
-class _InTreeLocator(_PackageStamp, caching.InTreeCacheLocator):
-    pass
+class _UserProvidedLocator(_PackageStamp, caching.UserProvidedCacheLocator):
+    """``$NUMBA_CACHE_DIR/kernels_<hash>``, when the variable is set."""
 
 
 class _UserWideLocator(_PackageStamp, caching.UserWideCacheLocator):
-    pass
+    """Numba's user-wide folder (``~/.cache/numba/kernels_<hash>``)."""
 
 
-class _UserProvidedLocator(_PackageStamp, caching.UserProvidedCacheLocator):
-    pass
+class _TemporaryLocator(_PackageStamp, caching.UserWideCacheLocator):
+    """``<tempdir>/numba-cache-<user>/kernels_<hash>``: when the user-wide folder is not
+    writable (a read-only home). Numba would otherwise fall back to its in-tree locator."""
+
+    def __init__(self, py_func, py_file):
+        super().__init__(py_func, py_file)
+        user = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
+        self._cache_path = os.path.join(tempfile.gettempdir(), f"numba-cache-{user}",
+                                        self.get_suitable_cache_subpath(py_file))
 
 
-if _InTreeLocator not in caching.CacheImpl._locator_classes:
+#: The locators tried, in order, for a kernel; none writes inside the package.
+LOCATORS = (_UserProvidedLocator, _UserWideLocator, _TemporaryLocator)
+
+if _UserWideLocator not in caching.CacheImpl._locator_classes:
     # Numba tries its locators in order; ours go first and decline files outside kernels/.
-    caching.CacheImpl._locator_classes[0:0] = [_UserProvidedLocator, _InTreeLocator, _UserWideLocator]
+    caching.CacheImpl._locator_classes[0:0] = list(LOCATORS)
+
+
+def cache_folder(function):
+    """The folder where the compiled ``function`` (a kernel) is cached."""
+    return function._cache._cache_path
 
 # Start the threading layer now: a cached kernel that calls a parallel kernel, loaded before
 # any parallel kernel has run in the process, otherwise fails with "Symbol not found:
