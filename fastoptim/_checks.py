@@ -36,7 +36,7 @@ def describe(value):
     if isinstance(value, np.ndarray):
         kind = "array" if type(value) is np.ndarray else type(value).__name__
         return f"{kind}(shape={value.shape}, dtype={value.dtype})"
-    text = repr(value)
+    text = " ".join(repr(value).split())  # one line
     return text if len(text) <= 80 else text[:77] + "..."
 
 

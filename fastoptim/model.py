@@ -33,7 +33,7 @@ def check_labels(data, name="data"):
     if outside.any():
         index = int(np.argmax(outside))
         raise _checks.invalid("loss", "log", f"the log loss needs targets in [0, 1]; {name}.y[{index}] = "
-                                             f"{data.y[index]!r}")
+                                             f"{float(data.y[index])!r}")
 
 
 def loss_and_gradient(data, theta, reduction="mean", loss="squared"):

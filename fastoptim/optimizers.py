@@ -43,75 +43,70 @@ _STATE_KEYS = ("optimizer", "step", "slots", "scalars", "shape", "dtype")
 FORMS = ("stored", "lookahead")
 
 
-# --- validation ----------------------------------------------------------------------------------
-def _is_real(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+# --- validation (the package's vocabulary: fastoptim._checks, "Invalid {name}: {value} (...)") ---
+_is_real = _checks.is_real
 
 
-def _real(name: str, value: Any) -> float:
+def _real(name: str, value: Any, requirement: str) -> float:
     if not _is_real(value):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+        raise _checks.wrong_type(name, value, requirement)
     return float(value)
 
 
 def _flag(name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
-    return bool(value)
+    return _checks.flag(name, value)
 
 
 def _learning_rate(lr: Any) -> LearningRate:
     if callable(lr):
         return lr
-    if not _is_real(lr):
-        raise TypeError("lr must be a number or a schedule (a function of the step), "
-                        f"got {type(lr).__name__}")
-    if not (math.isfinite(lr) and lr >= 0):
-        raise ValueError(f"Invalid learning rate: {lr}")
-    return float(lr)
+    requirement = "must be a finite number >= 0, or a schedule (a function of the step)"
+    value = _real("lr", lr, requirement)
+    if not (math.isfinite(value) and value >= 0):
+        raise _checks.invalid("lr", lr, requirement)
+    return value
 
 
 def _beta(beta: Any) -> float:
-    beta = _real("beta", beta)
-    if not 0.0 <= beta < 1.0:
-        raise ValueError(f"Invalid beta value: {beta}")
-    return beta
+    value = _real("beta", beta, "must be a number in [0, 1)")
+    if not 0.0 <= value < 1.0:
+        raise _checks.invalid("beta", beta, "must be a number in [0, 1)")
+    return value
 
 
 def _betas(betas: Any) -> tuple[float, float]:
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+        raise _checks.wrong_type("betas", betas, "must be a pair (beta1, beta2)")
     checked = []
     for index, beta in enumerate(betas):
-        beta = _real(f"betas[{index}]", beta)
-        if not 0.0 <= beta < 1.0:
-            raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
-        checked.append(beta)
+        value = _real(f"betas[{index}]", beta, "must be a number in [0, 1)")
+        if not 0.0 <= value < 1.0:
+            raise _checks.invalid(f"betas[{index}]", beta, "must be a number in [0, 1)")
+        checked.append(value)
     return checked[0], checked[1]
 
 
-def _positive(name: str, value: Any, label: str) -> float:
-    value = _real(name, value)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"Invalid {label} value: {value}")
-    return value
+def _positive(name: str, value: Any) -> float:
+    number = _real(name, value, "must be a finite number > 0")
+    if not (math.isfinite(number) and number > 0):
+        raise _checks.invalid(name, value, "must be a finite number > 0")
+    return number
 
 
-def _non_negative(name: str, value: Any, label: str, upper: float = math.inf) -> float:
-    value = _real(name, value)
-    if not (math.isfinite(value) and 0 <= value <= upper):
-        raise ValueError(f"Invalid {label} value: {value}")
-    return value
+def _non_negative(name: str, value: Any, upper: float = math.inf) -> float:
+    requirement = "must be a finite number >= 0" if upper == math.inf else f"must be a number in [0, {upper:g}]"
+    number = _real(name, value, requirement)
+    if not (math.isfinite(number) and 0 <= number <= upper):
+        raise _checks.invalid(name, value, requirement)
+    return number
 
 
 def _check_float_array(name: str, array: Any) -> np.ndarray:
     """``array`` as a plain ``numpy.ndarray`` of float32/float64: a subclass (``np.matrix``,
     ``np.memmap``) as its base-class view of the same memory; a masked array is refused."""
-    if not isinstance(array, np.ndarray):
-        raise TypeError(f"{name} must be a numpy.ndarray, got {type(array).__name__}")
     array = _checks.plain_array(name, array)
     if array.dtype not in _FLOAT_DTYPES or not array.dtype.isnative:
-        raise TypeError(f"{name} must have dtype float32 or float64, got {array.dtype}")
+        raise _checks.wrong_type(name, array, "must have dtype float32 or float64 (native byte order)")
     return array
 
 
@@ -120,16 +115,16 @@ def _check_arrays(params: Any, grads: Any) -> tuple[np.ndarray, np.ndarray]:
     params = _check_float_array("params", params)
     grads = _check_float_array("grads", grads)
     if grads.dtype != params.dtype:
-        raise ValueError(f"grads has dtype {grads.dtype} but params has dtype {params.dtype}")
+        raise _checks.invalid("grads", grads, f"must have the dtype of params, {params.dtype}")
     if grads.shape != params.shape:
-        raise ValueError(f"grads has shape {grads.shape} but params has shape {params.shape}")
+        raise _checks.invalid("grads", grads, f"must have the shape of params, {params.shape}")
     for name, array in (("params", params), ("grads", grads)):
         if not array.flags.c_contiguous:
-            raise ValueError(f"{name} must be C-contiguous (use np.ascontiguousarray)")
+            raise _checks.invalid(name, array, "must be C-contiguous (use np.ascontiguousarray)")
         if not array.flags.writeable:
-            raise ValueError(f"{name} must be writable (it is read-only)")
+            raise _checks.invalid(name, array, "must be writable (it is read-only)")
     if params.size and np.shares_memory(params, grads):
-        raise ValueError("params and grads share memory")
+        raise _checks.invalid("grads", grads, "must not share memory with params")
     return params, grads
 
 
@@ -466,8 +461,7 @@ class Optimizer:
 
     def _set_decay(self) -> None:
         self._set("weight_decay", _non_negative("weight_decay",
-                                                self.weight_decay,  # type: ignore[attr-defined]
-                                                "weight_decay"))
+                                                self.weight_decay))  # type: ignore[attr-defined]
         self._set("decoupled", _flag("decoupled", self.decoupled))  # type: ignore[attr-defined]
 
 
@@ -531,7 +525,7 @@ class Optimizer:
         """
         params, grads = _check_arrays(params, grads)
         if not isinstance(state, State):
-            raise TypeError(f"state must be a State (from opt.init), got {type(state).__name__}")
+            raise _checks.wrong_type("state", state, "must be a State (from opt.init)")
         state._check_for(self, params, grads)
         lr = self.lr_at(state.step)
         t = state.step + 1
@@ -607,7 +601,7 @@ class AdaGrad(Optimizer):
     rule: ClassVar[type] = _kernels.AdaGradHyper
 
     def _validate(self) -> None:
-        self._set("eps", _positive("eps", self.eps, "epsilon"))
+        self._set("eps", _positive("eps", self.eps))
         self._set_decay()
 
 
@@ -629,7 +623,7 @@ class RMSProp(Optimizer):
 
     def _validate(self) -> None:
         self._set("beta", _beta(self.beta))
-        self._set("eps", _positive("eps", self.eps, "epsilon"))
+        self._set("eps", _positive("eps", self.eps))
         self._set_decay()
 
 
@@ -667,7 +661,7 @@ class Adam(Optimizer):
 
     def _validate(self) -> None:
         self._set("betas", _betas(self.betas))
-        self._set("eps", _positive("eps", self.eps, "epsilon"))
+        self._set("eps", _positive("eps", self.eps))
         self._set_decay()
 
 
@@ -705,7 +699,7 @@ class NAdam(Adam):
         super()._validate()
         if self.momentum_decay is not None:
             self._set("momentum_decay",
-                      _positive("momentum_decay", self.momentum_decay, "momentum_decay"))
+                      _positive("momentum_decay", self.momentum_decay))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -761,8 +755,8 @@ class AdamP(Adam):
 
     def _validate(self) -> None:
         super()._validate()
-        self._set("delta", _non_negative("delta", self.delta, "delta"))
-        self._set("wd_ratio", _non_negative("wd_ratio", self.wd_ratio, "wd_ratio", 1.0))
+        self._set("delta", _non_negative("delta", self.delta))
+        self._set("wd_ratio", _non_negative("wd_ratio", self.wd_ratio, 1.0))
         self._set("nesterov", _flag("nesterov", self.nesterov))
 
 

@@ -173,6 +173,7 @@ def resolve_rates(optimizer, *, schedule, per, momentum_schedule, line_search, o
                                                           "schedule=, line_search= and a schedule as the "
                                                           "optimizer's lr are excluded")
         start = on_plateau.lr if on_plateau.lr is not None else optimizer.lr
+        on_plateau.copy().start(start)  # the configuration against the starting rate (min_lr <= lr)
         return Rates("plateau", float(start), None, per, None, momentum_schedule, beta)
     if candidates is not None:
         return Rates("line_search", None, None, per, candidates, momentum_schedule, beta)
@@ -301,7 +302,7 @@ def _check_loss(loss, data, validation):
             if outside.any():
                 index = int(np.argmax(outside))
                 raise _checks.invalid("loss", loss, f"the log loss needs targets in [0, 1]; {name}.y[{index}] = "
-                                                    f"{y[index]!r}")
+                                                    f"{float(y[index])!r}")
     return loss
 
 

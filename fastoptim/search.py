@@ -11,7 +11,7 @@ import numpy as np
 from . import _checks, schedules
 from .optimizers import Optimizer
 from .sweep_result import SweepResult
-from .sweeps import sweep
+from .sweeps import _sweep
 from .training import train
 
 __all__ = ["lr_search", "LRSearchResult", "lr_range_test", "RangeTestResult", "suggest_lr"]
@@ -83,12 +83,12 @@ def lr_search(data, optimizer, *, lrs=(1e-4, 1e-3, 1e-2, 1e-1, 1), epochs=3, ref
 
     ``optimizer``: a configured instance (its ``lr`` is replaced) or a class (its defaults).
     ``init``: the starting ``[w…, b]``, zeros by default; ``refine``: factors, or None / ``()``
-    for no finer grid. The runs record no training loss (``record="none"``: the search judges by
-    validation loss). Runs that diverge rank last (a large η diverging is an expected outcome of
+    for no finer grid. Runs that diverge rank last (a large η diverging is an expected outcome of
     the search, so no warning is given).
     """
     optimizer = _optimizer_instance(optimizer)
     _checks.dataset(data)
+    epochs = _checks.positive_int("epochs", epochs, minimum=1)  # (judged after its epochs)
     if validation is None:
         raise _checks.invalid("validation", validation, "lr_search judges by validation loss: must be a Dataset "
                                                         "or a fraction in (0, 1)")
@@ -99,9 +99,9 @@ def lr_search(data, optimizer, *, lrs=(1e-4, 1e-3, 1e-2, 1e-1, 1), epochs=3, ref
         init = np.zeros(data.d + 1)
     common = dict(epochs=epochs, batch_size=batch_size, init=init, seeds=(seed,), loss=loss,
                   reduction=reduction, schedule=None, per="step", momentum_schedule=None, shuffle=shuffle,
-                  drop_last=False, line_search=None, validation=validation, record="none", callbacks=(),
+                  drop_last=False, line_search=None, validation=validation, record="epoch", callbacks=(),
                   executor=executor, chunk_size=None, progress=progress)
-    coarse = sweep(data, [_with_lr(optimizer, lr) for lr in coarse_lrs], **common)
+    coarse = _sweep(data, [_with_lr(optimizer, lr) for lr in coarse_lrs], **common)
     coarse_score = _judged(coarse)
     tried = list(coarse_lrs)
     scores = list(coarse_score)
@@ -113,7 +113,7 @@ def lr_search(data, optimizer, *, lrs=(1e-4, 1e-3, 1e-2, 1e-1, 1), epochs=3, ref
         best = coarse_lrs[int(np.argmin(coarse_score))]
         fine_lrs = [best * factor for factor in factors if not np.any(np.isclose(best * factor, tried, rtol=1e-12))]
         if fine_lrs:
-            fine = sweep(data, [_with_lr(optimizer, lr) for lr in fine_lrs], **common)
+            fine = _sweep(data, [_with_lr(optimizer, lr) for lr in fine_lrs], **common)
             tried += fine_lrs
             scores += list(_judged(fine))
             stages += ["fine"] * len(fine_lrs)
@@ -124,8 +124,8 @@ def lr_search(data, optimizer, *, lrs=(1e-4, 1e-3, 1e-2, 1e-1, 1), epochs=3, ref
     candidates = [{"lr": float(tried[i]), "stage": stages[i], "validation_loss": float(scores[i]),
                    "loss": float(train_losses[i]), "diverged": bool(diverged[i])} for i in order]
     if not np.isfinite(scores).any():
-        raise _checks.invalid("lrs", lrs, f"every learning rate diverged "
-                                          f"({', '.join(f'{lr:g}' for lr in tried)}): try smaller ones")
+        raise FloatingPointError(f"lr_search: every learning rate diverged ({', '.join(f'{lr:g}' for lr in tried)}); "
+                                 f"try smaller ones")
     return LRSearchResult(best_lr=candidates[0]["lr"], candidates=candidates,
                           lrs=np.array([tried[i] for i in order]), validation_loss=scores[order],
                           coarse=coarse, fine=fine)

@@ -154,7 +154,7 @@ def run_pairs(data, configs, seeds, options, bar=None, callbacks=()):
     # rule groups: the pairs of each rule in one kernel call
     by_rule = {}
     for p, plan in enumerate(plans):
-        by_rule.setdefault(type(plan.hyper), []).append(p)
+        by_rule.setdefault((type(plan.hyper), plan.lookahead), []).append(p)  # (Nesterov: Momentum's look-ahead)
     rule_groups = [_RuleGroup(rows, [plans[p] for p in rows]) for rows in by_rule.values()]
     pair_rates = [plan.rates for plan in plans]
     del plans

@@ -89,19 +89,20 @@ def _check_configs(configs):
 
 
 def _check_seeds(seeds):
+    given = seeds
     if _checks.is_integer(seeds):
         seeds = (seeds,)
     try:
         seeds = list(seeds)
     except TypeError:
-        raise _checks.wrong_type("seeds", seeds, "must be a list of integers >= 0") from None
+        raise _checks.wrong_type("seeds", given, "must be a list of integers >= 0") from None
     if not seeds:
-        raise _checks.invalid("seeds", seeds, "is empty: give at least one seed, e.g. seeds=(0,)")
+        raise _checks.invalid("seeds", given, "is empty: give at least one seed, e.g. seeds=(0,)")
     for seed in seeds:
         if not _checks.is_integer(seed):
-            raise _checks.wrong_type("seeds", seeds, f"must be a list of integers >= 0; holds {_checks.describe(seed)}")
+            raise _checks.wrong_type("seeds", given, f"must be a list of integers >= 0; holds {_checks.describe(seed)}")
         if seed < 0:
-            raise _checks.invalid("seeds", seeds, f"must be a list of integers >= 0; holds {seed}")
+            raise _checks.invalid("seeds", given, f"must be a list of integers >= 0; holds {seed}")
     return [int(seed) for seed in seeds]
 
 

@@ -35,9 +35,9 @@ from numba.extending import intrinsic
 from . import updates
 from .arrays import assign, fill
 from .layout import Parallel
-from .model import (BLOCK, PARALLEL_THRESHOLD, _is_none, _work_arrays, block_gradient, block_loss,
-                    block_loss_and_gradient, gather, gather_weight, gradient_range_parallel,
-                    loss_and_gradient_range_parallel, point_terms, segment, window)
+from .model import (BLOCK, PARALLEL_THRESHOLD, GradientSum, LossAndGradientSum, LossSum, _is_none,
+                    _work_arrays, block, gather, gather_weight, point_terms, range_sums_parallel, segment,
+                    window)
 from .policy import jit, jit_inline, overload
 
 
@@ -100,28 +100,28 @@ def batch_sums(X, y, weights, order, loss, theta, start, stop, step_loss, parall
 @overload(batch_sums)
 def _batch_sums(X, y, weights, order, loss, theta, start, stop, step_loss, parallel, buffers, lanes,
                 out):
-    with_loss = not _is_none(step_loss)
-    block = block_loss_and_gradient if with_loss else block_gradient
-    parallel_range = loss_and_gradient_range_parallel if with_loss else gradient_range_parallel
+    Sums = GradientSum if _is_none(step_loss) else LossAndGradientSum  # (a class: built inside, compile time)
 
-    def sums(X, y, weights, order, loss, theta, start, stop, step_loss, parallel, buffers, lanes,
-             out):
+    def serial(X, y, weights, order, loss, theta, start, stop, step_loss, parallel, buffers, lanes,
+               out):
         fill(out, 0.0)
         for first in range(start, stop, BLOCK):
-            block(loss, X, y, weights, order, theta, first, min(stop, first + BLOCK), buffers, lanes,
+            block(Sums(), loss, X, y, weights, order, theta, first, min(stop, first + BLOCK), buffers, lanes,
                   out)
 
     if parallel.instance_class is not Parallel:
-        return sums
+        return serial
 
-    def sums_or_parallel(X, y, weights, order, loss, theta, start, stop, step_loss, parallel,
-                         buffers, lanes, out):
+    def serial_or_parallel(X, y, weights, order, loss, theta, start, stop, step_loss, parallel,
+                           buffers, lanes, out):
         if stop - start >= PARALLEL_THRESHOLD:
-            parallel_range(loss, X, y, weights, order, theta, start, stop, out)
+            range_sums_parallel(Sums(), loss, X, y, weights, order, theta, start, stop, out)
         else:
-            sums(X, y, weights, order, loss, theta, start, stop, step_loss, parallel, buffers, lanes,
-                 out)
-    return sums_or_parallel
+            fill(out, 0.0)
+            for first in range(start, stop, BLOCK):
+                block(Sums(), loss, X, y, weights, order, theta, first, min(stop, first + BLOCK), buffers,
+                      lanes, out)
+    return serial_or_parallel
 
 
 def positions(y, order):
@@ -140,8 +140,8 @@ def batch_loss(X, y, weights, order, loss, theta, start, stop, mean, buffers, la
     """``J_S`` over the batch ``[start, stop)`` at ``theta`` (sum, or over the batch's weight)."""
     fill(out, 0.0)
     for first in range(start, stop, BLOCK):
-        block_loss(loss, X, y, weights, order, theta, first, min(stop, first + BLOCK), buffers, lanes,
-                   out)
+        block(LossSum(), loss, X, y, weights, order, theta, first, min(stop, first + BLOCK), buffers, lanes,
+              out)
     return out[0] / out[out.size - 1] if mean else out[0]
 
 

@@ -28,6 +28,8 @@ vectorizes (exp, division), then added lane by lane (also vectorized). The seria
 parallel kernels run exactly this arithmetic (the parallel one spreads the blocks over threads
 and adds their sums in order afterwards), so both give the same bits for any thread count.
 """
+from typing import NamedTuple
+
 import numba
 import numpy as np
 from numba import types
@@ -126,7 +128,7 @@ def _segment(order, start, stop):
 def gather(values, index, i):
     """The ``i``-th value of the block: ``values[i]`` (``index`` None) or ``values[index[i]]``.
     Indices count up from 0 (or are unsigned): LLVM sees no negative index, so the loops over a
-    block vectorize (numba's wraparound of negative indices would stop it)."""
+    block are vectorized (numba's wraparound of negative indices would stop it)."""
 
 
 @overload(gather)
@@ -192,80 +194,93 @@ def lanes_sum(values, n):
 
 # --- one block: terms into buffers (vectorized), then lane sums ----------------------------------
 
-def _make_block(with_loss, with_gradient):
-    """The block kernel that adds the block's ``Σ s ℓ`` (if ``with_loss``), gradient sums (if
-    ``with_gradient``) and ``Σ s`` to ``out = [Σ s ℓ, Σ s r x_1 … Σ s r x_d, Σ s r, Σ s]`` over
-    the positions ``[start, stop)`` (at most ``BLOCK``): one kernel per combination of the
-    flags, which are compile-time constants, and per data shape. ``buffers``: (N_BUFFERS, BLOCK)
-    float64; ``lanes``: (LANES, d) float64 (work arrays)."""
+class LossSum(NamedTuple):
+    """Sum the loss only (the per-epoch record, line search)."""
 
-    def block(loss, X, y, weights, order, theta, start, stop, buffers, lanes, out):
-        """One block of a sum (see ``_make_block``)."""
 
-    @overload(block)
-    def _block(loss, X, y, weights, order, theta, start, stop, buffers, lanes, out):
-        if X.ndim == 1:
-            def one_feature(loss, X, y, weights, order, theta, start, stop, buffers, lanes, out):
-                n = stop - start
-                index = segment(order, start, stop)
-                xs, ys, ss = window(X, order, start, stop), window(y, order, start, stop), window(
-                    weights, order, start, stop)
-                values, residuals, products = buffers[0], buffers[1], buffers[2]
-                w, b = theta[0], theta[1]
-                for i in range(n):
-                    x = numba.float64(gather(xs, index, i))
-                    value, r = point_terms(loss, w * x + b, numba.float64(gather(ys, index, i)))
-                    s = gather_weight(ss, index, i)
-                    if with_loss:
-                        values[i] = s * value
-                    if with_gradient:
-                        residuals[i] = s * r
-                        products[i] = s * r * x
-                if with_loss:
-                    out[0] += lanes_sum(values, n)
-                if with_gradient:
-                    out[1] += lanes_sum(products, n)
-                    out[2] += lanes_sum(residuals, n)
-                out[3] += block_weight(ss, index, n, values)
-            return one_feature
+class GradientSum(NamedTuple):
+    """Sum the gradient (and the weights) only (a training step)."""
 
-        def features(loss, X, y, weights, order, theta, start, stop, buffers, lanes, out):
+
+class LossAndGradientSum(NamedTuple):
+    """Sum both (a training step whose batch loss is recorded; ``model.loss_and_gradient``)."""
+
+
+#: What each marker sums: (the loss, the gradient).
+_SUMS = {LossSum: (True, False), GradientSum: (False, True), LossAndGradientSum: (True, True)}
+
+
+def block(sums, loss, X, y, weights, order, theta, start, stop, buffers, lanes, out):
+    """Add the block's ``Σ s ℓ`` and/or gradient sums (as ``sums`` says: :class:`LossSum`,
+    :class:`GradientSum` or :class:`LossAndGradientSum`, chosen at compile time) and ``Σ s`` to
+    ``out = [Σ s ℓ, Σ s r x_1 … Σ s r x_d, Σ s r, Σ s]`` over the positions ``[start, stop)`` (at
+    most ``BLOCK``). ``buffers``: (N_BUFFERS, BLOCK) float64; ``lanes``: (LANES, d) float64 (work
+    arrays)."""
+
+
+@overload(block)
+def _block(sums, loss, X, y, weights, order, theta, start, stop, buffers, lanes, out):
+    with_loss, with_gradient = _SUMS[sums.instance_class]
+    if X.ndim == 1:
+        def one_feature(sums, loss, X, y, weights, order, theta, start, stop, buffers, lanes, out):
             n = stop - start
-            d = X.shape[1]
             index = segment(order, start, stop)
             xs, ys, ss = window(X, order, start, stop), window(y, order, start, stop), window(
                 weights, order, start, stop)
-            values, residuals, zs = buffers[0], buffers[1], buffers[2]
-            b = theta[d]
-            for i in range(n):  # z row by row (features in order) ...
-                z = b
-                for k in range(d):
-                    z += theta[k] * gather_row(xs, index, i, k)
-                zs[i] = z
-            for i in range(n):  # ... then the terms, vectorized across rows
-                value, r = point_terms(loss, zs[i], numba.float64(gather(ys, index, i)))
+            values, residuals, products = buffers[0], buffers[1], buffers[2]
+            w, b = theta[0], theta[1]
+            for i in range(n):
+                x = numba.float64(gather(xs, index, i))
+                value, r = point_terms(loss, w * x + b, numba.float64(gather(ys, index, i)))
                 s = gather_weight(ss, index, i)
                 if with_loss:
                     values[i] = s * value
                 if with_gradient:
                     residuals[i] = s * r
+                    products[i] = s * r * x
             if with_loss:
                 out[0] += lanes_sum(values, n)
             if with_gradient:
-                fill_columns(lanes, d, 0.0)
-                for i in range(n):  # lanes[l, k]: rows i = l (mod LANES) in order; vectorized over k
-                    lane = i % LANES
-                    r = residuals[i]
-                    for k in range(d):
-                        lanes[lane, k] += r * gather_row(xs, index, i, k)
-                for k in range(d):
-                    out[1 + k] += ((lanes[0, k] + lanes[1, k]) + (lanes[2, k] + lanes[3, k])) + (
-                        (lanes[4, k] + lanes[5, k]) + (lanes[6, k] + lanes[7, k]))
-                out[d + 1] += lanes_sum(residuals, n)
-            out[d + 2] += block_weight(ss, index, n, values)
-        return features
+                out[1] += lanes_sum(products, n)
+                out[2] += lanes_sum(residuals, n)
+            out[3] += block_weight(ss, index, n, values)
+        return one_feature
 
-    return block
+    def features(sums, loss, X, y, weights, order, theta, start, stop, buffers, lanes, out):
+        n = stop - start
+        d = X.shape[1]
+        index = segment(order, start, stop)
+        xs, ys, ss = window(X, order, start, stop), window(y, order, start, stop), window(
+            weights, order, start, stop)
+        values, residuals, zs = buffers[0], buffers[1], buffers[2]
+        b = theta[d]
+        for i in range(n):  # z row by row (features in order) ...
+            z = b
+            for k in range(d):
+                z += theta[k] * gather_row(xs, index, i, k)
+            zs[i] = z
+        for i in range(n):  # ... then the terms, vectorized across rows
+            value, r = point_terms(loss, zs[i], numba.float64(gather(ys, index, i)))
+            s = gather_weight(ss, index, i)
+            if with_loss:
+                values[i] = s * value
+            if with_gradient:
+                residuals[i] = s * r
+        if with_loss:
+            out[0] += lanes_sum(values, n)
+        if with_gradient:
+            fill_columns(lanes, d, 0.0)
+            for i in range(n):  # lanes[l, k]: rows i = l (mod LANES) in order; vectorized over k
+                lane = i % LANES
+                r = residuals[i]
+                for k in range(d):
+                    lanes[lane, k] += r * gather_row(xs, index, i, k)
+            for k in range(d):
+                out[1 + k] += ((lanes[0, k] + lanes[1, k]) + (lanes[2, k] + lanes[3, k])) + (
+                    (lanes[4, k] + lanes[5, k]) + (lanes[6, k] + lanes[7, k]))
+            out[d + 1] += lanes_sum(residuals, n)
+        out[d + 2] += block_weight(ss, index, n, values)
+    return features
 
 
 def block_weight(weights, index, n, buffer):
@@ -284,11 +299,6 @@ def _block_weight(weights, index, n, buffer):
     return weighted
 
 
-block_loss = _make_block(True, False)
-block_gradient = _make_block(False, True)
-block_loss_and_gradient = _make_block(True, True)
-
-
 @jit_inline
 def _work_arrays(d):
     """``(buffers, lanes)`` for the block kernels: (N_BUFFERS, BLOCK) and (LANES, d) float64."""
@@ -297,53 +307,43 @@ def _work_arrays(d):
 
 # --- sums over a range of positions, serial and parallel -----------------------------------------
 
-def _make_sum(block, parallel):
-    """A kernel adding ``block`` over the positions ``[start, stop)`` into ``out`` (zeroed
-    first), block by block in order (``parallel``: the blocks spread over threads, each
-    block's sums kept apart and added in order afterwards: the same bits)."""
-
-    if not parallel:
-        @jit
-        def serial(loss, X, y, weights, order, theta, start, stop, out):
-            buffers, lanes = _work_arrays(theta.size - 1)
-            fill(out, 0.0)
-            partial = np.empty(out.size)
-            for first in range(start, stop, BLOCK):
-                fill(partial, 0.0)
-                block(loss, X, y, weights, order, theta, first, min(stop, first + BLOCK), buffers,
-                      lanes, partial)
-                for k in range(out.size):
-                    out[k] += partial[k]
-        return serial
-
-    @jit
-    def group_sums(loss, X, y, weights, order, theta, start, stop, group, partials):
-        """The blocks of one group, each block's sums into its row of ``partials``."""
-        buffers, lanes = _work_arrays(theta.size - 1)
-        for c in range(group * GROUP, min(partials.shape[0], (group + 1) * GROUP)):
-            first = start + c * BLOCK
-            block(loss, X, y, weights, order, theta, first, min(stop, first + BLOCK), buffers, lanes,
-                  partials[c])
-
-    @jit_parallel
-    def parallel_sum(loss, X, y, weights, order, theta, start, stop, out):
-        n_blocks = (stop - start + BLOCK - 1) // BLOCK
-        partials = np.zeros((n_blocks, out.size))
-        for group in numba.prange((n_blocks + GROUP - 1) // GROUP):
-            group_sums(loss, X, y, weights, order, theta, start, stop, group, partials)
-        fill(out, 0.0)
-        for c in range(n_blocks):
-            for k in range(out.size):
-                out[k] += partials[c, k]
-    return parallel_sum
+@jit
+def range_sums(sums, loss, X, y, weights, order, theta, start, stop, out):
+    """``out`` ← the sums ``sums`` asks for (see :func:`block`) over the positions
+    ``[start, stop)``, block by block in order (zeroed first)."""
+    buffers, lanes = _work_arrays(theta.size - 1)
+    fill(out, 0.0)
+    partial = np.empty(out.size)
+    for first in range(start, stop, BLOCK):
+        fill(partial, 0.0)
+        block(sums, loss, X, y, weights, order, theta, first, min(stop, first + BLOCK), buffers, lanes, partial)
+        for k in range(out.size):
+            out[k] += partial[k]
 
 
-loss_range = _make_sum(block_loss, False)
-loss_range_parallel = _make_sum(block_loss, True)
-gradient_range = _make_sum(block_gradient, False)
-gradient_range_parallel = _make_sum(block_gradient, True)
-loss_and_gradient_range = _make_sum(block_loss_and_gradient, False)
-loss_and_gradient_range_parallel = _make_sum(block_loss_and_gradient, True)
+@jit
+def _group_sums(sums, loss, X, y, weights, order, theta, start, stop, group, partials):
+    """The blocks of one group of :func:`range_sums_parallel`, each block's sums into its row
+    of ``partials``."""
+    buffers, lanes = _work_arrays(theta.size - 1)
+    for c in range(group * GROUP, min(partials.shape[0], (group + 1) * GROUP)):
+        first = start + c * BLOCK
+        block(sums, loss, X, y, weights, order, theta, first, min(stop, first + BLOCK), buffers, lanes,
+              partials[c])
+
+
+@jit_parallel
+def range_sums_parallel(sums, loss, X, y, weights, order, theta, start, stop, out):
+    """:func:`range_sums` with the blocks spread over threads, each block's sums kept apart
+    and added in order afterwards: the same bits."""
+    n_blocks = (stop - start + BLOCK - 1) // BLOCK
+    partials = np.zeros((n_blocks, out.size))
+    for group in numba.prange((n_blocks + GROUP - 1) // GROUP):
+        _group_sums(sums, loss, X, y, weights, order, theta, start, stop, group, partials)
+    fill(out, 0.0)
+    for c in range(n_blocks):
+        for k in range(out.size):
+            out[k] += partials[c, k]
 
 
 # --- over a whole data set: the public kernels ----------------------------------------------------
@@ -356,20 +356,20 @@ def loss_and_gradient_sum(X, y, theta, out, loss=SquaredError(), weights=None):
     float64; ``out``: (d+3,) float64, overwritten; ``loss``: ``SquaredError()`` (default) or
     ``LogLoss()``; ``weights``: (N,) of the data's dtype, or None.
     """
-    loss_and_gradient_range(loss, X, y, weights, None, theta, 0, y.size, out)
+    range_sums(LossAndGradientSum(), loss, X, y, weights, None, theta, 0, y.size, out)
 
 
 @jit
 def loss_and_gradient_sum_parallel(X, y, theta, out, loss=SquaredError(), weights=None):
     """``loss_and_gradient_sum`` with the blocks spread over threads; the same bits."""
-    loss_and_gradient_range_parallel(loss, X, y, weights, None, theta, 0, y.size, out)
+    range_sums_parallel(LossAndGradientSum(), loss, X, y, weights, None, theta, 0, y.size, out)
 
 
 @jit
 def loss_sum(X, y, theta, loss=SquaredError(), weights=None):
     """Serial ``(Σ s ℓ_i, Σ s)`` over all points, in the order of the module docstring."""
     out = np.empty(theta.size + 2)
-    loss_range(loss, X, y, weights, None, theta, 0, y.size, out)
+    range_sums(LossSum(), loss, X, y, weights, None, theta, 0, y.size, out)
     return out[0], out[theta.size + 1]
 
 
@@ -377,7 +377,7 @@ def loss_sum(X, y, theta, loss=SquaredError(), weights=None):
 def loss_sum_parallel(X, y, theta, loss=SquaredError(), weights=None):
     """``loss_sum`` with the blocks spread over threads; the same bits as the serial kernel."""
     out = np.empty(theta.size + 2)
-    loss_range_parallel(loss, X, y, weights, None, theta, 0, y.size, out)
+    range_sums_parallel(LossSum(), loss, X, y, weights, None, theta, 0, y.size, out)
     return out[0], out[theta.size + 1]
 
 
@@ -390,8 +390,8 @@ def loss_total(loss, X, y, weights, theta, mean, parallel):
     theta64 = theta.astype(np.float64)
     out = np.empty(theta.size + 2)
     if parallel and y.size >= PARALLEL_THRESHOLD:
-        loss_range_parallel(loss, X, y, weights, None, theta64, 0, y.size, out)
+        range_sums_parallel(LossSum(), loss, X, y, weights, None, theta64, 0, y.size, out)
     else:
-        loss_range(loss, X, y, weights, None, theta64, 0, y.size, out)
+        range_sums(LossSum(), loss, X, y, weights, None, theta64, 0, y.size, out)
     total = out[0]
     return total / out[theta.size + 1] if mean else total

@@ -4,7 +4,7 @@ import numpy as np
 
 from .arrays import fill
 from .layout import SquaredError
-from .model import BLOCK, _work_arrays, block_loss
+from .model import BLOCK, LossSum, _work_arrays, block
 from .policy import jit_parallel
 
 
@@ -31,7 +31,7 @@ def loss_grid(x, y, ws, bs, out, loss=SquaredError(), weights=None):
         total = 0.0
         for first in range(0, n, BLOCK):
             fill(partial, 0.0)
-            block_loss(loss, x, y, weights, None, theta, first, min(n, first + BLOCK), buffers, lanes,
-                       partial)
+            block(LossSum(), loss, x, y, weights, None, theta, first, min(n, first + BLOCK), buffers, lanes,
+                  partial)
             total += partial[0]
         out[i, j] = total

@@ -927,16 +927,13 @@ def update(hyper, params, grads, slots, scalars, step, lr):
 
 
 @jit_parallel
-def update_parallel(hyper, params, grads, slots, scalars, step, lr):
-    """:func:`update` with the elements split into ``prange`` chunks; same results, bit for bit.
-
-    The loops run over slice views: indexing ``range(start, stop)`` directly stops LLVM from
-    vectorizing (the index is not known to be non-negative)."""
-    if _matrix_adamp(hyper, params, grads, slots, scalars, step, lr):
-        return
+def _update_chunks(hyper, params, grads, slots, coefficients):
+    """The element loops of one step in ``prange`` chunks of :data:`CHUNK` (the step's
+    coefficients an argument: a parallel region cannot take a local ``NamedTuple`` in, numba
+    0.68). The loops run over slice views: indexing ``range(start, stop)`` directly stops LLVM
+    from vectorizing (the index is not known to be non-negative)."""
     size = params.size
     n_slots = slots.shape[0]
-    coefficients = coefficients_of(hyper, scalars, step, lr, momentum_of(hyper))
     for chunk in numba.prange((size + CHUNK - 1) // CHUNK):
         start = chunk * CHUNK
         stop = min(start + CHUNK, size)
@@ -945,6 +942,14 @@ def update_parallel(hyper, params, grads, slots, scalars, step, lr):
         second = slots[1][start:stop] if n_slots > 1 else g
         third = slots[2][start:stop] if n_slots > 2 else g
         apply_rule(hyper, params[start:stop], g, first, second, third, coefficients)
+
+
+@jit
+def update_parallel(hyper, params, grads, slots, scalars, step, lr):
+    """:func:`update` with the elements split into ``prange`` chunks; same results, bit for bit."""
+    if _matrix_adamp(hyper, params, grads, slots, scalars, step, lr):
+        return
+    _update_chunks(hyper, params, grads, slots, coefficients_of(hyper, scalars, step, lr, momentum_of(hyper)))
 
 
 # --- the memory limit ---------------------------------------------------------------------------

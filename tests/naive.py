@@ -70,9 +70,9 @@ documented semantics (named as such; they are documents, not code):
   rate of its own starts at the optimizer's.
 - §1 the epoch's loss: ``J`` over the whole training part with the run's reduction, at θ after
   the epoch; the validation loss likewise on the validation part.
-- Divergence (``fastoptim.Run``'s docstring): a step whose batch loss is not finite stops the
-  run before its update; a step whose update makes θ or a state slot non-finite stops it with θ
-  and the state from before that step; ``diverged = {"epoch": e, "step": k}``. An epoch whose
+- Divergence (``fastoptim.Run``'s docstring): a step whose gradient (rounded to θ's dtype) is
+  not finite stops the run before its update; a step whose update makes θ or a state slot
+  non-finite stops it with θ and the state from before that step; ``diverged = {"epoch": e, "step": k}``. An epoch whose
   training (or validation) loss is not finite stops the run after it, with
   ``step = steps per epoch``, that loss recorded and the epoch counted.
 - float32 data trains in float32: θ and the slots in the data's dtype, the gradient computed in
@@ -355,10 +355,10 @@ def train(X, y, rule, *, epochs, init, lr=None, hyper=None, batch_size=None, red
             else:
                 point = theta
             batch_loss = model.loss(batch, point, reduction)
-            if not np.isfinite(batch_loss):
+            g = model.gradient(batch, point, reduction).astype(dtype)
+            if not np.all(np.isfinite(g)):
                 diverged = {"epoch": epoch, "step": k}  # stop before the update
                 break
-            g = model.gradient(batch, point, reduction).astype(dtype)
 
             if line_search is not None:  # SPEC §4
                 lr_now = line_search[0]

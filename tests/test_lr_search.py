@@ -97,11 +97,12 @@ def test_range_test_stops_where_the_loss_blows_up():
 
 
 @pytest.mark.parametrize("call, error, match", [
-    (lambda d: fo.lr_search(d, fo.GD(), validation=None), ValueError, "validation"),
-    (lambda d: fo.lr_search(d, fo.GD(), lrs=()), ValueError, "lrs is empty"),
-    (lambda d: fo.lr_search(d, fo.GD(), lrs=(0.1, -1)), ValueError, "lrs must hold positive"),
-    (lambda d: fo.lr_search(d, "sgd"), TypeError, "optimizer must be a fastoptim optimizer"),
-    (lambda d: fo.lr_search(d, fo.GD(), epochs=0), ValueError, "epochs"),
+    (lambda d: fo.lr_search(d, fo.GD(), validation=None), ValueError, r"^Invalid validation: None"),
+    (lambda d: fo.lr_search(d, fo.GD(), lrs=()), ValueError, r"^Invalid lrs: \(\) \(is empty"),
+    (lambda d: fo.lr_search(d, fo.GD(), lrs=(0.1, -1)), ValueError, r"^Invalid lrs: \(0\.1, -1\) \(must hold positive"),
+    (lambda d: fo.lr_search(d, fo.GD(), refine=2), TypeError, r"^Invalid refine: 2 \(must be a list of numbers\)$"),
+    (lambda d: fo.lr_search(d, "sgd"), TypeError, r"^Invalid optimizer: 'sgd' \(must be a fastoptim optimizer"),
+    (lambda d: fo.lr_search(d, fo.GD(), epochs=0), ValueError, r"^Invalid epochs: 0 \(must be an integer >= 1\)$"),
     (lambda d: fo.lr_search(d, fo.GD(), validation=1.5), ValueError, "validation"),
     (lambda d: lr_range_test(d, fo.GD(), min_lr=1.0, max_lr=0.1), ValueError, "min_lr < max_lr"),
     (lambda d: lr_range_test(d, fo.GD(), steps=1), ValueError, "steps"),

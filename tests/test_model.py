@@ -70,7 +70,7 @@ def test_kernel_equals_reference(n, d, dtype, reduction):
 def test_serial_and_parallel_kernels_have_the_same_bits(n, d):
     data = random_dataset(n, d, "float64", seed=3)
     theta = np.linspace(-1.0, 1.0, d + 1)
-    serial, parallel = np.empty(d + 2), np.empty(d + 2)
+    serial, parallel = np.empty(d + 3), np.empty(d + 3)
     kernels.loss_and_gradient_sum(data.X, data.y, theta, serial)
     kernels.loss_and_gradient_sum_parallel(data.X, data.y, theta, parallel)
     assert np.array_equal(serial, parallel)

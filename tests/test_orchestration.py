@@ -11,10 +11,9 @@ Every scenario builds the same run twice, side by side: with ``fastoptim`` objec
 and with ``tests/naive.py``'s plain functions and dicts for the naive loop (its docstring maps
 one to the other).
 
-β per step: ``Run`` does not record it yet (issue 13, item 5). The naive loop does
-(``want.beta``); :func:`assert_same_run` compares it with ``run.beta`` once ``CHECK_BETA`` is
-True, and fails while it is False if ``Run`` has grown a ``beta``, so that switching it on is not
-forgotten.
+η and β: ``Run`` records both per epoch (the epoch's last step's, ``run.lr``, ``run.beta``)
+and, with ``record="step"``, per step (``run.step_lr``, ``run.step_beta``); the naive loop keeps
+them per step (``want.lr``, ``want.beta``), and :func:`assert_same_run` compares both.
 """
 import math
 
@@ -26,10 +25,6 @@ from fastoptim import schedules
 from tests import naive
 from tests.helpers import assert_relative
 from tests.tolerances import NAIVE_FLOOR, NAIVE_LR_RTOL, NAIVE_RTOL
-
-#: Switch on when ``Run`` records β (issue 13, item 5): ``run.beta``, one value per step, the β
-#: (Momentum, Nesterov) or β1 (Adam family) the step used. The comparison is in assert_same_run.
-CHECK_BETA = False
 
 ENGINES = {"train": fo.train, "reference.train": fo.reference.train}
 
@@ -77,31 +72,43 @@ def run_engines(data, optimizer, *, warns=None, **options):
     return runs
 
 
+def per_epoch(values, want, epochs):
+    """The value of the last step of each of the first ``epochs`` epochs (η, β: what ``Run``
+    keeps per epoch), from the naive loop's per-step record."""
+    return values[[(e + 1) * want.steps_per_epoch - 1 for e in range(epochs)]]
+
+
 def assert_same_run(run, want, dtype, *, line_search=False):
     """``run`` (a ``fastoptim.Run``) equals ``want`` (a ``naive.NaiveRun``).
 
-    Counters and divergence exactly; η of every step to NAIVE_LR_RTOL of the run's largest η;
-    θ, the trajectory, the slots and the losses to NAIVE_RTOL[dtype] (tests/tolerances.py)."""
+    Counters and divergence exactly; η of every step (when recorded) and of each epoch's last
+    step to NAIVE_LR_RTOL of the run's largest η, β likewise (to NAIVE_LR_RTOL); θ, the
+    trajectory, the slots and the losses to NAIVE_RTOL[dtype] (tests/tolerances.py)."""
     rtol = NAIVE_RTOL[dtype]
     assert (run.epochs, run.steps, run.diverged) == (want.epochs, want.steps, want.diverged)
     assert run.state.step == want.steps
     assert run.theta.dtype == np.dtype(dtype) and run.state.slots.dtype == np.dtype(dtype)
     # η: the naive formulas, evaluated at the naive counters
-    assert run.lr.shape == want.lr.shape
+    completed = run.lr.size
+    assert completed == run.epochs
+    if run.step_lr is not None:
+        assert run.step_lr.shape == want.lr.shape
     if want.lr.size:
-        assert_relative(run.lr, want.lr, NAIVE_LR_RTOL, scale=np.max(np.abs(want.lr)))
+        scale = np.max(np.abs(want.lr))
+        assert_relative(run.lr, per_epoch(want.lr, want, completed), NAIVE_LR_RTOL, scale=scale)
+        if run.step_lr is not None:
+            assert_relative(run.step_lr, want.lr, NAIVE_LR_RTOL, scale=scale)
     if line_search:  # chosen among the candidates: the same values exactly
-        assert np.array_equal(run.chosen_lr, want.lr) and np.array_equal(run.lr, want.lr)
+        assert np.array_equal(run.lr, per_epoch(want.lr, want, completed))
+        if run.step_lr is not None:
+            assert np.array_equal(run.step_lr, want.lr)
+    # β (or β1) of every step and of each epoch's last step
+    if want.beta is None:  # GD, AdaGrad, RMSProp, AdaDelta: no momentum β
+        assert run.beta is None and run.step_beta is None
     else:
-        assert run.chosen_lr is None
-    # β (or β1) of every step: see CHECK_BETA
-    if CHECK_BETA:  # (if Run keeps β per epoch unless record="step", compare with want.beta of each epoch here)
-        if want.beta is None:  # GD, AdaGrad, RMSProp, AdaDelta: no momentum β
-            assert getattr(run, "beta", None) is None
-        else:
-            assert_relative(run.beta, want.beta, NAIVE_LR_RTOL, scale=1.0)
-    else:
-        assert not hasattr(run, "beta"), "Run records β now: set CHECK_BETA = True in tests/test_orchestration.py"
+        assert_relative(run.beta, per_epoch(want.beta, want, completed), NAIVE_LR_RTOL, scale=1.0)
+        if run.step_beta is not None:
+            assert_relative(run.step_beta, want.beta, NAIVE_LR_RTOL, scale=1.0)
     # θ and the optimizer's state
     assert_relative(run.theta, want.theta, rtol, scale=NAIVE_FLOOR)
     assert set(run.state.slot_names) == set(want.slots)
@@ -131,7 +138,9 @@ def assert_reference_bitwise(run, want, dtype):
     Nesterov's look-ahead point in float32 (formed in float32 by the reference engine, in float64
     and rounded once by the naive loop and the kernel). If the reference engine's arithmetic is
     reorganised, this is the check to relax to assert_same_run's tolerances."""
-    if not np.array_equal(run.lr, want.lr) or want.momentum_scheduled or (want.rule == "Nesterov" and dtype == "float32"):
+    lr = run.step_lr if run.step_lr is not None else run.lr
+    want_lr = want.lr if run.step_lr is not None else per_epoch(want.lr, want, run.lr.size)
+    if run.step_lr is None or not np.array_equal(lr, want_lr) or want.momentum_scheduled:
         return
     for field in ("theta", "loss", "validation_loss", "trajectory", "step_loss"):
         if getattr(run, field) is not None:
@@ -197,7 +206,7 @@ def test_every_schedule_per_step(name, where):
     assert_engines_equal_naive(runs, want, "float64")
     if name in EXACT_SCHEDULES:
         for run in runs.values():
-            assert np.array_equal(run.lr, want.lr)
+            assert np.array_equal(run.step_lr, want.lr)
 
 
 # --- 2. every rule through the loop ------------------------------------------------------------------
@@ -239,24 +248,27 @@ def test_every_rule_through_the_loop(name):
 # --- 3. schedules per epoch -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("where", ["optimizer lr", "schedule="])
-def test_schedules_per_epoch(where, dtype):
+def test_schedules_per_epoch(dtype):
     """Momentum on d = 3, batches of 6 of 40 points (7 steps an epoch), 9 epochs: every step of
-    epoch e has η(e). Via the optimizer's lr too: SPEC §5 lets the caller say what the counter
-    counts (train's docstring calls the optimizer's lr "a schedule of the step"; issue 13 asks
-    for one documented meaning: this test says it is per, like schedule=)."""
+    epoch e has η(e)."""
     data = cube(40, dtype)
     fast, slow = both("cyclic", 0.02, 0.4, 2, mode="triangular2")
-    options = dict(epochs=9, batch_size=6, init=init_for(data), per="epoch", shuffle=True, seed=4)
-    if where == "optimizer lr":
-        runs = run_engines(data, fo.Momentum(lr=fast, beta=0.8), **options)
-        want = naive.train(data.X, data.y, "Momentum", lr=slow, hyper=dict(beta=0.8), **options)
-    else:
-        runs = run_engines(data, fo.Momentum(lr=0.3, beta=0.8), schedule=fast, **options)
-        want = naive.train(data.X, data.y, "Momentum", lr=0.3, hyper=dict(beta=0.8), schedule=slow, **options)
+    options = dict(epochs=9, batch_size=6, init=init_for(data), per="epoch", shuffle=True, seed=4, record="step")
+    runs = run_engines(data, fo.Momentum(lr=0.3, beta=0.8), schedule=fast, **options)
+    want = naive.train(data.X, data.y, "Momentum", lr=0.3, hyper=dict(beta=0.8), schedule=slow, **options)
     assert want.steps_per_epoch == 7
     assert want.lr.tolist() == [slow(e) for e in range(9) for _ in range(7)]
     assert_engines_equal_naive(runs, want, dtype)
+
+
+def test_per_epoch_needs_a_schedule_that_it_counts():
+    """The optimizer's own lr schedule counts steps, as in ``opt.step`` (one meaning, issue 13):
+    ``per="epoch"`` applies to ``schedule=`` and ``momentum_schedule=``, and with neither it
+    would count nothing: refused, naming ``per``."""
+    data = cube(40)
+    with pytest.raises(ValueError, match="Invalid per: 'epoch'"):
+        fo.train(data, fo.Momentum(lr=schedules.cosine(0.4, 0.02, 9)), epochs=2, batch_size=6,
+                 init=init_for(data), per="epoch")
 
 
 def test_rmsprop_inverse_time_per_epoch_and_step_decay_of_an_adagrad():
@@ -267,8 +279,8 @@ def test_rmsprop_inverse_time_per_epoch_and_step_decay_of_an_adagrad():
     want = naive.train(data.X, data.y, "RMSProp", lr=0.1, schedule=slow, **options)
     assert_engines_equal_naive(runs, want, "float64")
     fast, slow = both("step_decay", 0.5, 0.5, every=2)
-    runs = run_engines(data, fo.AdaGrad(lr=fast), **options)
-    want = naive.train(data.X, data.y, "AdaGrad", lr=slow, **options)
+    runs = run_engines(data, fo.AdaGrad(lr=1.0), schedule=fast, **options)
+    want = naive.train(data.X, data.y, "AdaGrad", lr=1.0, schedule=slow, **options)
     assert_engines_equal_naive(runs, want, "float64")
 
 
@@ -398,7 +410,7 @@ def test_validation_and_controllers(name, validation, dtype):
     assert np.all(np.diff(epoch_lr) <= 0) and epoch_lr[-1] < epoch_lr[0]  # the controller acted
     assert_engines_equal_naive(runs, want, dtype)
     for run in runs.values():  # η · ½, max(η · factor, min_lr): one rounding each, the same bits
-        assert np.array_equal(run.lr, want.lr)
+        assert np.array_equal(run.lr, epoch_lr)
         assert run.controller_state["lr"] == want.controller["lr"]
 
 
@@ -506,21 +518,22 @@ def test_divergence_mid_epoch_when_a_state_slot_overflows():
 
 
 @pytest.mark.parametrize("shuffle", [False, True])
-def test_divergence_mid_epoch_when_the_batch_loss_overflows(shuffle):
-    """One target of 1e200: the batch holding it has an infinite loss (its gradient is finite);
-    the run stops before that step's update, in whichever epoch and step the order puts it."""
-    X = np.linspace(-1.0, 1.0, 20)
-    y = np.full(20, 0.4)
-    y[13] = 1e200
+def test_divergence_mid_epoch_when_the_gradient_overflows(shuffle):
+    """float32 data with one point (x = 1e10, y = 1e30) whose gradient, finite in float64
+    (~ −2.5e39), overflows float32: the run stops before that step's update (the gradient is
+    rounded to θ's dtype first), in whichever epoch and step the order puts it."""
+    X = np.linspace(-1.0, 1.0, 20).astype(np.float32)
+    y = np.full(20, 0.4, dtype=np.float32)
+    X[13], y[13] = 1e10, 1e30
     data = fo.data.Dataset(X, y)
-    options = dict(epochs=4, batch_size=3, init=(0.5, 0.5), shuffle=shuffle, seed=8, record="step")
-    want = naive.train(data.X, data.y, "RMSProp", lr=0.01, **options)
-    assert want.diverged is not None and want.diverged["step"] < 7
+    options = dict(epochs=4, batch_size=3, init=(1e-10, 0.0), shuffle=shuffle, seed=8, record="step")
+    want = naive.train(data.X, data.y, "GD", lr=1e-12, **options)  # (θ barely moves: z stays ~1 there)
+    assert want.diverged is not None and want.diverged["step"] < 7 and want.diverged["epoch"] == 0
     if not shuffle:
         assert want.diverged == {"epoch": 0, "step": 4} and want.steps == 4
-    runs = run_engines(data, fo.RMSProp(lr=0.01),
+    runs = run_engines(data, fo.GD(lr=1e-12),
                        warns=f"diverged at epoch {want.diverged['epoch']}, step {want.diverged['step']}:", **options)
-    assert_engines_equal_naive(runs, want, "float64")
+    assert_engines_equal_naive(runs, want, "float32")
 
 
 def test_divergence_under_line_search():
@@ -566,7 +579,7 @@ def test_divergence_after_an_epoch(where):
         assert (run.epochs, run.steps, run.diverged) == (want.epochs, want.steps, want.diverged)
         assert_relative(run.theta, want.theta, NAIVE_RTOL["float64"], scale=NAIVE_FLOOR)
         assert_relative(run.trajectory, want.trajectory, NAIVE_RTOL["float64"], scale=NAIVE_FLOOR)
-        assert_relative(run.lr, want.lr, NAIVE_LR_RTOL)
+        assert_relative(run.step_lr, want.lr, NAIVE_LR_RTOL)
 
 
 # --- 11. resume -------------------------------------------------------------------------------------
@@ -632,7 +645,8 @@ def test_resume_in_the_middle_of_a_run(name, record, tmp_path):
                 assert_same_run(run, want, "float64")
             except AssertionError as error:
                 raise AssertionError(f"{engine} ({'resumed' if run is resumed else 'whole'}): {error}") from error
-        for field in ("theta", "loss", "validation_loss", "lr", "trajectory", "step_loss"):
+        for field in ("theta", "loss", "validation_loss", "lr", "beta", "trajectory", "step_loss", "step_lr",
+                      "step_beta"):
             assert np.array_equal(getattr(resumed, field), getattr(whole, field)), (engine, field)
         assert np.array_equal(resumed.state.slots, whole.state.slots)
 

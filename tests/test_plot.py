@@ -142,14 +142,19 @@ def test_lr_curves_show_the_schedule_and_the_momentum():
     data = fo.data.synthetic(500, seed=2)
     schedule = fo.schedules.cosine(0.1, 0.001, 40)
     run = fo.train(data, fo.Momentum(lr=0.1), epochs=4, batch_size=50, init=[0.0, 0.0], schedule=schedule,
-                   momentum_schedule=fo.schedules.sutskever_momentum(0.99, every=10))
+                   momentum_schedule=fo.schedules.sutskever_momentum(0.99, every=10), record="step")
     figure = plot.lr_curves(run)
     ax = figure.axes[0]
     (lr,) = with_gid(ax.lines, "lr")
     np.testing.assert_allclose(lr.get_ydata(), schedule(np.arange(40)))
-    (momentum,) = with_gid(figure.axes[1].lines, "momentum")  # rebuilt from the run's settings
+    (momentum,) = with_gid(figure.axes[1].lines, "momentum")  # the run's record of β
     np.testing.assert_allclose(momentum.get_ydata(), fo.schedules.sutskever_momentum(0.99, every=10)(np.arange(40)))
     assert ax.get_xlabel() == "step" and ax.get_ylabel() == "learning rate η"
+    by_epoch = plot.lr_curves(fo.train(data, fo.Momentum(lr=0.1), epochs=4, batch_size=50, init=[0.0, 0.0],
+                                        schedule=schedule))  # record="epoch": each epoch's last step
+    (lr,) = with_gid(by_epoch.axes[0].lines, "lr")
+    np.testing.assert_allclose(lr.get_ydata(), schedule(np.arange(9, 40, 10)))
+    assert by_epoch.axes[0].get_xlabel() == "epoch"
     # a constant β from the optimizer, β1 for Adam, none for AdaGrad
     adam = fo.train(data, fo.Adam(lr=0.1, betas=(0.8, 0.999)), epochs=1, batch_size=50, init=[0.0, 0.0])
     (momentum,) = with_gid(plot.lr_curves(adam).axes[1].lines, "momentum")

@@ -121,5 +121,5 @@ def test_every_path_in_the_readme_exists(path):
 def test_the_readme_documents_the_methods_it_calls():
     import fastoptim as fo
 
-    assert callable(fo.lr_range_test) and hasattr(fo.sweeps, "lr_range_test")
+    assert callable(fo.lr_range_test) and hasattr(fo.search, "lr_range_test")
     assert hasattr(fo.schedules, "halve_on_increase") and hasattr(fo.schedules, "ReduceOnPlateau")

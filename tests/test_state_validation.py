@@ -26,10 +26,12 @@ def adam_state(n=3, dtype=np.float64, steps=1):
 
 
 def raises(error, name, call):
-    """``call()`` raises exactly ``error`` with a message ``Invalid {name}: ...``."""
+    """``call()`` raises ``error`` (and not the other of ValueError/TypeError) with a message
+    ``Invalid {name}: ...``."""
     with pytest.raises(error) as raised:
         call()
-    assert raised.type is error
+    other = TypeError if error is ValueError else ValueError
+    assert not issubclass(raised.type, other), raised.type
     message = str(raised.value)
     assert message.startswith(f"Invalid {name}: "), message
     assert message.endswith(")"), message

@@ -21,7 +21,7 @@ def test_surface_cell_has_the_bits_of_loss_sum():
     data = fo.data.synthetic(5000, seed=2, dtype=np.float32)
     s = fo.surface(data, w_range=(-1, 3), b_range=(-2, 1), resolution=7)
     for i, j in [(0, 0), (3, 5), (6, 6)]:
-        assert s.loss[i, j] == kernels.loss_sum(data.X, data.y, np.array([s.w[j], s.b[i]]))
+        assert s.loss[i, j] == kernels.loss_sum(data.X, data.y, np.array([s.w[j], s.b[i]]))[0]
     W, B = s.grids
     assert W.shape == B.shape == s.loss.shape and W[2, 4] == s.w[4] and B[2, 4] == s.b[2]
 

@@ -168,25 +168,28 @@ def test_progress_bar_goes_to_stderr(data, capsys):
     assert "sweep" in captured.err and "9/9" in captured.err and captured.out == ""
 
 
-@pytest.mark.parametrize("call, error, match", [
-    (lambda d: fo.sweep(d, [], **OPTIONS), ValueError, "configs is empty"),
-    (lambda d: fo.sweep(d, fo.Adam(), **OPTIONS), TypeError, "configs must be a list"),
-    (lambda d: fo.sweep(d, [fo.Adam(), "sgd"], **OPTIONS), TypeError, r"configs\[1\] must be a fastoptim optimizer"),
-    (lambda d: fo.sweep(d, [fo.Adam()], **{**OPTIONS, "epochs": 0}), ValueError, "epochs"),
-    (lambda d: fo.sweep(d, [fo.Adam()], **{**OPTIONS, "epochs": -2}), ValueError, "epochs"),
-    (lambda d: fo.sweep(d, [fo.Adam()], seeds=(), **OPTIONS), ValueError, "seeds is empty"),
-    (lambda d: fo.sweep(d, [fo.Adam()], seeds=(-1,), **OPTIONS), ValueError, "seed"),
+@pytest.mark.parametrize("call, error, match", [  # one message shape: "Invalid {name}: {value} ({requirement})"
+    (lambda d: fo.sweep(d, [], **OPTIONS), ValueError, r"^Invalid configs: \[\] \(is empty"),
+    (lambda d: fo.sweep(d, fo.Adam(), **OPTIONS), TypeError, r"^Invalid configs: .* \(must be a list of optimizer"),
+    (lambda d: fo.sweep(d, [fo.Adam(), "sgd"], **OPTIONS), TypeError, r"^Invalid configs\[1\]: 'sgd' \(must be a fastoptim optimizer"),
+    (lambda d: fo.sweep(d, [fo.Adam()], **{**OPTIONS, "epochs": -2}), ValueError, r"^Invalid epochs: -2 \(must be an integer >= 0\)$"),
+    (lambda d: fo.sweep(d, [fo.Adam()], seeds=(), **OPTIONS), ValueError, r"^Invalid seeds: \(\) \(is empty"),
+    (lambda d: fo.sweep(d, [fo.Adam()], seeds=(-1,), **OPTIONS), ValueError, r"^Invalid seeds: \(-1,\) \(must be a list of integers >= 0; holds -1\)$"),
+    (lambda d: fo.sweep(d, [fo.Adam()], seeds=(1.5,), **OPTIONS), TypeError, r"^Invalid seeds: \(1\.5,\)"),
     (lambda d: fo.sweep(d, [fo.Adam()], executor=object(), **OPTIONS), TypeError,
-     "executor must be a dask.distributed.Client"),
-    (lambda d: fo.sweep((d.X, d.y), [fo.Adam()], **OPTIONS), TypeError, "data must be a fastoptim.data.Dataset"),
+     r"^Invalid executor: .* \(must be a dask\.distributed\.Client"),
+    (lambda d: fo.sweep((d.X, d.y), [fo.Adam()], **OPTIONS), TypeError, r"^Invalid data: .* \(must be a fastoptim\.data\.Dataset\)$"),
     (lambda d: fo.sweep(d, [fo.GD()], momentum_schedule=schedules.sutskever_momentum(0.9), **OPTIONS),
-     ValueError, "momentum_schedule needs an optimizer with a β"),
-    (lambda d: fo.sweep(d, [fo.Adam()], chunk_size=0, **OPTIONS), ValueError, "chunk_size"),
-    (lambda d: fo.grid([fo.Adam, fo.GD], lr=[0.1]), TypeError, "grid needs one optimizer class"),
-    (lambda d: fo.grid(fo.Adam, lr=[]), ValueError, "lr has no values"),
-    (lambda d: fo.grid(fo.Adam, beta=[0.9]), TypeError, "Adam has no hyperparameter 'beta'"),
-    (lambda d: fo.grid(fo.Adam, lr=0.1), TypeError, "lr must be a list of values"),
-    (lambda d: fo.grid("Adam", lr=[0.1]), TypeError, "grid needs an optimizer class"),
+     ValueError, r"^Invalid momentum_schedule: .* \(GD has no momentum"),
+    (lambda d: fo.sweep(d, [fo.Adam()], chunk_size=0, **OPTIONS), ValueError, r"^Invalid chunk_size: 0"),
+    (lambda d: fo.sweep(d, [fo.Adam()], progress=np.True_, record="step", **OPTIONS), ValueError,
+     r"^Invalid record: 'step' \(must be one of 'epoch', 'none'\)$"),
+    (lambda d: fo.sweep(d, [fo.Adam()], callbacks=[3], **OPTIONS), TypeError, r"^Invalid callbacks: \[3\]"),
+    (lambda d: fo.grid([fo.Adam, fo.GD], lr=[0.1]), TypeError, r"^Invalid optimizer: .* \(grid needs one optimizer class"),
+    (lambda d: fo.grid(fo.Adam, lr=[]), ValueError, r"^Invalid lr: \[\] \(has no values"),
+    (lambda d: fo.grid(fo.Adam, beta=[0.9]), TypeError, r"^Invalid beta: \[0\.9\] \(Adam has no hyperparameter 'beta'"),
+    (lambda d: fo.grid(fo.Adam, lr=0.1), TypeError, r"^Invalid lr: 0\.1 \(must be a list of values\)$"),
+    (lambda d: fo.grid("Adam", lr=[0.1]), TypeError, r"^Invalid optimizer: 'Adam' \(must be an optimizer class"),
 ])
 def test_bad_input(data, call, error, match):
     with pytest.raises(error, match=match):
@@ -197,7 +200,7 @@ def test_executor_that_is_not_a_dask_client_is_refused_before_any_work(data):
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1) as pool:
-        with pytest.raises(TypeError, match="executor must be a dask.distributed.Client"):
+        with pytest.raises(TypeError, match=r"^Invalid executor: .* \(must be a dask\.distributed\.Client"):
             fo.sweep(data, [fo.Adam()], executor=pool, **OPTIONS)
 
 

@@ -58,14 +58,13 @@ class ReferenceEngine:
             step = step0 + k + 1
             beta = float(betas[k]) if betas.size else default_beta
             point = theta
-            if plan.lookahead:  # lecture 5.5: the gradient at θ̃ = θ − β u, then the momentum step
-                point = (theta - beta * state.slots[0]).astype(theta.dtype)
-            g = model.gradient(batch, point, self.reduction, plan.loss)
+            if plan.lookahead:  # lecture 5.5: the gradient at θ̃ = θ − β u (in float64, rounded once)
+                point = (theta.astype(np.float64) - beta * state.slots[0].astype(np.float64)).astype(theta.dtype)
+            g = model.gradient(batch, point, self.reduction, plan.loss).astype(theta.dtype)
             if step_loss is not None:
                 step_loss[k] = model.loss(batch, point, self.reduction, plan.loss)
             if not np.all(np.isfinite(g)):  # divergence: stop before the update
                 return k
-            g = g.astype(theta.dtype)
             mu_product = float(state.scalars[S_MU_PRODUCT])
             if candidates is not None:  # lecture 5.8: keep the candidate η with the lowest batch loss
                 best = (np.inf, float(candidates[0]), None)
