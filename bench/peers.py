@@ -35,6 +35,7 @@ permutation ``numpy.random.default_rng(seed).permutation(n)`` drawn per epoch):
 
 The optional packages are imported on first use; :func:`have` says whether one is installed.
 """
+import importlib
 import math
 import os
 
@@ -454,11 +455,16 @@ def log_loss_data(n, d, seed=0, w=2.0, b=-1.0):
 # --- optional packages ------------------------------------------------------------------------------
 
 def have(package):
-    """Whether an optional peer package (``"jax"`` with ``"optax"``, ``"sklearn"``) is installed."""
-    import importlib.util
-
-    names = ("jax", "optax") if package == "jax" else (package,)
-    return all(importlib.util.find_spec(name) is not None for name in names)
+    """Whether an optional peer package is installed and imports: ``"jax"`` (with optax; the
+    first call also sets XLA's flags and float64, see :func:`_jax`) or ``"sklearn"``."""
+    try:
+        if package == "jax":
+            _jax()
+        else:
+            importlib.import_module(package)
+    except ImportError:
+        return False
+    return True
 
 
 #: What XLA runs on: one thread (see the module docstring). Set before jax starts its backend.
