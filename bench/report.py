@@ -543,6 +543,8 @@ def machine_summary(document):
              f"Python {info.get('python_version', '?')}",
              f"numpy {info.get('numpy', '?')}", f"numba {info.get('numba', '?')}",
              f"torch {info['torch']}" if "torch" in info else "torch not installed",
+             ", ".join(f"{name} {info[name]}" for name in ("jax", "optax", "scikit-learn") if name in info) or None,
+             f"XLA threads: {info['xla_threads']}" if "xla_threads" in info else None,
              "load average {:.2f} when the run started".format(info["load_average"][0])
              if info.get("load_average") else None]
     return ", ".join(part for part in parts if part)
