@@ -19,8 +19,9 @@ not installed are skipped, row by row; the hand loops always run.
 - **sweep**, ``64-adam/batch-100/epochs-5/{ordered,shuffled}``: 64 Adam runs (learning rates
   ``ADAM_LRS``) on 10^5 points (quick profile: 10^4), batch 100, 5 epochs, one seed:
   ``fastoptim.sweep`` (``kernel``) against 64 ``fastoptim.train`` calls (``reference``) and
-  ``jax-vmap`` (the JAX trainer mapped over the 64 rates: no per-epoch loss, which the sweep
-  computes for every run).
+  ``jax-vmap`` (the JAX trainer mapped over the 64 rates, the epochs' permutations drawn once
+  for all of them, in the timed call; no per-epoch loss, which the sweep computes for every
+  run).
 - **logloss**, ``gd/batch-{1,25,100}``: GD on the log loss, one epoch over 10^6 × 5 points
   with 0/1 labels (:func:`bench.peers.log_loss_data`), η = ``LOG_LR``: the hand loop and
   ``sklearn-sgdclassifier`` (batch 1 — the same algorithm as batch-1 GD on the log loss; at
@@ -165,9 +166,11 @@ def test_sweep_64_adam(benchmark, sweep_data, impl, shuffle):
     else:
         _skip_without("jax")
         sweep = peers.jax_sweep(fo.Adam(), n=SWEEP_N, epochs=SWEEP_EPOCHS, batch_size=SWEEP_BATCH, shuffle=shuffle)
-        inputs = peers.jax_inputs(sweep_data, INIT, epochs=SWEEP_EPOCHS, shuffle=shuffle, seed=0)
         lrs = np.asarray(ADAM_LRS)
-        work = lambda: peers.block(sweep(*inputs, lrs))  # noqa: E731
+
+        def work():  # the permutations are drawn in the timed call, as the sweep draws its own
+            return peers.block(sweep(*peers.jax_inputs(sweep_data, INIT, epochs=SWEEP_EPOCHS, shuffle=shuffle, seed=0),
+                                     lrs))
     order = "shuffled" if shuffle else "ordered"
     thetas = run(benchmark, work, family="sweep", kernel=f"{len(configs)}-adam/batch-{SWEEP_BATCH}/epochs-{SWEEP_EPOCHS}/{order}",
                  impl=impl, size=SWEEP_N, dtype=DTYPE, rounds=3, unit="runs", count=len(configs), configs=len(configs))
