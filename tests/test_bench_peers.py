@@ -127,6 +127,15 @@ def test_hand_loop_on_the_log_loss(log_data, batch_size):
     close(got, expected, HAND_RTOL)
 
 
+@pytest.mark.skipif("loss" not in __import__("inspect").signature(fo.train).parameters,
+                    reason="fastoptim.train has no loss= yet (the data-and-loss issue)")
+@pytest.mark.parametrize("batch_size", [1, 25, None], ids=lambda b: f"batch-{b}")
+def test_hand_loop_on_the_log_loss_is_train(log_data, batch_size):
+    settings = dict(epochs=EPOCHS, batch_size=batch_size, init=np.zeros(log_data.d + 1), loss="log")
+    close(peers.hand_train(log_data, fo.GD(lr=0.05), **settings), fo.train(log_data, fo.GD(lr=0.05), **settings).theta,
+          HAND_RTOL)
+
+
 def test_hand_loss_and_gradient_is_the_kernel():
     from fastoptim.kernels import model as kernels
 
