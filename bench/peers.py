@@ -30,8 +30,10 @@ permutation ``numpy.random.default_rng(seed).permutation(n)`` drawn per epoch):
   ``optax.adam``; float64; the gradient by ``jax.grad`` of the same mean loss), a ``jax.vmap``
   of that trainer over learning rates (the sweep), and ``jax.value_and_grad`` of the summed
   loss (the full-batch gradient). XLA runs on one thread (``XLA_FLAGS`` set on first use,
-  unless the caller set them): measured here, the default thread pool made none of these
-  faster, and the full-batch gradient row is a one-thread comparison by definition.
+  unless the caller set them; the machine line of the report says which): the full-batch
+  gradient row is a one-thread comparison by definition, and in a side-by-side measurement
+  here (two fresh processes each way, a loaded machine) XLA's default thread pool made neither
+  the sweep nor the full-batch epoch nor the gradient consistently faster.
 
 The optional packages are imported on first use; :func:`have` says whether one is installed.
 """
