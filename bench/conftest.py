@@ -60,6 +60,17 @@ def pytest_benchmark_update_machine_info(config, machine_info):
         pass
     else:
         machine_info["torch"] = torch.__version__
+    from importlib import metadata
+
+    for distribution in ("jax", "optax", "scikit-learn"):  # the optional peers (bench/peers.py)
+        try:
+            machine_info[distribution] = metadata.version(distribution)
+        except metadata.PackageNotFoundError:
+            pass
+    if "jax" in machine_info:
+        from bench import peers
+
+        machine_info["xla_threads"] = peers.jax_threads()
 
 
 @pytest.fixture(autouse=True)

@@ -42,7 +42,7 @@ OPTIMIZERS = {
     "adam": fo.Adam(lr=0.01),
 }
 OPTIMIZER_NAMES = sizes(quick=["gd", "adam"], full=["gd", "momentum", "adam"])
-BATCH_SIZES = sizes(quick=[1, 25, None], full=[1, 25, 100, 1000, None])
+BATCH_SIZES = sizes(quick=[1, 25, 100, None], full=[1, 25, 100, 1000, None])
 IMPLS = ["reference", "kernel"]
 
 

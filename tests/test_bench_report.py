@@ -174,7 +174,8 @@ def test_parallel_rows_are_not_judged_when_the_threads_were_starved(document):
 
 
 def test_targets(document):
-    checks = {check.row.kernel: check for check in report.build(document).targets}
+    checks = {check.row.kernel: check for check in report.build(document).targets
+              if check.rule.source == report.TRAINING_ISSUE}
     assert checks["adam/batch-1"].ok and checks["adam/batch-full"].ok
     assert "speed-up 1600x (target ≥ 30x)" in checks["adam/batch-1"].message
     assert "ns per point" not in checks["adam/batch-1"].message  # the 40 ns target is GD's and Momentum's
@@ -184,6 +185,82 @@ def test_targets(document):
     target = report.Target("training", "*/batch-full", "kernel", min_speedup=6)
     (missed,) = report.check_targets(report.rows_from_json(document)[0], [target])
     assert not missed.ok
+
+
+def with_peers(document, hand_loop=0.020, parallel=None, jax=0.030, sklearn=None, kernel="adam/batch-1"):
+    """The document with a hand loop (and optionally its parallel form), JAX and scikit-learn
+    beside the training row ``kernel`` (stored: adam/batch-1 25 ms, adam/batch-full 4 ms)."""
+    changed = copy.deepcopy(document)
+    template = next(b for b in document["benchmarks"]
+                    if b["extra_info"].get("kernel") == kernel and b["extra_info"]["impl"] == "kernel")
+    for impl, median in (("hand-loop", hand_loop), ("hand-loop-parallel", parallel), ("jax-scan", jax),
+                         ("sklearn-sgdregressor", sklearn)):
+        if median is None:
+            continue
+        entry = copy.deepcopy(template)
+        entry["name"] = entry["param"] = f"{impl}-{kernel}"
+        entry["fullname"] = f"bench/test_bench_peers.py::test_training_peer[{impl}-{kernel}]"
+        entry["extra_info"]["impl"] = impl
+        entry["stats"] = {**entry["stats"], "median": median}
+        changed["benchmarks"].append(entry)
+    return changed
+
+
+def test_the_fastest_hand_loop_is_the_limit_of_a_training_row(document):
+    rows, _ = report.rows_from_json(with_peers(document, hand_loop=0.020, parallel=0.022))
+    epoch = row(rows, "training", "adam/batch-1", "kernel")
+    assert epoch.limit_impl == "hand-loop" and epoch.limit == pytest.approx(0.020)
+    assert epoch.limit_fraction == pytest.approx(0.020 / 0.025)
+    assert epoch.peers == {"jax-scan": pytest.approx(0.030)}
+    assert "bench/test_bench_peers.py::test_training_peer[hand-loop-adam/batch-1]" in epoch.nodes
+    # each hand loop is a row of its own, with the peers beside it and no limit
+    hand = row(rows, "training", "adam/batch-1", "hand-loop")
+    assert hand.limit is None and hand.peers == {"jax-scan": pytest.approx(0.030)}
+    assert hand.speedup == pytest.approx(40 / 0.020)
+    assert row(rows, "training", "adam/batch-1", "hand-loop-parallel").median == pytest.approx(0.022)
+    faster_parallel = report.rows_from_json(with_peers(document, hand_loop=0.020, parallel=0.010))[0]
+    assert row(faster_parallel, "training", "adam/batch-1", "kernel").limit_impl == "hand-loop-parallel"
+    # the guard judges fastoptim's rows only
+    assert all(check.row is None or check.row.impl == "kernel" for check in report.check_guards(rows)
+               if check.rule.family == "training")
+
+
+def test_peer_columns_and_the_hand_loop_in_the_markdown(document):
+    text = report.build(with_peers(document)).markdown
+    assert ("| training | adam/batch-1 | kernel | float64 | 1e6 | 40 s (from 1e4)† | 25 ms | 1600x | 25 ns/point | "
+            "0.80 | 1.2x |") in text
+    assert "| training | adam/batch-1 | hand-loop | float64 | 1e6 | 40 s (from 1e4)† | 20 ms | 2000x | 20 ns/point | — | 1.5x |" in text
+    assert "\"of limit\" = the fastest hand loop's median" in text
+    assert "adam/batch-1 1600x (0.80 of hand-loop)" in text
+
+
+def test_engine_targets_met_missed_and_not_measured(document):
+    def checks(changed):
+        return {(c.row.kernel, c.row.impl): c for c in report.build(changed).targets
+                if c.rule.source == report.ENGINE_ISSUE and c.rule.kernel == "adam/batch-1"}
+
+    # kernel 25 ms: 1.25x the hand loop's 20 ms (target 1.1x), faster than JAX's 30 ms
+    (missed,) = checks(with_peers(document)).values()
+    assert missed.ok is False and "1.25x the hand-loop's time (target ≤ 1.1x)" in missed.message
+    (met,) = checks(with_peers(document, hand_loop=0.024)).values()
+    assert met.ok is True
+    # the JAX target over every training row: met at batch 1 (30 vs 25 ms), unmeasured elsewhere
+    built = report.build(with_peers(document, jax=0.030))
+    jax = [c for c in built.targets if c.rule.source == report.ENGINE_ISSUE and c.rule.kernel == "*"]
+    assert {(c.row.kernel, c.ok) for c in jax} == {("adam/batch-1", True), ("adam/batch-full", None)}
+    assert "vs jax-scan 1.2x (target ≥ 1x)" in next(c.message for c in jax if c.ok)
+    assert "not measured in this run" in built.markdown and "MISSED: training:adam/batch-1 kernel" in built.markdown
+    # a missing peer is not a miss; a slower peer is
+    gd = report.Target("training", "adam/batch-1", "kernel", max_of_hand_loop=1.3,
+                       min_vs_peers=(("sklearn-sgdregressor", 1.0),))
+    rows = report.rows_from_json(with_peers(document))[0]
+    (partly,) = report.check_targets(rows, [gd])
+    assert partly.ok is True and "not measured in this run: no sklearn-sgdregressor" in partly.message
+    rows = report.rows_from_json(with_peers(document, sklearn=0.020))[0]
+    (slower,) = report.check_targets(rows, [gd])
+    assert slower.ok is False and "vs sklearn-sgdregressor 0.8x" in slower.message
+    # a training row without any peer: the hand-loop and JAX targets say "not measured"
+    assert all(c.ok is None for c in report.build(document).targets if c.rule.source == report.ENGINE_ISSUE)
 
 
 # --- the Markdown ----------------------------------------------------------------------------------------
