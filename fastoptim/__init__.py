@@ -54,14 +54,15 @@ _LAZY = {
     "grid": "sweeps", "sweep": "sweeps", "SweepResult": "sweeps",
     "lr_search": "search", "lr_range_test": "search", "suggest_lr": "search",
     "EarlyStopping": "callbacks", "EpochRecord": "callbacks", "STOP": "callbacks", "StopTraining": "callbacks",
-    "plan_run": "plan", "RunPlan": "plan",
+    "plan_run": "plan", "RunPlan": "plan", "warmup": "compiling",
     **{name: "optimizers" for name in (
         "GD", "AMSGrad", "AdaDelta", "AdaGrad", "AdaGradW", "AdaMax", "Adam", "AdamP", "AdamW",
         "Momentum", "NAdam", "NAdamW", "Nesterov", "Optimizer", "RAdam", "RMSProp", "RMSPropW",
         "State")},
 }
 _SUBMODULES = ("data", "model", "schedules", "plateau", "callbacks", "reference", "kernels", "optimizers",
-               "plan", "training", "error_surface", "runs", "sweeps", "search", "plot", "cli", "demo")
+               "plan", "training", "error_surface", "runs", "sweeps", "search", "plot", "cli", "demo",
+               "compiling", "loading")
 
 __all__ = sorted({*_LAZY, "data", "model", "schedules", "plateau", "reference"})
 
