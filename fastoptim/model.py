@@ -5,8 +5,8 @@ compiled kernels.
 cross-entropy ``−y log f − (1 − y) log(1 − f)`` (targets in [0, 1]); the data's sample weights,
 if any, weigh each point. ``reduction="sum"`` is ``J = Σ s ℓ`` (the lecture's ``J`` on the two
 points), ``"mean"`` (the default) divides by the total weight ``Σ s`` (``N`` without weights).
-Arithmetic and sums are float64 for float32 data too. Large data sets use the parallel kernels,
-which give the same bits as the serial ones.
+Arithmetic and sums are float64 for float32 data too. Large data sets are summed on several
+threads (``fastoptim.threads``), with the same bits as one thread.
 """
 import numpy as np
 
@@ -39,10 +39,7 @@ def check_labels(data, name="data"):
 def loss_and_gradient(data, theta, reduction="mean", loss="squared"):
     """``(J, ∇J)`` in one pass over the data; ``∇J`` is a float64 array shaped like ``theta``."""
     data, theta, reduction, marker = _arguments(data, theta, reduction, loss)
-    out = np.empty(data.d + 3)
-    kernel = (_kernels.loss_and_gradient_sum_parallel if data.n >= _kernels.PARALLEL_THRESHOLD
-              else _kernels.loss_and_gradient_sum)
-    kernel(data.X, data.y, theta, out, marker, data.weights)
+    out = data_sums(data, theta, _kernels.LossAndGradientSum(), marker)
     sums = out[:-1]
     if reduction == "mean":
         sums = sums / out[-1]
@@ -52,7 +49,7 @@ def loss_and_gradient(data, theta, reduction="mean", loss="squared"):
 def loss(data, theta, reduction="mean", loss="squared"):
     """``J(θ)``: ``Σ s ℓ(σ(w·x_i + b), y_i)`` (``"sum"``) or that over ``Σ s`` (``"mean"``)."""
     data, theta, reduction, marker = _arguments(data, theta, reduction, loss)
-    value = _kernels.loss_total(marker, data.X, data.y, data.weights, theta, reduction == "mean", True)
+    value = total_loss(data, theta, marker, reduction == "mean")
     if not np.isfinite(value) and np.isfinite(theta).all():
         _checks.finite("X", data.X)  # the data changed after the Dataset checked it (it keeps a view)
         _checks.finite("y", data.y)
@@ -99,3 +96,32 @@ def evaluate(data, theta, loss="squared", reduction="mean"):
         weights = np.ones(data.n) if data.weights is None else data.weights.astype(np.float64)
         accuracy = float(np.sum(weights * right) / np.sum(weights))
     return {"loss": float(value), "accuracy": accuracy}
+
+
+# --- sums over large data sets, spread over threads ---------------------------------------------
+
+def data_sums(data, theta, sums, loss, order=None):
+    """``[Σ s ℓ, Σ s r x_1 … Σ s r x_d, Σ s r, Σ s]`` over ``data`` at ``theta`` (float64), as
+    ``sums`` asks (``kernels.model.LossSum()`` …; ``loss`` the kernels' marker): in the order of
+    ``kernels/model.py``, serially below ``PARALLEL_THRESHOLD`` points, else block by block on
+    threads (``fastoptim.threads``) and the blocks' sums added in order: the same bits."""
+    from . import threads
+
+    theta = np.asarray(theta, dtype=np.float64)
+    out = np.empty(theta.size + 2)
+    n = data.n if order is None else order.size
+    if n < _kernels.PARALLEL_THRESHOLD or threads.thread_count() == 1:
+        _kernels.range_sums(sums, loss, data.X, data.y, data.weights, order, theta, 0, n, out)
+        return out
+    partials = np.empty((-(-n // _kernels.BLOCK), out.size))
+    threads.spread(threads.ranges(partials.shape[0]), lambda task: _kernels.block_sums(
+        sums, loss, data.X, data.y, data.weights, order, theta, 0, n, task[0], task[1], partials))
+    _kernels.combine(partials, out)
+    return out
+
+
+def total_loss(data, theta, loss, mean):
+    """``J`` over ``data`` at ``theta`` (``loss``: the kernels' marker), summed or over the
+    total weight (``mean``): :func:`data_sums`."""
+    out = data_sums(data, theta, _kernels.LossSum(), loss)
+    return float(out[0] / out[-1]) if mean else float(out[0])

@@ -404,10 +404,10 @@ def plan_run(data, optimizer, *, epochs, batch_size=None, init, loss="squared", 
     if lookahead:
         state.form = "lookahead"
     hyper = optimizer.hyper
-    if lookahead:  # the look-ahead form is Momentum's rule at the look-ahead gradient
-        from .kernels.layout import MomentumHyper
+    if lookahead:  # the look-ahead form: Momentum's rule at the look-ahead gradient (its own record type)
+        from .kernels.layout import LookaheadHyper
 
-        hyper = MomentumHyper(*hyper)
+        hyper = LookaheadHyper(*hyper)
     return RunPlan(
         optimizer=optimizer, hyper=hyper, lookahead=lookahead, loss=loss, reduction=reduction,
         mean=reduction == "mean", data=train_data, validation=validation_data, batch_size=batch,

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from . import _checks
+from . import _checks, threads
 from .callbacks import EpochRecord, run_callbacks
 from .plan import STEPS_PER_CALL, plan_run
 from .training import order_dtype, permutation_into
@@ -84,7 +84,6 @@ class _RuleGroup:
         first = plans[0]
         self.rows = np.array(rows, dtype=np.int64)  # the pairs' rows in the sweep
         self.template = first.hyper
-        self.lookahead = first.lookahead
         self.thetas = np.stack([plan.theta for plan in plans])
         self.slots = np.stack([plan.state.slots for plan in plans])
         self.scalars = np.stack([plan.state.scalars for plan in plans])
@@ -154,7 +153,7 @@ def run_pairs(data, configs, seeds, options, bar=None, callbacks=()):
     # rule groups: the pairs of each rule in one kernel call
     by_rule = {}
     for p, plan in enumerate(plans):
-        by_rule.setdefault((type(plan.hyper), plan.lookahead), []).append(p)  # (Nesterov: Momentum's look-ahead)
+        by_rule.setdefault(type(plan.hyper), []).append(p)
     rule_groups = [_RuleGroup(rows, [plans[p] for p in rows]) for rows in by_rule.values()]
     pair_rates = [plan.rates for plan in plans]
     del plans
@@ -168,7 +167,8 @@ def run_pairs(data, configs, seeds, options, bar=None, callbacks=()):
     active = np.ones(pairs, dtype=np.bool_)
     epoch_loss = np.full(pairs, np.nan)
     thetas = np.empty((pairs, size), dtype=dtype)
-    kernel = kernels.sweep_steps if batch < model.PARALLEL_THRESHOLD else kernels.sweep_steps_serial
+    big = batch >= model.PARALLEL_THRESHOLD  # its gradients run in parallel: the pairs on one thread
+    parallel = layout.Parallel() if big else layout.Serial()
     per_call = max(1, min(S, STEPS_PER_CALL // max(1, pairs // 8)))  # rates: (pairs, per_call) float64
     try:
         for epoch in range(epochs):
@@ -184,11 +184,18 @@ def run_pairs(data, configs, seeds, options, bar=None, callbacks=()):
                 for first_batch in range(0, S, per_call):
                     count = min(per_call, S - first_batch)
                     step0 = epoch * S + first_batch
-                    kernel(group.template, loss, Xs, ys, ws, groups[group.rows], epoch_orders,
-                           order_of[group.rows], batch, first_batch, count, mean, group.lookahead, group.thetas,
-                           group.slots, group.scalars, group.hypers, step0,
-                           group.learning_rates(epoch, step0, count), group.momenta(epoch, step0, count),
-                           candidates, group_active, completed)
+                    lrs, betas = group.learning_rates(epoch, step0, count), group.momenta(epoch, step0, count)
+                    group_groups, group_order_of = groups[group.rows], order_of[group.rows]
+
+                    def run(task):
+                        kernels.sweep_steps(group.template, loss, Xs, ys, ws, group_groups, epoch_orders,
+                                            group_order_of, batch, first_batch, count, mean,
+                                            parallel, group.thetas, group.slots, group.scalars, group.hypers, step0,
+                                            lrs, betas, candidates, group_active, task, completed)
+
+                    pending = np.flatnonzero(group_active)
+                    tasks = [pending] if big else [pending[a:b] for a, b in threads.ranges(pending.size)]
+                    threads.spread(tasks, run)
                     # a pair that diverged in this call stops here, as train stops
                     ran = np.flatnonzero(group_active)
                     stopped_now = ran[completed[ran] < count]
@@ -201,14 +208,18 @@ def run_pairs(data, configs, seeds, options, bar=None, callbacks=()):
                 thetas[group.rows] = group.thetas
             finished = np.flatnonzero(active)
             if finished.size:
+                def losses_of(X_, y_, w_):
+                    threads.spread([finished[a:b] for a, b in threads.ranges(finished.size)],
+                                   lambda task: kernels.sweep_losses(loss, X_, y_, w_, groups, thetas, mean, task,
+                                                                     epoch_loss))
+                    return epoch_loss[finished]
+
                 if record_loss:
-                    kernels.sweep_losses(loss, Xs, ys, ws, groups, thetas, mean, finished, epoch_loss)
-                    losses[finished, epoch] = epoch_loss[finished]
+                    losses[finished, epoch] = losses_of(Xs, ys, ws)
                 finite = np.isfinite(losses[finished, epoch]) | (not record_loss)
                 if has_validation:
-                    kernels.sweep_losses(loss, Xv, yv, wv, groups, thetas, mean, finished, epoch_loss)
-                    validation_losses[finished, epoch] = epoch_loss[finished]
-                    finite &= np.isfinite(epoch_loss[finished])
+                    validation_losses[finished, epoch] = losses_of(Xv, yv, wv)
+                    finite &= np.isfinite(validation_losses[finished, epoch])
                 for p in finished[~finite]:  # as train: every step finite but a loss after the epoch not
                     diverged_epoch[p], diverged_step[p] = epoch, S
                     active[p] = False

@@ -52,7 +52,7 @@ class CompiledEngine:
     def _arguments(self, theta, state, order, first_batch, n_steps, step0, lrs, betas, records):
         plan = self.plan
         return (plan.hyper, self.loss_marker, self.data.X, self.data.y, self.weights, order, plan.batch_size,
-                first_batch, n_steps, plan.mean, plan.lookahead, self.parallel, theta, state.slots,
+                first_batch, n_steps, plan.mean, self.parallel, theta, state.slots,
                 state.scalars, step0, lrs, betas, self.candidates, *records)
 
     def steps(self, theta, state, order, first_batch, n_steps, step0, lrs, betas, records):
@@ -61,9 +61,11 @@ class CompiledEngine:
                                                        betas, records))
 
     def loss(self, data, theta):
-        """``J`` over ``data`` at ``theta`` (the run's loss and reduction)."""
-        return self._model.loss_total(self.loss_marker, data.X, data.y, data.weights, theta, self.plan.mean,
-                                      True)
+        """``J`` over ``data`` at ``theta`` (the run's loss and reduction; large data sets on
+        several threads, ``fastoptim.model.total_loss``)."""
+        from .model import total_loss
+
+        return total_loss(data, theta, self.loss_marker, self.plan.mean)
 
 
 def train(data, optimizer, *, epochs, batch_size=None, init, loss="squared", reduction="mean",

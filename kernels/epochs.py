@@ -34,10 +34,10 @@ from numba.extending import intrinsic
 
 from . import updates
 from .arrays import assign, fill
-from .layout import Parallel
+from .layout import LookaheadHyper, Parallel
 from .model import (BLOCK, PARALLEL_THRESHOLD, GradientSum, LossAndGradientSum, LossSum, _is_none,
-                    _work_arrays, block, gather, gather_weight, point_terms, range_sums_parallel, segment,
-                    window)
+                    _work_arrays, block, block_values_1d, gather, gather_weight, point_terms, range_sums_parallel,
+                    segment, window)
 from .policy import jit, jit_inline, overload
 
 
@@ -209,7 +209,7 @@ def line_search_step(hyper, X, y, weights, order, loss, start, stop, mean, theta
     return lr
 
 
-def _one_point(X, y, weights, order, loss, theta, lookahead, beta, velocity, start, stop, mean,
+def _one_point(hyper, X, y, weights, order, loss, theta, beta, velocity, start, stop, mean,
                step_loss, grads):
     """The gradient of a one-point batch of 1-D data, in registers, into ``grads``: returns
     ``(True, batch loss)`` (NaN when not recorded); ``(False, NaN)`` (nothing done) for other
@@ -219,20 +219,18 @@ def _one_point(X, y, weights, order, loss, theta, lookahead, beta, velocity, sta
 
 
 @overload(_one_point)
-def _one_point_overload(X, y, weights, order, loss, theta, lookahead, beta, velocity, start, stop,
+def _one_point_overload(hyper, X, y, weights, order, loss, theta, beta, velocity, start, stop,
                         mean, step_loss, grads):
     if X.ndim != 1:
-        return lambda X, y, weights, order, loss, theta, lookahead, beta, velocity, start, stop, \
+        return lambda hyper, X, y, weights, order, loss, theta, beta, velocity, start, stop, \
             mean, step_loss, grads: (False, np.nan)
     with_loss = not _is_none(step_loss)
 
-    def one_point(X, y, weights, order, loss, theta, lookahead, beta, velocity, start, stop, mean,
+    def one_point(hyper, X, y, weights, order, loss, theta, beta, velocity, start, stop, mean,
                   step_loss, grads):
         if stop - start != 1:
             return False, np.nan
-        to = theta.dtype.type
-        w = to(theta[0] - beta * velocity[0]) if lookahead else theta[0]
-        b = to(theta[1] - beta * velocity[1]) if lookahead else theta[1]
+        w, b = _point_value(hyper, theta, velocity, beta, 0), _point_value(hyper, theta, velocity, beta, 1)
         index = segment(order, start, stop)
         xs, ys, ss = window(X, order, start, stop), window(y, order, start, stop), window(
             weights, order, start, stop)
@@ -251,18 +249,17 @@ def _one_point_overload(X, y, weights, order, loss, theta, lookahead, beta, velo
 
 
 @jit_inline
-def step_gradient(X, y, weights, order, loss, theta, lookahead, beta, velocity, start, stop, mean,
+def step_gradient(hyper, X, y, weights, order, loss, theta, beta, velocity, start, stop, mean,
                   step_loss, parallel, point, buffers, lanes, out, grads):
-    """The batch gradient of one step into ``grads`` (θ's dtype), at θ or the look-ahead point
-    ``θ − β·velocity``; returns the batch loss (unspecified when ``step_loss`` is None: not
+    """The batch gradient of one step into ``grads`` (θ's dtype), at θ or (``LookaheadHyper``)
+    the look-ahead point ``θ − β·velocity``; returns the batch loss (unspecified when ``step_loss`` is None: not
     computed)."""
-    done, value = _one_point(X, y, weights, order, loss, theta, lookahead, beta, velocity, start,
+    done, value = _one_point(hyper, X, y, weights, order, loss, theta, beta, velocity, start,
                              stop, mean, step_loss, grads)
     if done:
         return value
-    to = theta.dtype.type
     for i in range(theta.size):  # the gradient's point θ or θ − β u, rounded to θ's dtype
-        point[i] = to(theta[i] - beta * velocity[i]) if lookahead else theta[i]
+        point[i] = _point_value(hyper, theta, velocity, beta, i)
     batch_sums(X, y, weights, order, loss, point, start, stop, step_loss, parallel, buffers, lanes,
                out)
     total = out[out.size - 1]
@@ -324,20 +321,183 @@ def _record_theta_overload(trajectory, k, theta):
     return record
 
 
+def _point_value(hyper, theta, velocity, beta, i):
+    """``θ_i``, or for ``LookaheadHyper`` (chosen at compile time) Nesterov's look-ahead
+    ``θ_i − β u_i`` rounded to θ's dtype (SPEC §3.1)."""
+
+
+@overload(_point_value)
+def _point_value_overload(hyper, theta, velocity, beta, i):
+    if hyper.instance_class is LookaheadHyper:
+        return lambda hyper, theta, velocity, beta, i: theta.dtype.type(theta[i] - beta * velocity[i])
+    return lambda hyper, theta, velocity, beta, i: theta[i]
+
+
+def _gradient_point(hyper, state, beta, to):
+    """``(w, b)`` where the gradient is taken: θ, or for ``LookaheadHyper`` Nesterov's
+    look-ahead ``θ − β u`` rounded to θ's dtype (``state``: the register state, u its first
+    slot)."""
+
+
+@overload(_gradient_point)
+def _gradient_point_overload(hyper, state, beta, to):
+    if hyper.instance_class is LookaheadHyper:
+        def lookahead(hyper, state, beta, to):
+            w, w0, _, _, b, b0, _, _ = state
+            return to(w - beta * w0), to(b - beta * b0)
+        return lookahead
+
+    def at_theta(hyper, state, beta, to):
+        return state[0], state[4]
+    return at_theta
+
+
+@jit_inline
+def _register_step(hyper, state, total, gw, gb, weight_sum, mean, beta, step, lr, scalars, to):
+    """The update of the register state from the batch sums: ``(applied, state)``; not applied
+    (the state as it was, NAdam's product restored) if the gradient or a result is not finite."""
+    divide = mean and weight_sum != 1.0  # (x / 1 is x: skipped, it would lengthen SGD's chain)
+    grad_w = to(gw / weight_sum if divide else gw)
+    grad_b = to(gb / weight_sum if divide else gb)
+    if not (np.isfinite(grad_w) and np.isfinite(grad_b)):
+        return False, state
+    w, w0, w1, w2, b, b0, b1, b2 = state
+    product = scalars[updates.S_MU_PRODUCT]  # (NAdam's running product: restored if the step is refused)
+    coefficients = updates.coefficients_of(hyper, scalars, step, lr, beta)
+    new_w, new_w0, new_w1, new_w2 = updates.rule_element(hyper, coefficients, w, grad_w, w0, w1, w2)
+    new_b, new_b0, new_b1, new_b2 = updates.rule_element(hyper, coefficients, b, grad_b, b0, b1, b2)
+    if not (np.isfinite(new_w) and np.isfinite(new_b) and np.isfinite(new_w0) and np.isfinite(new_b0)
+            and np.isfinite(new_w1) and np.isfinite(new_b1) and np.isfinite(new_w2) and np.isfinite(new_b2)):
+        scalars[updates.S_MU_PRODUCT] = product
+        return False, state
+    return True, (new_w, new_w0, new_w1, new_w2, new_b, new_b0, new_b1, new_b2)
+
+
+@jit_inline
+def _record_register_step(step_loss, step_lr, step_beta, trajectory, k, total, weight_sum, mean, lr, beta, state):
+    """The records of step ``k`` (each None: not recorded)."""
+    divide = mean and weight_sum != 1.0
+    _record(step_loss, k, total / weight_sum if divide else total)
+    _record(step_lr, k, lr)
+    _record(step_beta, k, beta)
+    _record_pair(trajectory, k, state[0], state[4])
+
+
+def _record_pair(trajectory, k, w, b):
+    """``trajectory[k] = (w, b)`` unless ``trajectory`` is None."""
+
+
+@overload(_record_pair)
+def _record_pair_overload(trajectory, k, w, b):
+    if _is_none(trajectory):
+        return lambda trajectory, k, w, b: None
+
+    def record(trajectory, k, w, b):
+        trajectory[k, 0] = w
+        trajectory[k, 1] = b
+    return record
+
+
+def _steps_in_registers(hyper, loss, X, y, weights, order, batch_size, first_batch, n_steps, mean,
+                        parallel, theta, slots, scalars, step0, lrs, betas, candidates, step_loss, step_lr,
+                        step_beta, trajectory, buffers):
+    """``run_steps`` for 1-D data (θ = [w, b]) without line search or parallel batches, with
+    ``w``, ``b`` and their slots held in registers across steps (the rule's element function
+    on each, ``updates.rule_element``): the same arithmetic as the array path, without a store
+    and a reload of θ, the gradient and the slots on every step's chain of dependent
+    operations. A step is applied only if its gradient and its results are finite, so a
+    divergence needs no rewind. Returns the steps completed, or −1 (nothing done) where it
+    does not apply: (N, d) data, line search, or batches for the parallel kernel."""
+
+
+@overload(_steps_in_registers)
+def _steps_in_registers_overload(hyper, loss, X, y, weights, order, batch_size, first_batch, n_steps, mean,
+                                 parallel, theta, slots, scalars, step0, lrs, betas, candidates,
+                                 step_loss, step_lr, step_beta, trajectory, buffers):
+    if X.ndim != 1 or not _is_none(candidates) or parallel.instance_class is Parallel:
+        return lambda hyper, loss, X, y, weights, order, batch_size, first_batch, n_steps, mean, \
+            parallel, theta, slots, scalars, step0, lrs, betas, candidates, step_loss, step_lr, step_beta, \
+            trajectory, buffers: -1
+    Sums = GradientSum if _is_none(step_loss) else LossAndGradientSum  # (a class: built inside, compile time)
+
+    def in_registers(hyper, loss, X, y, weights, order, batch_size, first_batch, n_steps, mean,
+                     parallel, theta, slots, scalars, step0, lrs, betas, candidates, step_loss, step_lr,
+                     step_beta, trajectory, buffers):
+        n = positions(y, order)
+        to = theta.dtype.type
+        zero = to(0.0)
+        n_slots = slots.shape[0]
+        # θ and the slot values of w and of b (unused slots: 0)
+        state = (theta[0], slots[0, 0] if n_slots > 0 else zero, slots[1, 0] if n_slots > 1 else zero,
+                 slots[2, 0] if n_slots > 2 else zero, theta[1], slots[0, 1] if n_slots > 0 else zero,
+                 slots[1, 1] if n_slots > 1 else zero, slots[2, 1] if n_slots > 2 else zero)
+        default_beta = updates.momentum_of(hyper)
+        done = n_steps
+        if batch_size == 1:  # (two loops: each body stays small enough to keep the state in registers)
+            for k in range(n_steps):
+                start = first_batch + k
+                beta = betas[k] if betas.size > 0 else default_beta
+                wp, bp = _gradient_point(hyper, state, beta, to)
+                index = segment(order, start, start + 1)
+                xs, ys, ss = window(X, order, start, start + 1), window(y, order, start, start + 1), window(
+                    weights, order, start, start + 1)
+                x = np.float64(gather(xs, index, 0))
+                value, r = point_terms(loss, np.float64(wp) * x + np.float64(bp), np.float64(gather(ys, index, 0)))
+                s = gather_weight(ss, index, 0)  # (the block path's arithmetic for a block of one)
+                ok, state = _register_step(hyper, state, s * value, s * r * x, s * r, s, mean, beta, step0 + k + 1,
+                                           lrs[k], scalars, to)
+                if not ok:
+                    done = k
+                    break
+                _record_register_step(step_loss, step_lr, step_beta, trajectory, k, s * value, s, mean, lrs[k], beta,
+                                      state)
+        else:
+            for k in range(n_steps):
+                start = (first_batch + k) * batch_size
+                stop = min(n, start + batch_size)
+                beta = betas[k] if betas.size > 0 else default_beta
+                wp, bp = _gradient_point(hyper, state, beta, to)
+                total = gw = gb = weight_sum = 0.0
+                for first in range(start, stop, BLOCK):
+                    block_total, block_gw, block_gb, block_weight_sum = block_values_1d(
+                        Sums(), loss, X, y, weights, order, np.float64(wp), np.float64(bp), first,
+                        min(stop, first + BLOCK), buffers)
+                    total += block_total
+                    gw += block_gw
+                    gb += block_gb
+                    weight_sum += block_weight_sum
+                ok, state = _register_step(hyper, state, total, gw, gb, weight_sum, mean, beta, step0 + k + 1, lrs[k],
+                                           scalars, to)
+                if not ok:
+                    done = k
+                    break
+                _record_register_step(step_loss, step_lr, step_beta, trajectory, k, total, weight_sum, mean, lrs[k],
+                                      beta, state)
+        w, w0, w1, w2, b, b0, b1, b2 = state
+        theta[0], theta[1] = w, b
+        if n_slots > 0:
+            slots[0, 0], slots[0, 1] = w0, b0
+        if n_slots > 1:
+            slots[1, 0], slots[1, 1] = w1, b1
+        if n_slots > 2:
+            slots[2, 0], slots[2, 1] = w2, b2
+        return done
+    return in_registers
+
+
 @jit
-def run_steps(hyper, loss, X, y, weights, order, batch_size, first_batch, n_steps, mean, lookahead,
+def run_steps(hyper, loss, X, y, weights, order, batch_size, first_batch, n_steps, mean,
               parallel, theta, slots, scalars, step0, lrs, betas, candidates,
               step_loss, step_lr, step_beta, trajectory):
     """Run ``n_steps`` steps in place; return the number of steps completed.
 
     Arguments (arrays first within each group):
-    - ``hyper``: the rule's record (``kernels/layout.py``; Momentum's for Nesterov's look-ahead
-      form); ``loss``: ``SquaredError()`` or ``LogLoss()``; ``X`` (N,) or (N, d), ``y`` (N,),
+    - ``hyper``: the rule's record (``kernels/layout.py``; ``LookaheadHyper`` for Nesterov's
+      look-ahead form: Momentum's rule at the gradient of ``θ − β u``); ``loss``: ``SquaredError()`` or ``LogLoss()``; ``X`` (N,) or (N, d), ``y`` (N,),
       ``weights`` (N,) or None; ``order``: the epoch's visiting order (uint32 or uint64
       positions → points, at least the batches' positions long) or None for the data's order.
     - ``batch_size`` B; ``first_batch``: the epoch's index of the first batch run here;
-      ``n_steps``: steps to run; ``mean``: divide by the batch's total weight; ``lookahead``:
-      Nesterov's look-ahead form; ``parallel``: ``layout.Parallel()`` lets batches of
+      ``n_steps``: steps to run; ``mean``: divide by the batch's total weight; ``parallel``: ``layout.Parallel()`` lets batches of
       ``model.PARALLEL_THRESHOLD`` points or more use the parallel kernel (``Serial()``: never;
       always inside a ``prange``).
     - ``theta`` (d+1,), ``slots`` (k, d+1), both of the data's dtype; ``scalars``: as in
@@ -359,6 +519,13 @@ def run_steps(hyper, loss, X, y, weights, order, batch_size, first_batch, n_step
     size = theta.size
     work = np.empty((3, size + 2))
     buffers, lanes = _work_arrays(size - 1)
+    done = _steps_in_registers(hyper, loss, borrowed(X), borrowed(y), borrowed(weights), borrowed(order),
+                               batch_size, first_batch, n_steps, mean, parallel, theta, slots,
+                               scalars, step0, _borrowed(lrs), _borrowed(betas), candidates, step_loss, step_lr,
+                               step_beta, trajectory, _borrowed(buffers))
+    if done >= 0:
+        _keep_alive(work, buffers, lanes, theta)
+        return done
     state = np.empty((2, size), dtype=theta.dtype)
     # The state at the start of the call: a step that diverges rewinds to it (no per-step copy)
     start_theta, start_slots, start_scalars = theta.copy(), slots.copy(), scalars.copy()
@@ -381,7 +548,7 @@ def run_steps(hyper, loss, X, y, weights, order, batch_size, first_batch, n_step
             stop = min(n, start + batch_size)
             step = step0 + k + 1
             beta = betas_[k] if betas_.size > 0 else default_beta
-            batch = step_gradient(X_, y_, weights_, order_, loss, theta_, lookahead, beta, first,
+            batch = step_gradient(hyper, X_, y_, weights_, order_, loss, theta_, beta, first,
                                    start, stop, mean, step_loss, parallel, point, buffers_, lanes_,
                                    out, grads)
             _record(step_loss, k, batch)

@@ -44,6 +44,15 @@ class NesterovHyper(NamedTuple):
     decoupled: float
 
 
+class LookaheadHyper(NamedTuple):
+    """Nesterov in the lecture's look-ahead form, as ``fastoptim.train`` runs it: Momentum's
+    rule applied with the gradient at ``θ − β u`` (SPEC §3.1), the look-ahead chosen at
+    compile time by this type."""
+    beta: float
+    weight_decay: float
+    decoupled: float
+
+
 class AdaGradHyper(NamedTuple):
     eps: float
     weight_decay: float
@@ -123,7 +132,7 @@ RULES = (GDHyper, MomentumHyper, NesterovHyper, AdaGradHyper, RMSPropHyper, AdaD
 
 #: The state slots of each rule, in row order of ``slots``.
 SLOT_NAMES = {
-    GDHyper: (), MomentumHyper: ("velocity",), NesterovHyper: ("velocity",),
+    GDHyper: (), MomentumHyper: ("velocity",), NesterovHyper: ("velocity",), LookaheadHyper: ("velocity",),
     AdaGradHyper: ("v",), RMSPropHyper: ("v",), AdaDeltaHyper: ("v", "u"),
     AdamHyper: ("m", "v"), AdaMaxHyper: ("m", "u"), NAdamHyper: ("m", "v"),
     AMSGradHyper: ("m", "v", "v_max"), RAdamHyper: ("m", "v"), AdamPHyper: ("m", "v"),
@@ -132,7 +141,7 @@ MAX_SLOTS = max(len(names) for names in SLOT_NAMES.values())
 
 #: The field a momentum schedule replaces, or None (the rule has no momentum).
 MOMENTUM_FIELD = {
-    GDHyper: None, MomentumHyper: "beta", NesterovHyper: "beta", AdaGradHyper: None,
+    GDHyper: None, MomentumHyper: "beta", NesterovHyper: "beta", LookaheadHyper: "beta", AdaGradHyper: None,
     RMSPropHyper: None, AdaDeltaHyper: None, AdamHyper: "beta1", AdaMaxHyper: "beta1",
     NAdamHyper: "beta1", AMSGradHyper: "beta1", RAdamHyper: "beta1", AdamPHyper: "beta1",
 }

@@ -218,32 +218,51 @@ def block(sums, loss, X, y, weights, order, theta, start, stop, buffers, lanes, 
     arrays)."""
 
 
+def block_values_1d(sums, loss, X, y, weights, order, w, b, start, stop, buffers):
+    """The sums of one block of 1-D data at ``(w, b)`` as values: ``(Σ s ℓ, Σ s r x, Σ s r,
+    Σ s)``, each in lane order (0.0 for what ``sums`` does not ask): :func:`block` for one
+    feature, and the training loop that keeps ``w`` and ``b`` in registers."""
+
+
+@overload(block_values_1d)
+def _block_values_1d(sums, loss, X, y, weights, order, w, b, start, stop, buffers):
+    with_loss, with_gradient = _SUMS[sums.instance_class]
+
+    def values_1d(sums, loss, X, y, weights, order, w, b, start, stop, buffers):
+        n = stop - start
+        index = segment(order, start, stop)
+        xs, ys, ss = window(X, order, start, stop), window(y, order, start, stop), window(
+            weights, order, start, stop)
+        values, residuals, products = buffers[0], buffers[1], buffers[2]
+        for i in range(n):
+            x = numba.float64(gather(xs, index, i))
+            value, r = point_terms(loss, w * x + b, numba.float64(gather(ys, index, i)))
+            s = gather_weight(ss, index, i)
+            if with_loss:
+                values[i] = s * value
+            if with_gradient:
+                residuals[i] = s * r
+                products[i] = s * r * x
+        total = lanes_sum(values, n) if with_loss else 0.0
+        gw = lanes_sum(products, n) if with_gradient else 0.0
+        gb = lanes_sum(residuals, n) if with_gradient else 0.0
+        return total, gw, gb, block_weight(ss, index, n, values)
+    return values_1d
+
+
 @overload(block)
 def _block(sums, loss, X, y, weights, order, theta, start, stop, buffers, lanes, out):
     with_loss, with_gradient = _SUMS[sums.instance_class]
     if X.ndim == 1:
         def one_feature(sums, loss, X, y, weights, order, theta, start, stop, buffers, lanes, out):
-            n = stop - start
-            index = segment(order, start, stop)
-            xs, ys, ss = window(X, order, start, stop), window(y, order, start, stop), window(
-                weights, order, start, stop)
-            values, residuals, products = buffers[0], buffers[1], buffers[2]
-            w, b = theta[0], theta[1]
-            for i in range(n):
-                x = numba.float64(gather(xs, index, i))
-                value, r = point_terms(loss, w * x + b, numba.float64(gather(ys, index, i)))
-                s = gather_weight(ss, index, i)
-                if with_loss:
-                    values[i] = s * value
-                if with_gradient:
-                    residuals[i] = s * r
-                    products[i] = s * r * x
+            total, gw, gb, weight_sum = block_values_1d(sums, loss, X, y, weights, order, theta[0], theta[1],
+                                                        start, stop, buffers)
             if with_loss:
-                out[0] += lanes_sum(values, n)
+                out[0] += total
             if with_gradient:
-                out[1] += lanes_sum(products, n)
-                out[2] += lanes_sum(residuals, n)
-            out[3] += block_weight(ss, index, n, values)
+                out[1] += gw
+                out[2] += gb
+            out[3] += weight_sum
         return one_feature
 
     def features(sums, loss, X, y, weights, order, theta, start, stop, buffers, lanes, out):
@@ -322,6 +341,29 @@ def range_sums(sums, loss, X, y, weights, order, theta, start, stop, out):
 
 
 @jit
+def block_sums(sums, loss, X, y, weights, order, theta, start, stop, first_block, last_block, partials):
+    """The blocks ``first_block … last_block − 1`` of the positions ``[start, stop)``, each
+    block's sums (see :func:`block`) into its own row of ``partials`` (zeroed first): one task of
+    a sum spread over threads by the caller (``fastoptim.threads``); :func:`combine` then adds
+    the rows in block order, which gives the bits of :func:`range_sums`."""
+    buffers, lanes = _work_arrays(theta.size - 1)
+    for c in range(first_block, last_block):
+        row = partials[c]
+        fill(row, 0.0)
+        first = start + c * BLOCK
+        block(sums, loss, X, y, weights, order, theta, first, min(stop, first + BLOCK), buffers, lanes, row)
+
+
+@jit
+def combine(partials, out):
+    """``out`` ← the rows of ``partials`` added in order (from zero)."""
+    fill(out, 0.0)
+    for c in range(partials.shape[0]):
+        for k in range(out.size):
+            out[k] += partials[c, k]
+
+
+@jit
 def _group_sums(sums, loss, X, y, weights, order, theta, start, stop, group, partials):
     """The blocks of one group of :func:`range_sums_parallel`, each block's sums into its row
     of ``partials``."""
@@ -379,19 +421,3 @@ def loss_sum_parallel(X, y, theta, loss=SquaredError(), weights=None):
     out = np.empty(theta.size + 2)
     range_sums_parallel(LossSum(), loss, X, y, weights, None, theta, 0, y.size, out)
     return out[0], out[theta.size + 1]
-
-
-@jit
-def loss_total(loss, X, y, weights, theta, mean, parallel):
-    """``J`` over all points at ``theta`` (any float dtype; evaluated in float64): ``Σ s ℓ_i``, or
-    that over ``Σ s`` if ``mean``. With ``parallel``, the parallel kernel from
-    ``PARALLEL_THRESHOLD`` points: the same bits either way. (``parallel=False`` inside a
-    ``prange`` loop, where a nested parallel region must not start.)"""
-    theta64 = theta.astype(np.float64)
-    out = np.empty(theta.size + 2)
-    if parallel and y.size >= PARALLEL_THRESHOLD:
-        range_sums_parallel(LossSum(), loss, X, y, weights, None, theta64, 0, y.size, out)
-    else:
-        range_sums(LossSum(), loss, X, y, weights, None, theta64, 0, y.size, out)
-    total = out[0]
-    return total / out[theta.size + 1] if mean else total

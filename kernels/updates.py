@@ -49,10 +49,11 @@ from typing import NamedTuple
 
 import numba
 import numpy as np
+from numba import types
 
 from .layout import (MAX_SLOTS, N_SCALARS, S_MU_PRODUCT, S_ROWS, AdaDeltaHyper, AdaGradHyper,
-                     AdaMaxHyper, AdamHyper, AdamPHyper, AMSGradHyper, GDHyper, MomentumHyper,
-                     NAdamHyper, NesterovHyper, RAdamHyper, RMSPropHyper)
+                     AdaMaxHyper, AdamHyper, AdamPHyper, AMSGradHyper, GDHyper, LookaheadHyper,
+                     MomentumHyper, NAdamHyper, NesterovHyper, RAdamHyper, RMSPropHyper)
 from .policy import jit, jit_inline, jit_parallel, overload
 
 __all__ = ["MAX_SLOTS", "N_SCALARS", "S_MU_PRODUCT", "S_ROWS"]  # (and the kernels below)
@@ -170,6 +171,17 @@ def _maximum(a, b):
     return a if (a > b or a != a) else b
 
 
+def like(p, x):
+    """``x`` in the dtype of the parameter value ``p`` (float32 or float64)."""
+
+
+@overload(like)
+def _like(p, x):
+    if p == types.float32:
+        return lambda p, x: np.float32(x)
+    return lambda p, x: np.float64(x)
+
+
 @jit_inline
 def _decay(lr, weight_decay, decoupled):
     """(factor on θ, coefficient of θ added to g) for decoupled or coupled weight decay."""
@@ -216,12 +228,17 @@ def _gd_coefficients(lr, weight_decay, decoupled):
 
 
 @jit_inline
+def _gd_element(c, p, g):
+    """One parameter's GD step: the new θ."""
+    l2 = like(p, c.l2)
+    g = g if l2 == 0 else g + l2 * p
+    return p * like(p, c.decay) - like(p, c.lr) * g
+
+
+@jit_inline
 def _gd_loop(params, grads, coefficients):
-    to = params.dtype.type
-    lr, decay, l2 = to(coefficients.lr), to(coefficients.decay), to(coefficients.l2)
     for i in range(params.size):
-        g = grads[i] if l2 == 0 else grads[i] + l2 * params[i]
-        params[i] = params[i] * decay - lr * g
+        params[i] = _gd_element(coefficients, params[i], grads[i])
 
 
 @jit
@@ -242,15 +259,18 @@ def _momentum_coefficients(lr, beta, weight_decay, decoupled):
 
 
 @jit_inline
+def _momentum_element(c, p, g, velocity):
+    """One parameter's Momentum step: (θ, u)."""
+    l2 = like(p, c.l2)
+    g = g if l2 == 0 else g + l2 * p
+    u = like(p, c.beta) * velocity + like(p, c.lr) * g
+    return p * like(p, c.decay) - u, u
+
+
+@jit_inline
 def _momentum_loop(params, grads, velocity, coefficients):
-    to = params.dtype.type
-    lr, beta = to(coefficients.lr), to(coefficients.beta)
-    decay, l2 = to(coefficients.decay), to(coefficients.l2)
     for i in range(params.size):
-        g = grads[i] if l2 == 0 else grads[i] + l2 * params[i]
-        u = beta * velocity[i] + lr * g
-        velocity[i] = u
-        params[i] = params[i] * decay - u
+        params[i], velocity[i] = _momentum_element(coefficients, params[i], grads[i], velocity[i])
 
 
 @jit
@@ -267,15 +287,19 @@ def momentum_update(params, grads, velocity, lr, beta, weight_decay, decoupled):
 
 
 @jit_inline
+def _nesterov_element(c, p, g, velocity):
+    """One parameter's Nesterov step (stored form): (φ, u)."""
+    l2 = like(p, c.l2)
+    g = g if l2 == 0 else g + l2 * p
+    lr, beta = like(p, c.lr), like(p, c.beta)
+    u = beta * velocity + lr * g
+    return p * like(p, c.decay) - (beta * u + lr * g), u
+
+
+@jit_inline
 def _nesterov_loop(params, grads, velocity, coefficients):
-    to = params.dtype.type
-    lr, beta = to(coefficients.lr), to(coefficients.beta)
-    decay, l2 = to(coefficients.decay), to(coefficients.l2)
     for i in range(params.size):
-        g = grads[i] if l2 == 0 else grads[i] + l2 * params[i]
-        u = beta * velocity[i] + lr * g
-        velocity[i] = u
-        params[i] = params[i] * decay - (beta * u + lr * g)
+        params[i], velocity[i] = _nesterov_element(coefficients, params[i], grads[i], velocity[i])
 
 
 @jit
@@ -299,15 +323,18 @@ def _adagrad_coefficients(lr, eps, weight_decay, decoupled):
 
 
 @jit_inline
+def _adagrad_element(c, p, g, v):
+    """One parameter's AdaGrad step: (θ, v)."""
+    l2 = like(p, c.l2)
+    g = g if l2 == 0 else g + l2 * p
+    v = v + g * g
+    return p * like(p, c.decay) - like(p, c.lr) * g / (math.sqrt(v) + like(p, c.eps)), v
+
+
+@jit_inline
 def _adagrad_loop(params, grads, v, coefficients):
-    to = params.dtype.type
-    lr, eps = to(coefficients.lr), to(coefficients.eps)
-    decay, l2 = to(coefficients.decay), to(coefficients.l2)
     for i in range(params.size):
-        g = grads[i] if l2 == 0 else grads[i] + l2 * params[i]
-        vi = v[i] + g * g
-        v[i] = vi
-        params[i] = params[i] * decay - lr * g / (math.sqrt(vi) + eps)
+        params[i], v[i] = _adagrad_element(coefficients, params[i], grads[i], v[i])
 
 
 @jit
@@ -328,15 +355,18 @@ def _rmsprop_coefficients(lr, beta, eps, weight_decay, decoupled):
 
 
 @jit_inline
+def _rmsprop_element(c, p, g, v):
+    """One parameter's RMSProp step: (θ, v)."""
+    l2 = like(p, c.l2)
+    g = g if l2 == 0 else g + l2 * p
+    v = like(p, c.beta) * v + like(p, c.one_minus_beta) * g * g
+    return p * like(p, c.decay) - like(p, c.lr) * g / (math.sqrt(v) + like(p, c.eps)), v
+
+
+@jit_inline
 def _rmsprop_loop(params, grads, v, coefficients):
-    to = params.dtype.type
-    lr, beta, one_minus_beta = to(coefficients.lr), to(coefficients.beta), to(coefficients.one_minus_beta)
-    eps, decay, l2 = to(coefficients.eps), to(coefficients.decay), to(coefficients.l2)
     for i in range(params.size):
-        g = grads[i] if l2 == 0 else grads[i] + l2 * params[i]
-        vi = beta * v[i] + one_minus_beta * g * g
-        v[i] = vi
-        params[i] = params[i] * decay - lr * g / (math.sqrt(vi) + eps)
+        params[i], v[i] = _rmsprop_element(coefficients, params[i], grads[i], v[i])
 
 
 @jit
@@ -352,17 +382,21 @@ def rmsprop_update(params, grads, v, lr, beta, eps, weight_decay, decoupled):
 
 
 @jit_inline
+def _adadelta_element(c, p, g, v, u):
+    """One parameter's AdaDelta step: (θ, v, u)."""
+    l2 = like(p, c.l2)
+    g = g if l2 == 0 else g + l2 * p
+    beta, one_minus_beta, eps = like(p, c.beta), like(p, c.one_minus_beta), like(p, c.eps)
+    v = beta * v + one_minus_beta * g * g
+    delta = g * math.sqrt(u + eps) / math.sqrt(v + eps)
+    u = beta * u + one_minus_beta * delta * delta
+    return p * like(p, c.decay) - like(p, c.lr) * delta, v, u
+
+
+@jit_inline
 def _adadelta_loop(params, grads, v, u, coefficients):
-    to = params.dtype.type
-    lr, beta, one_minus_beta = to(coefficients.lr), to(coefficients.beta), to(coefficients.one_minus_beta)
-    eps, decay, l2 = to(coefficients.eps), to(coefficients.decay), to(coefficients.l2)
     for i in range(params.size):
-        g = grads[i] if l2 == 0 else grads[i] + l2 * params[i]
-        vi = beta * v[i] + one_minus_beta * g * g
-        delta = g * math.sqrt(u[i] + eps) / math.sqrt(vi + eps)
-        v[i] = vi
-        u[i] = beta * u[i] + one_minus_beta * delta * delta
-        params[i] = params[i] * decay - lr * delta
+        params[i], v[i], u[i] = _adadelta_element(coefficients, params[i], grads[i], v[i], u[i])
 
 
 @jit
@@ -388,19 +422,20 @@ def _adam_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled):
 
 
 @jit_inline
+def _adam_element(c, p, g, m, v):
+    """One parameter's Adam step: (θ, m, v)."""
+    l2 = like(p, c.l2)
+    g = g if l2 == 0 else g + l2 * p
+    m = like(p, c.beta1) * m + like(p, c.one_minus_beta1) * g
+    v = like(p, c.beta2) * v + like(p, c.one_minus_beta2) * g * g
+    denominator = math.sqrt(v) * like(p, c.inverse_root_bias2) + like(p, c.eps)
+    return p * like(p, c.decay) - like(p, c.step_size) * m / denominator, m, v
+
+
+@jit_inline
 def _adam_loop(params, grads, m, v, coefficients):
-    to = params.dtype.type
-    beta1, one_minus_beta1 = to(coefficients.beta1), to(coefficients.one_minus_beta1)
-    beta2, one_minus_beta2 = to(coefficients.beta2), to(coefficients.one_minus_beta2)
-    step_size, inverse_root_bias2 = to(coefficients.step_size), to(coefficients.inverse_root_bias2)
-    eps, decay, l2 = to(coefficients.eps), to(coefficients.decay), to(coefficients.l2)
     for i in range(params.size):
-        g = grads[i] if l2 == 0 else grads[i] + l2 * params[i]
-        mi = beta1 * m[i] + one_minus_beta1 * g
-        vi = beta2 * v[i] + one_minus_beta2 * g * g
-        m[i] = mi
-        v[i] = vi
-        params[i] = params[i] * decay - step_size * mi / (math.sqrt(vi) * inverse_root_bias2 + eps)
+        params[i], m[i], v[i] = _adam_element(coefficients, params[i], grads[i], m[i], v[i])
 
 
 @jit
@@ -420,18 +455,19 @@ def adam_update(params, grads, m, v, step, lr, beta1, beta2, eps, weight_decay, 
 
 
 @jit_inline
+def _adamax_element(c, p, g, m, u):
+    """One parameter's AdaMax step: (θ, m, u)."""
+    l2 = like(p, c.l2)
+    g = g if l2 == 0 else g + l2 * p
+    m = like(p, c.beta1) * m + like(p, c.one_minus_beta1) * g
+    u = _maximum(like(p, c.beta2) * u, abs(g))
+    return p * like(p, c.decay) - like(p, c.step_size) * m / (u + like(p, c.eps)), m, u
+
+
+@jit_inline
 def _adamax_loop(params, grads, m, u, coefficients):
-    to = params.dtype.type
-    beta1, one_minus_beta1 = to(coefficients.beta1), to(coefficients.one_minus_beta1)
-    beta2, step_size = to(coefficients.beta2), to(coefficients.step_size)
-    eps, decay, l2 = to(coefficients.eps), to(coefficients.decay), to(coefficients.l2)
     for i in range(params.size):
-        g = grads[i] if l2 == 0 else grads[i] + l2 * params[i]
-        mi = beta1 * m[i] + one_minus_beta1 * g
-        ui = _maximum(beta2 * u[i], abs(g))
-        m[i] = mi
-        u[i] = ui
-        params[i] = params[i] * decay - step_size * mi / (ui + eps)
+        params[i], m[i], u[i] = _adamax_element(coefficients, params[i], grads[i], m[i], u[i])
 
 
 @jit
@@ -468,21 +504,21 @@ def _nadam_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled, mo
 
 
 @jit_inline
+def _nadam_element(c, p, g, m, v):
+    """One parameter's NAdam step: (θ, m, v)."""
+    l2 = like(p, c.l2)
+    g = g if l2 == 0 else g + l2 * p
+    m = like(p, c.beta1) * m + like(p, c.one_minus_beta1) * g
+    v = like(p, c.beta2) * v + like(p, c.one_minus_beta2) * g * g
+    denominator = math.sqrt(v) * like(p, c.inverse_root_bias2) + like(p, c.eps)
+    step = like(p, c.coefficient_g) * g + like(p, c.coefficient_m) * m
+    return p * like(p, c.decay) - step / denominator, m, v
+
+
+@jit_inline
 def _nadam_loop(params, grads, m, v, coefficients):
-    to = params.dtype.type
-    beta1, one_minus_beta1 = to(coefficients.beta1), to(coefficients.one_minus_beta1)
-    beta2, one_minus_beta2 = to(coefficients.beta2), to(coefficients.one_minus_beta2)
-    coefficient_g, coefficient_m = to(coefficients.coefficient_g), to(coefficients.coefficient_m)
-    inverse_root_bias2, eps = to(coefficients.inverse_root_bias2), to(coefficients.eps)
-    decay, l2 = to(coefficients.decay), to(coefficients.l2)
     for i in range(params.size):
-        g = grads[i] if l2 == 0 else grads[i] + l2 * params[i]
-        mi = beta1 * m[i] + one_minus_beta1 * g
-        vi = beta2 * v[i] + one_minus_beta2 * g * g
-        m[i] = mi
-        v[i] = vi
-        denominator = math.sqrt(vi) * inverse_root_bias2 + eps
-        params[i] = params[i] * decay - (coefficient_g * g + coefficient_m * mi) / denominator
+        params[i], m[i], v[i] = _nadam_element(coefficients, params[i], grads[i], m[i], v[i])
 
 
 @jit
@@ -523,21 +559,22 @@ def _amsgrad_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled, 
 
 
 @jit_inline
+def _amsgrad_element(c, p, g, m, v, v_max):
+    """One parameter's AMSGrad step: (θ, m, v, v̂max)."""
+    l2 = like(p, c.l2)
+    g = g if l2 == 0 else g + l2 * p
+    m = like(p, c.beta1) * m + like(p, c.one_minus_beta1) * g
+    v = like(p, c.beta2) * v + like(p, c.one_minus_beta2) * g * g
+    v_max = _maximum(v_max, v)
+    denominator = math.sqrt(v_max) * like(p, c.inverse_root_bias2) + like(p, c.eps)
+    return p * like(p, c.decay) - like(p, c.step_size) * m / denominator, m, v, v_max
+
+
+@jit_inline
 def _amsgrad_loop(params, grads, m, v, v_max, coefficients):
-    to = params.dtype.type
-    beta1, one_minus_beta1 = to(coefficients.beta1), to(coefficients.one_minus_beta1)
-    beta2, one_minus_beta2 = to(coefficients.beta2), to(coefficients.one_minus_beta2)
-    step_size, inverse_root_bias2 = to(coefficients.step_size), to(coefficients.inverse_root_bias2)
-    eps, decay, l2 = to(coefficients.eps), to(coefficients.decay), to(coefficients.l2)
     for i in range(params.size):
-        g = grads[i] if l2 == 0 else grads[i] + l2 * params[i]
-        mi = beta1 * m[i] + one_minus_beta1 * g
-        vi = beta2 * v[i] + one_minus_beta2 * g * g
-        vm = _maximum(v_max[i], vi)
-        m[i] = mi
-        v[i] = vi
-        v_max[i] = vm
-        params[i] = params[i] * decay - step_size * mi / (math.sqrt(vm) * inverse_root_bias2 + eps)
+        params[i], m[i], v[i], v_max[i] = _amsgrad_element(coefficients, params[i], grads[i], m[i], v[i],
+                                                           v_max[i])
 
 
 @jit
@@ -587,27 +624,21 @@ def _radam_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled):
 
 
 @jit_inline
+def _radam_element(c, p, g, m, v):
+    """One parameter's RAdam step: (θ, m, v); the rectified or the plain branch (a select: the
+    same for every element of a step)."""
+    l2 = like(p, c.l2)
+    g = g if l2 == 0 else g + l2 * p
+    m = like(p, c.beta1) * m + like(p, c.one_minus_beta1) * g
+    v = like(p, c.beta2) * v + like(p, c.one_minus_beta2) * g * g
+    direction = m / (math.sqrt(v) + like(p, c.eps)) if c.rectified != 0.0 else m
+    return p * like(p, c.decay) - like(p, c.step_size) * direction, m, v
+
+
+@jit_inline
 def _radam_loop(params, grads, m, v, coefficients):
-    to = params.dtype.type
-    beta1, one_minus_beta1 = to(coefficients.beta1), to(coefficients.one_minus_beta1)
-    beta2, one_minus_beta2 = to(coefficients.beta2), to(coefficients.one_minus_beta2)
-    step_size, rectified = to(coefficients.step_size), coefficients.rectified != 0.0
-    eps, decay, l2 = to(coefficients.eps), to(coefficients.decay), to(coefficients.l2)
-    if rectified:
-        for i in range(params.size):
-            g = grads[i] if l2 == 0 else grads[i] + l2 * params[i]
-            mi = beta1 * m[i] + one_minus_beta1 * g
-            vi = beta2 * v[i] + one_minus_beta2 * g * g
-            m[i] = mi
-            v[i] = vi
-            params[i] = params[i] * decay - step_size * mi / (math.sqrt(vi) + eps)
-    else:
-        for i in range(params.size):
-            g = grads[i] if l2 == 0 else grads[i] + l2 * params[i]
-            mi = beta1 * m[i] + one_minus_beta1 * g
-            m[i] = mi
-            v[i] = beta2 * v[i] + one_minus_beta2 * g * g
-            params[i] = params[i] * decay - step_size * mi
+    for i in range(params.size):
+        params[i], m[i], v[i] = _radam_element(coefficients, params[i], grads[i], m[i], v[i])
 
 
 @jit
@@ -633,25 +664,24 @@ def _adamp_coefficients(step, lr, beta1, beta2, eps, weight_decay, decoupled, ne
 
 
 @jit_inline
+def _adamp_element(c, p, g, m, v):
+    """One parameter's AdamP step without projection (its 1-D form): Adam, or Adam with the
+    Nesterov direction: (θ, m, v)."""
+    l2 = like(p, c.l2)
+    g = g if l2 == 0 else g + l2 * p
+    beta1, one_minus_beta1 = like(p, c.beta1), like(p, c.one_minus_beta1)
+    m = beta1 * m + one_minus_beta1 * g
+    v = like(p, c.beta2) * v + like(p, c.one_minus_beta2) * g * g
+    direction = beta1 * m + one_minus_beta1 * g if c.nesterov else m
+    denominator = math.sqrt(v) * like(p, c.inverse_root_bias2) + like(p, c.eps)
+    return p * like(p, c.decay) - like(p, c.step_size) * direction / denominator, m, v
+
+
+@jit_inline
 def _adamp_loop(params, grads, m, v, coefficients):
     """One fused pass without projection: Adam, or Adam with the Nesterov direction."""
-    to = params.dtype.type
-    beta1, one_minus_beta1 = to(coefficients.beta1), to(coefficients.one_minus_beta1)
-    beta2, one_minus_beta2 = to(coefficients.beta2), to(coefficients.one_minus_beta2)
-    step_size, inverse_root_bias2 = to(coefficients.step_size), to(coefficients.inverse_root_bias2)
-    eps, decay, l2 = to(coefficients.eps), to(coefficients.decay), to(coefficients.l2)
-    if not coefficients.nesterov:
-        _adam_loop(params, grads, m, v, coefficients)
-        return
     for i in range(params.size):
-        g = grads[i] if l2 == 0 else grads[i] + l2 * params[i]
-        mi = beta1 * m[i] + one_minus_beta1 * g
-        vi = beta2 * v[i] + one_minus_beta2 * g * g
-        m[i] = mi
-        v[i] = vi
-        direction = beta1 * mi + one_minus_beta1 * g
-        params[i] = params[i] * decay - step_size * direction / (math.sqrt(vi) * inverse_root_bias2
-                                                                 + eps)
+        params[i], m[i], v[i] = _adamp_element(coefficients, params[i], grads[i], m[i], v[i])
 
 
 @jit
@@ -799,7 +829,7 @@ def momentum_of(hyper):
 @overload(momentum_of)
 def _momentum_of(hyper):
     rule = hyper.instance_class
-    if rule in (MomentumHyper, NesterovHyper):
+    if rule in (MomentumHyper, NesterovHyper, LookaheadHyper):
         return lambda hyper: hyper.beta * 1.0
     if rule in (AdamHyper, AdaMaxHyper, NAdamHyper, AMSGradHyper, RAdamHyper, AdamPHyper):
         return lambda hyper: hyper.beta1 * 1.0
@@ -817,7 +847,7 @@ def _coefficients_of(hyper, scalars, step, lr, beta):
     if rule is GDHyper:
         return lambda hyper, scalars, step, lr, beta: _gd_coefficients(
             lr, hyper.weight_decay, hyper.decoupled != 0.0)
-    if rule in (MomentumHyper, NesterovHyper):
+    if rule in (MomentumHyper, NesterovHyper, LookaheadHyper):
         return lambda hyper, scalars, step, lr, beta: _momentum_coefficients(
             lr, beta, hyper.weight_decay, hyper.decoupled != 0.0)
     if rule is AdaGradHyper:
@@ -860,7 +890,7 @@ def apply_rule(hyper, params, grads, first, second, third, coefficients):
 @overload(apply_rule)
 def _apply_rule(hyper, params, grads, first, second, third, coefficients):
     rule = hyper.instance_class
-    loops = {MomentumHyper: _momentum_loop, NesterovHyper: _nesterov_loop,
+    loops = {MomentumHyper: _momentum_loop, LookaheadHyper: _momentum_loop, NesterovHyper: _nesterov_loop,
              AdaGradHyper: _adagrad_loop, RMSPropHyper: _rmsprop_loop}
     if rule is GDHyper:
         return lambda hyper, params, grads, first, second, third, coefficients: _gd_loop(
@@ -878,6 +908,42 @@ def _apply_rule(hyper, params, grads, first, second, third, coefficients):
     if rule is AMSGradHyper:
         return lambda hyper, params, grads, first, second, third, coefficients: _amsgrad_loop(
             params, grads, first, second, third, coefficients)
+    return None
+
+
+def rule_element(hyper, coefficients, p, g, first, second, third):
+    """One parameter of the rule of ``hyper``: ``(θ, first, second, third)`` after the step,
+    the slot values the rule does not have passed through (the array loops' arithmetic, so the
+    same bits): for the training loops that keep a few parameters in registers."""
+
+
+@overload(rule_element)
+def _rule_element(hyper, coefficients, p, g, first, second, third):
+    rule = hyper.instance_class
+    if rule is GDHyper:
+        return lambda hyper, coefficients, p, g, first, second, third: (
+            _gd_element(coefficients, p, g), first, second, third)
+    one = {MomentumHyper: _momentum_element, LookaheadHyper: _momentum_element, NesterovHyper: _nesterov_element,
+           AdaGradHyper: _adagrad_element, RMSPropHyper: _rmsprop_element}
+    if rule in one:
+        element = one[rule]
+
+        def one_slot(hyper, coefficients, p, g, first, second, third):
+            p, first = element(coefficients, p, g, first)
+            return p, first, second, third
+        return one_slot
+    two = {AdaDeltaHyper: _adadelta_element, AdamHyper: _adam_element, AdaMaxHyper: _adamax_element,
+           NAdamHyper: _nadam_element, RAdamHyper: _radam_element, AdamPHyper: _adamp_element}
+    if rule in two:
+        element = two[rule]
+
+        def two_slots(hyper, coefficients, p, g, first, second, third):
+            p, first, second = element(coefficients, p, g, first, second)
+            return p, first, second, third
+        return two_slots
+    if rule is AMSGradHyper:
+        return lambda hyper, coefficients, p, g, first, second, third: _amsgrad_element(
+            coefficients, p, g, first, second, third)
     return None
 
 

@@ -227,8 +227,8 @@ def apply(hyper, params, grads, slots, step, lr, beta=None, mu_product=1.0):
     if rule == "GDHyper":
         (params,) = gd(params, grads, lr, **common)
         return params, [], mu_product
-    if rule in ("MomentumHyper", "NesterovHyper"):
-        function = momentum if rule == "MomentumHyper" else nesterov
+    if rule in ("MomentumHyper", "NesterovHyper", "LookaheadHyper"):
+        function = nesterov if rule == "NesterovHyper" else momentum
         params, velocity = function(params, grads, slots[0], lr, fields["beta"] if beta is None else beta,
                                     **common)
         return params, [velocity], mu_product
