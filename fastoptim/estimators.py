@@ -433,6 +433,11 @@ _PARAMETERS = """
 """
 
 
+#: Target types a classifier takes (``sklearn.utils.multiclass.check_classification_targets``'s).
+_CLASSIFICATION_TARGETS = ("binary", "multiclass", "multiclass-multioutput", "multilabel-indicator",
+                           "multilabel-sequences")
+
+
 class SigmoidClassifier(ClassifierMixin, _SigmoidNeuron):
     __doc__ = ("""Binary classification by the sigmoid neuron ``f(x) = σ(w·x + b)`` trained on the log
     loss ``−y log f − (1 − y) log(1 − f)`` (SPEC §9): logistic regression without a penalty,
@@ -495,11 +500,13 @@ class SigmoidClassifier(ClassifierMixin, _SigmoidNeuron):
         return self._partial_fit(X, y, sample_weight, classes=classes)
 
     def _targets(self, y, fitting):
-        from sklearn.utils.multiclass import check_classification_targets, type_of_target
+        from sklearn.utils.multiclass import type_of_target
 
-        check_classification_targets(y)
+        kind = type_of_target(y, input_name="y", raise_unknown=True)
+        if kind not in _CLASSIFICATION_TARGETS:  # check_classification_targets' test and message, one pass fewer
+            raise ValueError(f"Unknown label type: {kind}. Maybe you are trying to fit a classifier, which expects "
+                             f"discrete classes on a regression target with continuous values.")
         if fitting:
-            kind = type_of_target(y, input_name="y", raise_unknown=True)
             if kind != "binary":
                 raise ValueError(f"Only binary classification is supported. The type of the target is {kind}.")
             classes = np.unique(y)
@@ -507,10 +514,11 @@ class SigmoidClassifier(ClassifierMixin, _SigmoidNeuron):
                 raise ValueError(f"{type(self).__name__} needs samples of 2 classes, the data has one class only: "
                                  f"{classes[0]!r}")
             self.classes_ = classes
-        known = np.isin(y, self.classes_)
-        if not known.all():
-            raise ValueError(f"y holds labels that are not in classes_ {self.classes_.tolist()}: "
-                             f"{np.unique(np.asarray(y)[~known]).tolist()}")
+        else:
+            known = np.isin(y, self.classes_)
+            if not known.all():
+                raise ValueError(f"y holds labels that are not in classes_ {self.classes_.tolist()}: "
+                                 f"{np.unique(np.asarray(y)[~known]).tolist()}")
         return (y == self.classes_[1]).astype(np.float64)
 
     def _partial_classes(self, classes, y, first):
