@@ -45,7 +45,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 MAX_TIME = {"quick": 0.25, "full": 1.0}
 
 #: Families in report order (others follow, by name).
-FAMILY_ORDER = ("model", "updates", "training", "sweep", "surface", "schedules", "compile")
+FAMILY_ORDER = ("model", "updates", "training", "sweep", "estimators", "surface", "schedules", "compile")
 REFERENCE = "reference"
 LIMIT_PREFIX = "memory-limit"
 #: Hand-written loops (bench/peers.py): the limit of a row without a memory limit, and rows too.
@@ -141,6 +141,8 @@ TARGETS = (
            source=ENGINE_ISSUE),
     # The data-and-loss issue: log-loss epochs against SGDClassifier's (fastoptim's rows to come)
     Target("logloss", "*", "kernel", min_vs_peers=(("sklearn-sgdclassifier", 1.0),), source="data-and-loss issue"),
+    # Issue 15: SigmoidClassifier.fit against SGDClassifier.fit, whole fits, at their one shared batch size
+    Target("estimators", "*", "estimator", min_vs_peers=(("sklearn-sgdclassifier", 1.0),), source="issue 15"),
 )
 
 

@@ -55,6 +55,8 @@ _LAZY = {
     "lr_search": "search", "lr_range_test": "search", "suggest_lr": "search",
     "EarlyStopping": "callbacks", "EpochRecord": "callbacks", "STOP": "callbacks", "StopTraining": "callbacks",
     "plan_run": "plan", "RunPlan": "plan", "warmup": "compiling",
+    # scikit-learn estimators: importing them imports scikit-learn (optional, the sklearn extra)
+    "SigmoidClassifier": "estimators", "SigmoidRegressor": "estimators",
     **{name: "optimizers" for name in (
         "GD", "AMSGrad", "AdaDelta", "AdaGrad", "AdaGradW", "AdaMax", "Adam", "AdamP", "AdamW",
         "Momentum", "NAdam", "NAdamW", "Nesterov", "Optimizer", "RAdam", "RMSProp", "RMSPropW",
@@ -62,7 +64,7 @@ _LAZY = {
 }
 _SUBMODULES = ("data", "model", "schedules", "plateau", "callbacks", "reference", "kernels", "optimizers",
                "plan", "training", "error_surface", "runs", "sweeps", "search", "plot", "cli", "demo",
-               "compiling", "loading")
+               "compiling", "loading", "estimators")
 
 __all__ = sorted({*_LAZY, "data", "model", "schedules", "plateau", "reference"})
 

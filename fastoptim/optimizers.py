@@ -175,6 +175,11 @@ def _expected_slot_names(optimizer: Any) -> tuple[str, ...]:
     return OPTIMIZERS[optimizer]().slot_names
 
 
+def _unpickled_state(optimizer, step, slots, scalars, shape, dtype, slot_names, form):
+    """A pickled :class:`State` read back: its own writable arrays, checked by the constructor."""
+    return State(optimizer, step, np.array(slots), np.array(scalars), shape, dtype, slot_names, form)
+
+
 class State:
     """The state of one optimizer over one parameter array.
 
@@ -234,6 +239,13 @@ class State:
         self._set_slots("slots", slots)
         self._set_scalars("scalars", scalars)
         self.form = form
+
+    def __reduce__(self) -> tuple:
+        """Pickled (and deep-copied) through the constructor, so that a state read back passes
+        the same checks as one made by hand; its arrays are copied on the way in (a loader may
+        hand them back read-only, as joblib's memory maps are)."""
+        return (_unpickled_state, (self.optimizer, self._step, self._slots, self._scalars, self.shape,
+                                   self.dtype, self.slot_names, self._form))
 
     @classmethod
     def _fresh(cls, optimizer: str, slots: np.ndarray, scalars: np.ndarray,
