@@ -278,7 +278,7 @@ def run_plan(plan, engine_class):
                 if stop:
                     stopped = {"epoch": global_epoch, "reason": "early_stopping", "best_epoch": tracker.best_epoch,
                                "restored": best is not None,
-                               "message": f"no improvement of the {plan.early_stopping.monitor} loss by more than "
+                               "message": f"no improvement of the {'validation' if plan.early_stopping.monitor == 'validation' else 'training'} loss by more than "
                                           f"{plan.early_stopping.min_delta:g} for {plan.early_stopping.patience} "
                                           f"epochs after epoch {tracker.best_epoch}"}
                     break

@@ -142,7 +142,15 @@ def batch_loss(X, y, weights, order, loss, theta, start, stop, mean, buffers, la
     for first in range(start, stop, BLOCK):
         block(LossSum(), loss, X, y, weights, order, theta, first, min(stop, first + BLOCK), buffers, lanes,
               out)
-    return out[0] / out[out.size - 1] if mean else out[0]
+    return out[0] / out[out.size - 1] if _divides(mean, out[out.size - 1]) else out[0]
+
+
+@jit_inline
+def _divides(mean, weight):
+    """Whether a batch's sums are divided by its weight: under ``mean``, unless the weight is
+    1 (x / 1 is x: skipped, it would lengthen SGD's chain) or 0 (a batch of zero-weight points
+    contributes nothing: its sums, 0, stand)."""
+    return mean and weight != 1.0 and weight != 0.0
 
 
 @jit_inline
@@ -238,7 +246,7 @@ def _one_point_overload(hyper, X, y, weights, order, loss, theta, beta, velocity
         value, r = point_terms(loss, np.float64(w) * x + np.float64(b), np.float64(gather(ys, index, 0)))
         s = gather_weight(ss, index, 0)
         gw, gb = s * r * x, s * r
-        divide = mean and s != 1.0  # (x / 1 is x: skipped, it would lengthen SGD's chain)
+        divide = _divides(mean, s)
         grads[0] = gw / s if divide else gw
         grads[1] = gb / s if divide else gb
         if not with_loss:
@@ -263,7 +271,7 @@ def step_gradient(hyper, X, y, weights, order, loss, theta, beta, velocity, star
     batch_sums(X, y, weights, order, loss, point, start, stop, step_loss, parallel, buffers, lanes,
                out)
     total = out[out.size - 1]
-    divide = mean and total != 1.0  # (x / 1 is x: skipped)
+    divide = _divides(mean, total)
     for i in range(grads.size):
         grads[i] = out[i + 1] / total if divide else out[i + 1]
     return out[0] / total if divide else out[0]
@@ -356,7 +364,7 @@ def _gradient_point_overload(hyper, state, beta, to):
 def _register_step(hyper, state, total, gw, gb, weight_sum, mean, beta, step, lr, scalars, to):
     """The update of the register state from the batch sums: ``(applied, state)``; not applied
     (the state as it was, NAdam's product restored) if the gradient or a result is not finite."""
-    divide = mean and weight_sum != 1.0  # (x / 1 is x: skipped, it would lengthen SGD's chain)
+    divide = _divides(mean, weight_sum)
     grad_w = to(gw / weight_sum if divide else gw)
     grad_b = to(gb / weight_sum if divide else gb)
     if not (np.isfinite(grad_w) and np.isfinite(grad_b)):
@@ -376,7 +384,7 @@ def _register_step(hyper, state, total, gw, gb, weight_sum, mean, beta, step, lr
 @jit_inline
 def _record_register_step(step_loss, step_lr, step_beta, trajectory, k, total, weight_sum, mean, lr, beta, state):
     """The records of step ``k`` (each None: not recorded)."""
-    divide = mean and weight_sum != 1.0
+    divide = _divides(mean, weight_sum)
     _record(step_loss, k, total / weight_sum if divide else total)
     _record(step_lr, k, lr)
     _record(step_beta, k, beta)

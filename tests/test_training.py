@@ -442,3 +442,25 @@ def test_batch_size_above_n_means_one_batch():
     assert run.steps == 3
     full = fo.train(GOOD, fo.GD(), epochs=3, init=(0, 0))
     assert np.array_equal(run.theta, full.theta)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("ndim", [1, 2])
+@pytest.mark.parametrize("batch_size", [1, 5])
+@pytest.mark.parametrize("name", ["GD", "Adam", "Nesterov"])
+def test_a_batch_of_zero_weights_takes_a_zero_gradient(name, batch_size, ndim, dtype):
+    # SPEC §9's mean over a batch is defined where its weight is positive: a batch whose points
+    # all weigh 0 contributes nothing (its sums, 0), it does not divide 0 by 0 and diverge
+    X = np.linspace(-2.0, 2.0, 40)
+    X = X if ndim == 1 else np.stack([X, X ** 2], axis=1)
+    weights = np.ones(40)
+    weights[:10] = 0.0
+    data = fo.Dataset(X.astype(dtype), (np.linspace(-2.0, 2.0, 40) > 0).astype(dtype), weights)
+    options = dict(epochs=2, batch_size=batch_size, init=np.full(ndim + 1, 0.5), record="step")
+    run = fo.train(data, OPTIMIZERS[name], **options)
+    want = fo.reference.train(data, OPTIMIZERS[name], **options)
+    assert run.diverged is None and want.diverged is None
+    assert np.all(run.step_loss[:10 // batch_size] == 0.0)
+    assert_runs_equal(run, want, dtype)
+    if name == "GD":  # a zero gradient: GD's first steps leave θ where it started
+        assert np.array_equal(run.trajectory[:10 // batch_size], np.full((10 // batch_size, ndim + 1), 0.5, dtype))

@@ -53,12 +53,18 @@ def point_losses(data, theta, loss="squared"):
     raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
 
 
+def _over_weight(total, weights, reduction):
+    """``total / Σ s`` for ``"mean"``; a set of total weight 0 (a batch of zero-weight points)
+    has the sum, 0: it contributes nothing (SPEC §9: the weighted mean, defined where Σ s > 0)."""
+    weight = np.sum(weights)
+    return total / weight if reduction == "mean" and weight != 0.0 else total
+
+
 def loss(data, theta, reduction="mean", loss="squared"):
     """J = Σ s_i ℓ_i, or that over Σ s_i (``"mean"``); weights s_i = 1 without weights."""
     values = point_losses(data, theta, loss)
     weights = _weights(data, values.size)
-    total = np.sum(weights * values)
-    return total / np.sum(weights) if reduction == "mean" else total
+    return _over_weight(np.sum(weights * values), weights, reduction)
 
 
 def gradient(data, theta, reduction="mean", loss="squared"):
@@ -74,5 +80,4 @@ def gradient(data, theta, reduction="mean", loss="squared"):
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
     weights = _weights(data, y.size)
     r = weights * r
-    g = np.append(_columns(data.X).T @ r, np.sum(r))
-    return g / np.sum(weights) if reduction == "mean" else g
+    return _over_weight(np.append(_columns(data.X).T @ r, np.sum(r)), weights, reduction)
