@@ -36,7 +36,7 @@ from . import updates
 from .arrays import assign, fill
 from .layout import LookaheadHyper, Parallel
 from .model import (BLOCK, PARALLEL_THRESHOLD, GradientSum, LossAndGradientSum, LossSum, _is_none,
-                    _work_arrays, block, block_values_1d, gather, gather_weight, point_terms, range_sums_parallel,
+                    _work_arrays, block, block_values_1d, gather, gather_row, gather_weight, point_terms, range_sums_parallel,
                     segment, window)
 from .policy import jit, jit_inline, overload
 
@@ -219,20 +219,42 @@ def line_search_step(hyper, X, y, weights, order, loss, start, stop, mean, theta
 
 def _one_point(hyper, X, y, weights, order, loss, theta, beta, velocity, start, stop, mean,
                step_loss, grads):
-    """The gradient of a one-point batch of 1-D data, in registers, into ``grads``: returns
-    ``(True, batch loss)`` (NaN when not recorded); ``(False, NaN)`` (nothing done) for other
-    batches and for (N, d) data. The block path's arithmetic for a block of one (its lane sums
-    of one term are that term), without its stores and reloads on SGD's chain of dependent
+    """The gradient of a one-point batch into ``grads``: returns ``(True, batch loss)`` (NaN
+    when not recorded); ``(False, NaN)`` (nothing done) for other batches. The block path's
+    arithmetic for a block of one (its lane sums of one term are that term), without its
+    buffers, and for 1-D data in registers: no store and reload on SGD's chain of dependent
     operations (each costs a store-to-load forwarding delay)."""
 
 
 @overload(_one_point)
 def _one_point_overload(hyper, X, y, weights, order, loss, theta, beta, velocity, start, stop,
                         mean, step_loss, grads):
-    if X.ndim != 1:
-        return lambda hyper, X, y, weights, order, loss, theta, beta, velocity, start, stop, \
-            mean, step_loss, grads: (False, np.nan)
     with_loss = not _is_none(step_loss)
+    if X.ndim != 1:
+        def one_row(hyper, X, y, weights, order, loss, theta, beta, velocity, start, stop, mean,
+                    step_loss, grads):
+            if stop - start != 1:
+                return False, np.nan
+            d = X.shape[1]
+            index = segment(order, start, stop)
+            xs, ys, ss = window(X, order, start, stop), window(y, order, start, stop), window(
+                weights, order, start, stop)
+            z = np.float64(_point_value(hyper, theta, velocity, beta, d))  # b, then the features in order
+            for k in range(d):
+                z += np.float64(_point_value(hyper, theta, velocity, beta, k)) * gather_row(xs, index, 0, k)
+            value, r = point_terms(loss, z, np.float64(gather(ys, index, 0)))
+            s = gather_weight(ss, index, 0)
+            sr = s * r
+            divide = _divides(mean, s)
+            for k in range(d):
+                g = sr * gather_row(xs, index, 0, k)
+                grads[k] = g / s if divide else g
+            grads[d] = sr / s if divide else sr
+            if not with_loss:
+                return True, np.nan
+            value = s * value
+            return True, value / s if divide else value
+        return one_row
 
     def one_point(hyper, X, y, weights, order, loss, theta, beta, velocity, start, stop, mean,
                   step_loss, grads):
