@@ -93,7 +93,7 @@ NAIVE_FLOOR = 1.0
 # h = (3 eps)^(1/3) ≈ 1e-5. FD_RTOL is the 1e-7 relative the issue asks for, per component,
 # relative to max(|g_k|, FD_FLOOR · max|g|) so that a component near 0 (whose finite
 # difference still carries the rounding of J) is judged on the gradient's scale. Measured over
-# the d = 1 and d = 30 cases, with and without weights, both reductions: ≤ 6e-9.
+# the d = 1 and d = 30 cases, with and without weights, both reductions: ≤ 1.0e-8.
 FD_STEP = 1e-5
 FD_RTOL = 1e-7
 FD_FLOOR = 1e-2
@@ -101,5 +101,5 @@ FD_FLOOR = 1e-2
 # (1 − y) softplus(z) by np.logaddexp and against f − y: the kernel's (max(z, 0) − y z) +
 # log1p(e^−|z|) rounds y z, the difference and the sum (3 roundings against logaddexp's ~2),
 # and its own exp and log1p are within 1 ulp of libm's (tests/test_exp.py): a few ulps, 1e-15
-# (~4.5 ulps) relative.
+# (~4.5 ulps) relative (measured ≤ 1.6e-16 from z = 0 to ±float max).
 LOG_LOSS_EXTREME_RTOL = 1e-15
