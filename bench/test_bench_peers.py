@@ -25,10 +25,8 @@ not installed are skipped, row by row; the hand loops always run.
 - **logloss**, ``gd/batch-{1,25,100}``: GD on the log loss, one epoch over 10^6 × 5 points
   with 0/1 labels (:func:`bench.peers.log_loss_data`), η = ``LOG_LR``: the hand loop and
   ``sklearn-sgdclassifier`` (batch 1 — the same algorithm as batch-1 GD on the log loss; at
-  batch 25 and 100 the same epochs, as the data-and-loss issue compares them). fastoptim
-  has no log loss yet: its ``kernel`` rows (``fastoptim.train(..., loss="log")``, one epoch
-  from θ = 0) are written here and run as soon as ``train`` takes ``loss=``; until then they
-  are skipped.
+  batch 25 and 100 the same epochs, as the data-and-loss issue compares them), against the
+  ``kernel`` rows (``fastoptim.train(..., loss="log")``, one epoch from θ = 0).
 """
 import numba
 import numpy as np
@@ -191,13 +189,6 @@ def log_data():
     return peers.log_loss_data(LOG_N, LOG_D, seed=0)
 
 
-def train_has_log_loss():
-    """Whether ``fastoptim.train`` takes ``loss=`` (the data-and-loss issue)."""
-    import inspect
-
-    return "loss" in inspect.signature(fo.train).parameters
-
-
 @pytest.mark.parametrize("batch_size", LOG_BATCH_SIZES, ids=lambda b: f"batch-{b}")
 @pytest.mark.parametrize("impl", ["kernel", "hand-loop", "sklearn-sgdclassifier"])
 def test_log_loss_peer(benchmark, log_data, impl, batch_size):
@@ -205,8 +196,6 @@ def test_log_loss_peer(benchmark, log_data, impl, batch_size):
                   **_training_labels("gd", batch_size, LOG_N))
     X, y = np.asarray(log_data.X), np.asarray(log_data.y)
     if impl == "kernel":
-        if not train_has_log_loss():
-            pytest.skip("fastoptim.train has no loss= yet (the data-and-loss issue): its row comes with it")
         theta = run(benchmark, lambda: fo.train(log_data, fo.GD(lr=LOG_LR), epochs=1, batch_size=batch_size,
                                                 init=np.zeros(LOG_D + 1), loss="log").theta, **labels)
     elif impl == "hand-loop":

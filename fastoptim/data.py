@@ -41,15 +41,17 @@ def data_dtype(*dtypes):
     return np.dtype(np.float32) if all(np.dtype(t) in FLOAT32_EXACT for t in dtypes) else np.dtype(np.float64)
 
 
-class DataValueError(ValueError):
-    """A bad value in ``X``, ``y`` or ``weights``: a ``ValueError`` that also says where, so
-    that :func:`load` can name the file's column and row. ``argument`` is ``"X"``, ``"y"`` or
-    ``"weights"``; ``row`` and ``column`` (``None`` for a 1-D array) locate ``value``; ``reason``
-    says what is wrong with it. ``row`` is ``None`` for a problem of the whole array."""
+class DataValueError(_checks.InvalidValue):
+    """A bad value in ``X``, ``y`` or ``weights``: the package's ``InvalidValue`` (a
+    ``ValueError`` whose ``argument`` names the argument, ``"X"``, ``"y"`` or ``"weights"``),
+    that also says where, so that :func:`load` can name the file's column and row: ``row`` and
+    ``column`` (``None`` for a 1-D array) locate ``value``; ``requirement`` is what the value
+    fails (``"must be finite"``) and ``detail`` what the message says after it (``": all 6 are
+    0"``). ``row`` is ``None`` for a problem of the whole array."""
 
-    def __init__(self, message, *, argument, row=None, column=None, value=None, reason=""):
-        super().__init__(message)
-        self.argument, self.row, self.column, self.value, self.reason = argument, row, column, value, reason
+    def __init__(self, argument, message, *, row=None, column=None, value=None, requirement="", detail=""):
+        super().__init__(argument, message)
+        self.row, self.column, self.value, self.requirement, self.detail = row, column, value, requirement, detail
 
 
 def _real_array(name, value):
@@ -57,20 +59,19 @@ def _real_array(name, value):
     ``TypeError`` naming ``name`` for masked arrays, dates and times, complex, strings, objects."""
     masked = sys.modules.get("numpy.ma")  # loaded by whoever made a masked array
     if masked is not None and isinstance(value, masked.MaskedArray):
-        raise TypeError(f"{name} is a masked array (numpy.ma), whose mask fastoptim would ignore: "
-                        f"drop or fill the masked points first ({name}.filled(...) or a selection)")
+        raise _checks.wrong_type(name, value, "a masked array (numpy.ma), whose mask fastoptim would ignore: "
+                                              f"drop or fill the masked points first ({name}.filled(...) or a selection)")
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as error:  # ragged lists and the like
-        raise TypeError(f"{name} must be a numeric array, got {_checks.describe(value)}") from error
+        raise _checks.wrong_type(name, value, "must be a numeric array") from error
     kind = array.dtype.kind
     if kind in "mM":
-        raise TypeError(f"{name} holds dates or times (dtype {array.dtype}), not numbers: convert them "
-                        f"first, e.g. {name} / np.timedelta64(1, 's') for durations in seconds")
-    if kind == "c":
-        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+        raise _checks.wrong_type(name, array, f"holds dates or times, not numbers: convert them first, e.g. "
+                                              f"{name} / np.timedelta64(1, 's') for durations in seconds")
     if kind not in "biuf":
-        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype} ({_checks.describe(value)})")
+        raise _checks.wrong_type(name, array if kind == "c" else value,
+                                 f"must hold real numbers, not dtype {array.dtype}")
     return array
 
 
@@ -106,25 +107,35 @@ def _first_non_finite(array):
     return None
 
 
-def _finite(argument, array, *, original=None, label=None, column_names=None):
-    """Raise :class:`DataValueError` naming the argument (``label``, default ``argument``) and
-    where if ``array`` holds NaN or inf; ``original`` (the array before a conversion to the
-    data's dtype) tells a value beyond float32's range from a NaN or inf."""
+def _finite(argument, array, *, original=None, name=None, column_names=None):
+    """Raise :class:`DataValueError` naming the argument and where if ``array`` holds NaN or
+    inf; ``original`` (the array before a conversion to the data's dtype, the value described
+    in the message) tells a value beyond float32's range from a NaN or inf; ``name`` (the
+    target's) and ``column_names`` (the features') are said beside the index."""
     index = _first_non_finite(array)
     if index is None:
         return
     row, column = index[0], (index[1] if len(index) > 1 else None)
     where = f"index {row}" if column is None else f"index {index}"
     if column is not None and column_names is not None:
-        where += f" (feature {column_names[column]!r})"
-    label = label or argument
+        where += f", feature {column_names[column]!r}"
+    if name is not None:
+        where += f", target {name!r}"
+    given = array if original is None else original
     if original is not None and np.isfinite(original[index]):
-        value, reason = original[index].item(), f"beyond the range of {array.dtype}, the data's dtype"
-        message = f"{label} must be finite in {array.dtype}, the data's dtype: {value!r} at {where} is beyond its range"
+        value = original[index].item()
+        requirement = f"must be finite in {array.dtype}, the data's dtype"
+        detail = f": holds {value!r} at {where}, beyond its range"
     else:
-        value, reason = array[index].item(), "values must be finite"
-        message = f"{label} must be finite, got {value} at {where}"
-    raise DataValueError(message, argument=argument, row=row, column=column, value=value, reason=reason)
+        value, requirement = array[index].item(), "must be finite"
+        detail = f", holds {value} at {where}"
+    raise DataValueError(argument, _message(argument, given, requirement + detail), row=row, column=column,
+                         value=value, requirement=requirement, detail=detail)
+
+
+def _message(name, value, requirement):
+    """The package's message shape, ``Invalid {name}: {value} ({requirement})``."""
+    return str(_checks.invalid(name, value, requirement))
 
 
 def _names(name, value, count):
@@ -132,15 +143,15 @@ def _names(name, value, count):
     if value is None:
         return None
     if isinstance(value, str) or not hasattr(value, "__len__"):
-        raise TypeError(f"{name} must be a sequence of strings, got {_checks.describe(value)}")
+        raise _checks.wrong_type(name, value, "must be a sequence of strings")
     names = tuple(value)
     if not all(isinstance(item, str) for item in names):
-        raise TypeError(f"{name} must hold strings, got {_checks.describe(value)}")
+        raise _checks.wrong_type(name, value, "must hold strings")
     if len(names) != count:
-        raise ValueError(f"{name} must name each of the d = {count} features, got {len(names)} names")
+        raise _checks.invalid(name, value, f"must name each of the d = {count} features, not {len(names)}")
     if len(set(names)) != len(names):
         twice = next(item for item in names if names.count(item) > 1)
-        raise ValueError(f"{name} must be distinct, got {twice!r} twice")
+        raise _checks.invalid(name, value, f"must be distinct, holds {twice!r} twice")
     return tuple(str(item) for item in names)
 
 
@@ -194,34 +205,34 @@ class Dataset:
         if target_name is None and not isinstance(self.y, np.ndarray) and isinstance(getattr(self.y, "name", None), str):
             target_name = self.y.name  # a pandas Series' name
         if target_name is not None and not isinstance(target_name, str):
-            raise TypeError(f"target_name must be a string or None, got {_checks.describe(target_name)}")
+            raise _checks.wrong_type("target_name", target_name, "must be a string or None")
         X = _real_array("X", self.X)
         y = _real_array("y", self.y)
         if X.ndim not in (1, 2):
-            raise ValueError(f"X must have 1 or 2 dimension(s), got shape {X.shape}")
+            raise _checks.invalid("X", X, "must have 1 or 2 dimension(s)")
         if y.ndim != 1:
             hint = ": pass y.ravel()" if y.ndim == 2 and y.shape[1] == 1 else ""
-            raise ValueError(f"y must have 1 dimension(s), got shape {y.shape}{hint}")
+            raise _checks.invalid("y", y, f"must have 1 dimension(s){hint}")
         if X.shape[0] == 0:
-            raise ValueError(f"X must hold at least one point, got shape {X.shape}")
+            raise _checks.invalid("X", X, "must hold at least one point")
         if X.ndim == 2 and X.shape[1] == 0:
-            raise ValueError(f"X must have at least one feature, got shape {X.shape}")
+            raise _checks.invalid("X", X, "must have at least one feature")
         if y.shape[0] != X.shape[0]:
-            raise ValueError(f"y must have one target per point of X: X has {X.shape[0]}, y has {y.shape[0]}")
+            raise _checks.invalid("y", y, f"must have one target per point of X: X has {X.shape[0]}, "
+                                          f"y has {y.shape[0]}")
         d = 1 if X.ndim == 1 else X.shape[1]
         feature_names = _names("feature_names", self.feature_names if self.feature_names is not None else frame_names, d)
         dtype = data_dtype(X.dtype)
         arrays = {"X": _converted(X, dtype), "y": _converted(y, dtype)}
         _finite("X", arrays["X"], original=X if X.dtype != dtype else None, column_names=feature_names)
-        _finite("y", arrays["y"], original=y if y.dtype != dtype else None,
-                label=None if target_name is None else f"y (target {target_name!r})")
+        _finite("y", arrays["y"], original=y if y.dtype != dtype else None, name=target_name)
         if self.weights is not None:
             weights = _real_array("weights", self.weights)
             if weights.ndim != 1:
-                raise ValueError(f"weights must have 1 dimension(s), got shape {weights.shape}")
+                raise _checks.invalid("weights", weights, "must have 1 dimension(s)")
             if weights.shape[0] != X.shape[0]:
-                raise ValueError(f"weights must have one weight per point of X: X has {X.shape[0]}, "
-                                 f"weights has {weights.shape[0]}")
+                raise _checks.invalid("weights", weights, f"must have one weight per point of X: X has "
+                                                          f"{X.shape[0]}, weights has {weights.shape[0]}")
             arrays["weights"] = converted = _converted(weights, dtype)
             _finite("weights", converted, original=weights if weights.dtype != dtype else None)
             _check_weights(converted, weights)
@@ -247,18 +258,19 @@ class Dataset:
         """The data's float dtype (``X``'s, and so ``y``'s and the weights')."""
         return self.X.dtype
 
-    def check_labels(self, loss):
+    def check_labels(self, loss, name="data"):
         """Check that ``y`` suits ``loss`` and return ``self``: any finite ``y`` for
         ``"squared"`` (SPEC §1), ``y`` in ``[0, 1]`` for ``"log"`` (SPEC §9: the cross-entropy
-        of a probability); a ``ValueError`` naming the first point outside otherwise."""
-        if not isinstance(loss, str) or loss not in LOSSES:
-            raise ValueError(f"loss must be one of {', '.join(map(repr, LOSSES))}, got {_checks.describe(loss)}")
+        of a probability). Otherwise a ``ValueError`` whose ``argument`` is ``loss``, naming
+        the first point outside as ``{name}.y[i]`` (``name``: the data set's argument), the
+        message of ``train`` and ``fastoptim.model``."""
+        loss = _checks.choice("loss", loss, LOSSES)
         if loss == "log":
             y = self.y
             if y.min() < 0 or y.max() > 1:
                 index = int(np.argmax((y < 0) | (y > 1)))
-                what = "y" if self.target_name is None else f"y (target {self.target_name!r})"
-                raise ValueError(f"{what} must be in [0, 1] for loss='log', got {y[index]} at index {index}")
+                raise _checks.invalid("loss", loss, f"the log loss needs targets in [0, 1]; {name}.y[{index}] = "
+                                                    f"{float(y[index])!r}")
         return self
 
     def split(self, validation_fraction, seed=0):
@@ -270,18 +282,18 @@ class Dataset:
         """
         fraction = _checks.real("validation_fraction", validation_fraction)
         if not 0.0 < fraction < 1.0:
-            raise ValueError(f"validation_fraction must be in (0, 1), got {fraction}")
+            raise _checks.invalid("validation_fraction", fraction, "must be in (0, 1)")
         n_validation = int(round(fraction * self.n))
         if not 0 < n_validation < self.n:
-            raise ValueError(
-                f"validation_fraction={fraction} leaves an empty part of a data set of {self.n} points")
+            raise _checks.invalid("validation_fraction", fraction,
+                                  f"leaves an empty part of a data set of {self.n} points")
         order = np.random.default_rng(seed).permutation(self.n)
         parts = []
         for label, indices in (("training", np.sort(order[n_validation:])), ("validation", np.sort(order[:n_validation]))):
             weights = None if self.weights is None else self.weights[indices]
             if weights is not None and not weights.any():
-                raise ValueError(f"validation_fraction={fraction} (seed={seed}) leaves the {label} part with "
-                                 f"every weight zero")
+                raise _checks.invalid("validation_fraction", fraction, f"with seed={seed}, leaves the {label} part "
+                                                                       f"with every weight zero")
             parts.append(Dataset(self.X[indices], self.y[indices], weights,
                                  feature_names=self.feature_names, target_name=self.target_name))
         return tuple(parts)
@@ -297,17 +309,22 @@ class Dataset:
 
 
 def _check_weights(weights, original):
-    """Weights ``>= 0`` and not all zero (finiteness is checked before)."""
+    """Weights ``>= 0`` and not all zero (finiteness is checked before); ``original``: the
+    weights as given, described in the message."""
     if weights.min() < 0:
         index = int(np.argmax(weights < 0))
         value = original[index].item()
-        raise DataValueError(f"weights must be >= 0, got {value} at index {index}", argument="weights",
-                             row=index, value=value, reason="weights must be >= 0")
+        detail = f", holds {value} at index {index}"
+        raise DataValueError("weights", _message("weights", original, "must be >= 0" + detail),
+                             row=index, value=value, requirement="must be >= 0", detail=detail)
     if not weights.any():
         if original.any():  # non-zero weights too small for the data's dtype
-            raise DataValueError(f"weights must not all be zero in {weights.dtype}, the data's dtype: the "
-                                 f"largest, {np.max(original).item()!r}, rounds to 0", argument="weights")
-        raise DataValueError(f"weights must not all be zero (all {weights.shape[0]} are 0)", argument="weights")
+            requirement = f"must not all be zero in {weights.dtype}, the data's dtype"
+            detail = f"the largest, {np.max(original).item()!r}, rounds to 0"
+        else:
+            requirement, detail = "must not all be zero", f"all {weights.shape[0]} are 0"
+        raise DataValueError("weights", _message("weights", original, f"{requirement}: {detail}"),
+                             requirement=requirement, detail=f": {detail}")
 
 
 def two_points():
@@ -327,7 +344,7 @@ def sparse(n=500, zero_fraction=0.8, seed=0):
     n = _checks.positive_int("n", n)
     zero_fraction = _checks.real("zero_fraction", zero_fraction)
     if not 0.0 <= zero_fraction < 1.0:
-        raise ValueError(f"zero_fraction must be in [0, 1), got {zero_fraction}")
+        raise _checks.invalid("zero_fraction", zero_fraction, "must be in [0, 1)")
     rng = np.random.default_rng(seed)
     x = rng.uniform(-2.0, 2.0, n)
     x[rng.random(n) < zero_fraction] = 0.0
@@ -344,16 +361,21 @@ def synthetic(n, w=2.0, b=-1.0, noise=0.05, d=1, seed=0, dtype=np.float64):
     """
     n = _checks.positive_int("n", n)
     d = _checks.positive_int("d", d)
-    dtype = np.dtype(dtype)
+    given = dtype
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise _checks.wrong_type("dtype", given, "must be float32 or float64") from None
     if dtype not in _checks.FLOAT_DTYPES:
-        raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+        raise _checks.wrong_type("dtype", dtype, "must be float32 or float64")
+    given = w
     w = np.broadcast_to(np.asarray(w, dtype=np.float64), (d,)) if np.ndim(w) == 0 else np.asarray(w, dtype=np.float64)
     if w.shape != (d,):
-        raise ValueError(f"w must be a number or have length d = {d}, got shape {w.shape}")
+        raise _checks.invalid("w", given, f"must be a number or have length d = {d}")
     b = _checks.real("b", b)
     noise = _checks.real("noise", noise)
     if noise < 0:
-        raise ValueError(f"noise must be >= 0, got {noise}")
+        raise _checks.invalid("noise", noise, "must be >= 0")
     rng = np.random.default_rng(seed)
     X = np.empty((n,) if d == 1 else (n, d), dtype=dtype)
     y = np.empty(n, dtype=dtype)

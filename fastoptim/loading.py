@@ -4,10 +4,16 @@
 ``.npy`` and ``.npz`` need numpy only; CSV, TSV and Parquet are read by pyarrow, the optional
 extra ``files`` (``pip install "fastoptim[files]"``), imported when such a file is read.
 
-Every problem with the file is one line, ``ValueError`` or ``TypeError`` (a missing file is
-also a ``FileNotFoundError``; a missing pyarrow an ``ImportError``), naming the file, the
-column and, for a bad value, where it is: ``line L`` of a CSV/TSV file (as an editor numbers
-lines), ``row i`` of the other formats (counted from 0, as ``data.X[i]``).
+Every problem with the file is one line in the package's shape, ``Invalid {name}: {value}
+({requirement})``, a ``ValueError`` or ``TypeError`` (``fastoptim._checks.InvalidValue`` /
+``InvalidType``; a missing file is also a ``FileNotFoundError``; a missing pyarrow an
+``ImportError``) whose ``argument`` is the argument of :func:`load` it concerns (``path``,
+``target``, ``features``, ``weights``, ``dtype``, ``mmap``), naming the file, the column and,
+for a bad value, where it is: ``line L`` of a CSV/TSV file (as an editor numbers lines),
+``row i`` of the other formats (counted from 0, as ``data.X[i]``). A bad value is a
+``fastoptim.data.DataValueError`` that also carries ``row`` (the data row, from 0), ``column``
+(the file's column), ``value`` and ``requirement``:
+``Invalid weights: -1.0 (points.csv, column 'w', line 3: must be >= 0)``.
 """
 import errno
 import numbers
@@ -17,6 +23,8 @@ import struct
 import zipfile
 
 import numpy as np
+
+from . import _checks
 
 #: What to run when pyarrow is missing.
 FILES_EXTRA = 'pip install "fastoptim[files]"'
@@ -29,15 +37,40 @@ _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _ROW_BLOCK_BYTES = 1 << 22  # rows copied per block out of a 2-D array (bounds the temporary)
 
 
-class MissingFileError(FileNotFoundError, ValueError):
+class MissingFileError(FileNotFoundError, _checks.InvalidValue):
     """The file (or a second ``.npy`` of a pair) does not exist: a ``FileNotFoundError`` for
-    code that expects one, and a ``ValueError`` like every other problem with a data file."""
+    code that expects one, and an ``InvalidValue`` (a ``ValueError`` with ``argument``: ``path``,
+    or ``target``/``weights`` for the ``.npy`` of y or of the weights) like every other problem
+    with a data file."""
 
-    def __init__(self, path):
-        super().__init__(errno.ENOENT, os.strerror(errno.ENOENT), path)
+    def __init__(self, path, argument="path"):
+        FileNotFoundError.__init__(self, errno.ENOENT, os.strerror(errno.ENOENT), path)
+        self.argument = argument
 
     def __str__(self):
-        return f"{self.filename}: no such file"
+        return f"Invalid {self.argument}: {self.filename!r} (no such file)"
+
+
+def _invalid(argument, shown, requirement, error=ValueError):
+    """``Invalid {argument}: {shown} ({requirement})`` as the package's exception, ``shown``
+    already written out (a path is shown whole, not cut as ``_checks.describe`` cuts)."""
+    kind = _checks.InvalidType if issubclass(error, TypeError) else _checks.InvalidValue
+    return kind(argument, f"Invalid {argument}: {shown} ({requirement})")
+
+
+def _bad_file(path, requirement, error=ValueError, argument="path"):
+    """A problem of the file itself: ``Invalid path: '{path}' ({requirement})``."""
+    return _invalid(argument, repr(path), requirement, error)
+
+
+def _bad_column(role, key, path, requirement, error=ValueError):
+    """A problem of the column given as ``role`` (``target``, ``features``, ``weights``):
+    ``Invalid {role}: {key} ({path}: {requirement})``."""
+    return _invalid(role, _checks.describe(key), f"{path}: {requirement}", error)
+
+
+#: The argument of ``load`` that gives a Dataset's array.
+_ROLE = {"X": "features", "y": "target", "weights": "weights"}
 
 
 def load(path, *, target, features=None, weights=None, dtype=None, mmap=True):
@@ -100,29 +133,30 @@ def load(path, *, target, features=None, weights=None, dtype=None, mmap=True):
     if not os.path.exists(shown):
         raise MissingFileError(shown)
     if os.path.isdir(shown):
-        raise ValueError(f"{shown}: is a folder, not a data file")
+        raise _bad_file(shown, "is a folder, not a data file")
     if ending not in FORMATS:
-        raise ValueError(f"{shown}: unknown file type {ending or '(no extension)'!r}: fastoptim.data.load "
-                         f"reads {', '.join(FORMATS)}")
+        raise _bad_file(shown, f"unknown file type {ending or '(no extension)'!r}: fastoptim.data.load "
+                               f"reads {', '.join(FORMATS)}")
     if os.path.getsize(shown) == 0:
-        raise ValueError(f"{shown}: the file is empty")
+        raise _bad_file(shown, "the file is empty")
     if dtype is not None:
+        given = dtype
         try:
             dtype = np.dtype(dtype)
         except TypeError as error:
-            raise TypeError(f"dtype must be 'float32', 'float64' or None, got {dtype!r}") from error
+            raise _checks.wrong_type("dtype", given, "must be 'float32', 'float64' or None") from error
         if dtype not in _FLOAT_DTYPES:
-            raise TypeError(f"dtype must be 'float32', 'float64' or None, got {dtype}")
-    if not isinstance(mmap, (bool, np.bool_)):
-        raise TypeError(f"mmap must be True or False, got {mmap!r}")
+            raise _checks.wrong_type("dtype", given, "must be 'float32', 'float64' or None")
+    mmap = _checks.flag("mmap", mmap)
     if features is not None:
+        given = features
         features = [features] if isinstance(features, (str, numbers.Integral)) else features
         try:
             features = list(features)
         except TypeError:
-            raise TypeError(f"features must be a column, a sequence of columns or None, got {features!r}") from None
+            raise _checks.wrong_type("features", given, "must be a column, a sequence of columns or None") from None
         if not features:
-            raise ValueError("features must name at least one column, got an empty sequence")
+            raise _checks.invalid("features", given, "must name at least one column")
     reader = {".npy": _load_npy, ".npz": _load_npz, ".parquet": _load_parquet}.get(ending, _load_text)
     return reader(shown, target=target, features=features, weights=weights, dtype=dtype, mmap=bool(mmap))
 
@@ -134,7 +168,7 @@ def _file(name, value):
         text = os.fspath(value)
         if isinstance(text, str) and text:
             return text
-    raise TypeError(f"{name} must be a file path (str or os.PathLike), got {value!r}")
+    raise _checks.wrong_type(name, value, "must be a file path: a str or os.PathLike")
 
 
 def _ending(path):
@@ -148,7 +182,7 @@ def _is_path(value):
 def _key(role, value):
     """A column given as a name or an index (not a bool)."""
     if isinstance(value, bool) or not isinstance(value, (str, numbers.Integral)):
-        raise TypeError(f"{role} must be a column name or index, got {value!r}")
+        raise _checks.wrong_type(role, value, "must be a column name or index")
     return value if isinstance(value, str) else int(value)
 
 
@@ -168,12 +202,13 @@ def _looks_numeric(names):
 def _distinct(path, describe, target, weights, features):
     """Refuse a column given twice (as the target and a feature, twice in ``features`` …)."""
     roles = {}
+    arguments = {"the target": "target", "the weights": "weights", "a feature": "features"}
     for role, key in [("the target", target), ("the weights", weights)] + [("a feature", key) for key in features]:
         if key is None:
             continue
         if key in roles:
             twice = "listed twice in features" if role == roles[key] else f"given as {roles[key]} and as {role}"
-            raise ValueError(f"{path}: {describe(key)} is {twice}")
+            raise _invalid(arguments[role], describe(key), f"{path}: {twice}")
         roles[key] = role
 
 
@@ -189,15 +224,15 @@ class _Columns:
         if features is None:
             self.features = [j for j in range(len(self.names)) if j not in taken]
             if not self.features:
-                raise ValueError(f"{path}: no feature columns: the file has only {_listed(self.names)}")
+                raise _bad_column("features", None, path, f"no feature columns: the file has only {_listed(self.names)}")
         else:
             self.features = [self.resolve("features", key) for key in features]
         _distinct(path, lambda j: f"column {self.names[j]!r}", self.target, self.weights, self.features)
         selected = self.features + [self.target] + ([] if self.weights is None else [self.weights])
         for j in selected:
             if self.names.count(self.names[j]) > 1:
-                raise ValueError(f"{path}: column name {self.names[j]!r} appears "
-                                 f"{self.names.count(self.names[j])} times in the header: rename the copies")
+                raise _bad_file(path, f"column name {self.names[j]!r} appears {self.names.count(self.names[j])} "
+                                      f"times in the header: rename the copies")
         self.selected = selected
 
     def resolve(self, role, key):
@@ -205,13 +240,12 @@ class _Columns:
         count = len(self.names)
         if isinstance(key, str):
             if key not in self.names:
-                hint = " (the first row is read as column names, and this one looks like data)" \
+                hint = "; the first row is read as column names, and this one looks like data" \
                     if _looks_numeric(self.names) else ""
-                raise ValueError(f"{self.path}: no column {key!r} (the {role}); its columns are "
-                                 f"{_listed(self.names)}{hint}")
+                raise _bad_column(role, key, self.path, f"no such column; its columns are {_listed(self.names)}{hint}")
             return self.names.index(key)
         if not -count <= key < count:
-            raise ValueError(f"{self.path}: {role} column {key} is out of range: the file has {count} columns")
+            raise _bad_column(role, key, self.path, f"column index out of range: the file has {count} columns")
         return key % count
 
 
@@ -219,28 +253,42 @@ class _Columns:
 
 def _dataset(path, X, y, w, *, feature_names, target_name, column_of, row_text):
     """``Dataset(X, y, w, …)``, its errors said in the file's terms: ``column_of(argument,
-    column)`` names the file's column of a point's value, ``row_text(row)`` says where the
-    point is in the file."""
+    column)`` gives ``(where, column)``, the file and its column of a point's value as text
+    (``"points.csv, column 'w'"``) and the column's name or index, ``row_text(row)`` says where
+    the point is in the file. A bad value is a ``DataValueError`` naming ``load``'s argument."""
     from .data import DataValueError, Dataset
 
     try:
         return Dataset(X, y, w, feature_names=feature_names, target_name=target_name)
     except DataValueError as error:
-        where = column_of(error.argument, error.column)
-        if error.row is None:
-            raise ValueError(f"{path}: {where}: {error}") from None
-        raise ValueError(f"{path}: {where}, {row_text(error.row)}: {error.value!r} ({error.reason})") from None
-    except (TypeError, ValueError) as error:
-        raise type(error)(f"{path}: {error}") from None
+        where, column = column_of(error.argument, error.column)
+        role = _ROLE[error.argument]
+        if error.row is None:  # a problem of the whole column (weights all zero)
+            shown = "the column" if column is None else _checks.describe(column)
+            raise DataValueError(role, f"Invalid {role}: {shown} ({where}: {error.requirement}{error.detail})",
+                                 column=column, requirement=error.requirement, detail=error.detail) from None
+        raise DataValueError(role, f"Invalid {role}: {error.value!r} ({where}, {row_text(error.row)}: "
+                                   f"{error.requirement})", row=error.row, column=column, value=error.value,
+                             requirement=error.requirement) from None
+    except (_checks.InvalidValue, _checks.InvalidType) as error:  # (shapes and types are checked before)
+        kind = _checks.InvalidType if isinstance(error, TypeError) else _checks.InvalidValue
+        role = _ROLE.get(error.argument, error.argument)
+        body = str(error).removeprefix(f"Invalid {error.argument}: ")
+        raise kind(role, f"Invalid {role}: {body[:-1]}; in {path})") from None
 
 
-def _numeric(path, where, dtype):
-    """Refuse a column whose numpy dtype is not a number (bool, integer, float)."""
+def _numeric(path, where, dtype, role=None, key=None):
+    """Refuse a column whose numpy dtype is not a number (bool, integer, float): the column of
+    ``role`` (given as ``key``), or without a role the file's whole array."""
     kind = np.dtype(dtype).kind
+    requirement = None
     if kind in "mM":
-        raise TypeError(f"{path}: {where} holds dates or times ({dtype}), not numbers")
-    if kind not in "biuf":
-        raise TypeError(f"{path}: {where} is not numeric (dtype {dtype})")
+        requirement = f"{where} holds dates or times ({dtype}), not numbers"
+    elif kind not in "biuf":
+        requirement = f"{where} is not numeric: dtype {dtype}"
+    if requirement is not None:
+        raise (_bad_file(path, requirement, TypeError) if role is None
+               else _bad_column(role, key, path, requirement, TypeError))
 
 
 def _as(array, dtype):
@@ -249,27 +297,27 @@ def _as(array, dtype):
 
 # --- .npy ------------------------------------------------------------------------------------
 
-def _read_npy(path, mmap):
+def _read_npy(path, mmap, argument="path"):
     if not os.path.exists(path):
-        raise MissingFileError(path)
+        raise MissingFileError(path, argument)
     if os.path.getsize(path) == 0:
-        raise ValueError(f"{path}: the file is empty")
+        raise _bad_file(path, "the file is empty", argument=argument)
     try:
         with open(path, "rb") as handle:
             if handle.read(6) != b"\x93NUMPY":
-                raise ValueError(f"{path}: not a .npy file (no NumPy header)")
+                raise _bad_file(path, "not a .npy file: no NumPy header", argument=argument)
             handle.seek(0)
             version = np.lib.format.read_magic(handle)
             header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
             dtype = header(handle)[2] if version in ((1, 0), (2, 0)) else None
         if dtype is not None and dtype.hasobject:
-            raise TypeError(f"{path}: holds Python objects (dtype {dtype}), not numbers")
+            raise _bad_file(path, f"holds Python objects (dtype {dtype}), not numbers", TypeError, argument)
         return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    except (_checks.InvalidValue, _checks.InvalidType):
+        raise
     except (ValueError, OSError, EOFError) as error:
-        if str(error).startswith(path):
-            raise
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ValueError(f"{path}: cannot read as .npy: {reason}") from None
+        raise _bad_file(path, f"cannot read as .npy: {reason}", argument=argument) from None
 
 
 def _take_columns(array, columns, dtype):
@@ -288,9 +336,9 @@ def _take_columns(array, columns, dtype):
 def _index(path, role, key, count):
     key = _key(role, key)
     if isinstance(key, str):
-        raise TypeError(f"{path}: a .npy array has no column names: {role} must be a column index, got {key!r}")
+        raise _bad_column(role, key, path, "a .npy array has no column names: must be a column index", TypeError)
     if not -count <= key < count:
-        raise ValueError(f"{path}: {role} column {key} is out of range: the array has {count} columns")
+        raise _bad_column(role, key, path, f"column index out of range: the array has {count} columns")
     return key % count
 
 
@@ -299,10 +347,10 @@ def _load_npy(path, *, target, features, weights, dtype, mmap):
     if _is_path(target):
         return _load_npy_pair(path, array, target=target, features=features, weights=weights, dtype=dtype, mmap=mmap)
     if weights is not None and _is_path(weights):
-        raise TypeError(f"{path}: weights must be a column index when the target is one, got {weights!r}")
+        raise _bad_column("weights", weights, path, "must be a column index when the target is one", TypeError)
     if array.ndim != 2:
-        raise ValueError(f"{path}: a target column needs a 2-D array, this one has shape {array.shape}: "
-                         f"pass target as the path of y's .npy file")
+        raise _bad_column("target", target, path, f"a target column needs a 2-D array, this one has shape "
+                                                   f"{array.shape}: pass target as the path of y's .npy file")
     return _npy_columns(path, array, target, features, weights, dtype)
 
 
@@ -315,7 +363,7 @@ def _npy_columns(path, array, target, features, weights, dtype):
     if features is None:
         features = [j for j in range(count) if j not in (target, weights)]
         if not features:
-            raise ValueError(f"{path}: no feature columns: the array has {count} columns")
+            raise _bad_column("features", None, path, f"no feature columns: the array has {count} columns")
     else:
         features = [_index(path, "features", key, count) for key in features]
     _distinct(path, lambda j: f"column {j}", target, weights, features)
@@ -324,7 +372,7 @@ def _npy_columns(path, array, target, features, weights, dtype):
 
     def column_of(argument, column):
         j = {"X": features[0 if column is None else column], "y": target, "weights": weights}[argument]
-        return f"column {j}" + {"X": "", "y": " (the target)", "weights": " (the weights)"}[argument]
+        return f"{path}, column {j}", j
 
     return _dataset(path, X, y, w, feature_names=None, target_name=None, column_of=column_of,
                     row_text=lambda row: f"row {row}")
@@ -333,28 +381,34 @@ def _npy_columns(path, array, target, features, weights, dtype):
 def _load_npy_pair(path, X, *, target, features, weights, dtype, mmap):
     target = _file("target", target)
     if _ending(target) != ".npy":
-        raise ValueError(f"{path}: target must be a column index or the path of a .npy file holding y, got {target!r}")
-    y = _read_npy(target, mmap)
+        raise _bad_column("target", target, path, "must be a column index or the path of a .npy file holding y")
+    y = _read_npy(target, mmap, "target")
     w = None
     if weights is not None:
+        given = weights
         weights = _file("weights", weights) if _is_path(weights) else None
         if weights is None or _ending(weights) != ".npy":
-            raise TypeError(f"{path}: with y in its own file, weights must be the path of a .npy file too")
-        w = _read_npy(weights, mmap)
-    for name, array in ((path, X), (target, y)) + (() if w is None else ((weights, w),)):
-        _numeric(name, "the array", array.dtype)
+            raise _bad_column("weights", given, path, "with y in its own file, must be the path of a .npy file too",
+                              TypeError)
+        w = _read_npy(weights, mmap, "weights")
+    for argument, name, array in (("path", path, X), ("target", target, y)) + (
+            () if w is None else (("weights", weights, w),)):
+        if argument == "path":
+            _numeric(name, "the array", array.dtype)
+        else:
+            _numeric(name, "the array", array.dtype, argument, name)
     if y.ndim != 1 or (w is not None and w.ndim != 1):
-        name, array = (target, y) if y.ndim != 1 else (weights, w)
-        raise ValueError(f"{name}: must hold a 1-D array (one value a point), got shape {array.shape}")
+        role, name, array = ("target", target, y) if y.ndim != 1 else ("weights", weights, w)
+        raise _bad_file(name, f"must hold a 1-D array (one value a point), not shape {array.shape}", argument=role)
     if X.ndim not in (1, 2):
-        raise ValueError(f"{path}: must hold a 1-D or 2-D array (one row a point), got shape {X.shape}")
+        raise _bad_file(path, f"must hold a 1-D or 2-D array (one row a point), not shape {X.shape}")
     if y.shape[0] != X.shape[0]:
-        raise ValueError(f"{target}: holds {y.shape[0]} targets, {path} holds {X.shape[0]} points")
+        raise _bad_file(target, f"holds {y.shape[0]} targets, {path} holds {X.shape[0]} points", argument="target")
     if w is not None and w.shape[0] != X.shape[0]:
-        raise ValueError(f"{weights}: holds {w.shape[0]} weights, {path} holds {X.shape[0]} points")
+        raise _bad_file(weights, f"holds {w.shape[0]} weights, {path} holds {X.shape[0]} points", argument="weights")
     if features is not None:
         if X.ndim != 2:
-            raise ValueError(f"{path}: features select columns of a 2-D array, this one has shape {X.shape}")
+            raise _bad_column("features", features, path, f"select columns of a 2-D array, this one has shape {X.shape}")
         columns = [_index(path, "features", key, X.shape[1]) for key in features]
         _distinct(path, lambda j: f"column {j}", None, None, columns)
         X = _take_columns(X, columns, dtype or _data_dtype(X.dtype))
@@ -365,8 +419,8 @@ def _load_npy_pair(path, X, *, target, features, weights, dtype, mmap):
     def column_of(argument, column):
         if argument == "X":
             j = column if columns is None or column is None else columns[column]
-            return "the features" if j is None else f"column {j}"
-        return {"y": f"the targets ({target})", "weights": f"the weights ({weights})"}[argument]
+            return (path if j is None else f"{path}, column {j}"), j
+        return {"y": target, "weights": weights}[argument], None
 
     return _dataset(path, X, y, w, feature_names=None, target_name=None, column_of=column_of,
                     row_text=lambda row: f"row {row}")
@@ -386,7 +440,7 @@ def _member_array(path, archive, name, mmap):
         with archive.open(info) as handle:
             return np.lib.format.read_array(handle, allow_pickle=False)
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
-        raise ValueError(f"{path}: cannot read member {name!r}: {str(error).splitlines()[0]}") from None
+        raise _bad_file(path, f"cannot read member {name!r}: {str(error).splitlines()[0]}") from None
 
 
 def _mapped_member(path, info):
@@ -420,24 +474,24 @@ def _load_npz(path, *, target, features, weights, dtype, mmap):
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
-        raise ValueError(f"{path}: cannot read as .npz (a zip archive of .npy files): {error}") from None
+        raise _bad_file(path, f"cannot read as .npz, a zip archive of .npy files: {error}") from None
     with archive:
         members = [name[:-4] for name in archive.namelist() if name.endswith(".npy")]
         if not members:
-            raise ValueError(f"{path}: holds no arrays")
+            raise _bad_file(path, "holds no arrays")
         if isinstance(target, numbers.Integral) and not isinstance(target, bool):
             only = _member_array(path, archive, members[0], mmap) if len(members) == 1 else None
             if only is None or only.ndim != 2:
-                raise TypeError(f"{path}: .npz arrays are named: target must be a member name, one of "
-                                f"{_listed(members)}, got {target!r} (a column index works for an archive "
-                                f"of one 2-D array)")
+                raise _bad_column("target", target, path, f".npz arrays are named: must be a member name, one of "
+                                                          f"{_listed(members)} (a column index works for an archive "
+                                                          f"of one 2-D array)", TypeError)
             return _npy_columns(path, only, target, features, weights, dtype)
 
         def member(role, key):
             if isinstance(key, bool) or not isinstance(key, str):
-                raise TypeError(f"{path}: {role} must name a member of the archive, got {key!r}")
+                raise _bad_column(role, key, path, "must name a member of the archive", TypeError)
             if key not in members:
-                raise ValueError(f"{path}: no array {key!r} (the {role}); its arrays are {_listed(members)}")
+                raise _bad_column(role, key, path, f"no such array; its arrays are {_listed(members)}")
             return key
 
         target = member("target", target)
@@ -445,20 +499,22 @@ def _load_npz(path, *, target, features, weights, dtype, mmap):
         if features is None:
             features = [name for name in members if name not in (target, weights)]
             if not features:
-                raise ValueError(f"{path}: no feature arrays: it holds only {_listed(members)}")
+                raise _bad_column("features", None, path, f"no feature arrays: it holds only {_listed(members)}")
         else:
             features = [member("features", key) for key in features]
         _distinct(path, lambda name: f"array {name!r}", target, weights, features)
         y = _member_array(path, archive, target, mmap)
         w = None if weights is None else _member_array(path, archive, weights, mmap)
-        for name, array in ((target, y), (weights, w)):
+        for role, name, array in (("target", target, y), ("weights", weights, w)):
             if array is not None:
-                _numeric(path, f"array {name!r}", array.dtype)
+                _numeric(path, f"array {name!r}", array.dtype, role, name)
                 if array.ndim != 1:
-                    raise ValueError(f"{path}: array {name!r} must be 1-D (one value a point), got shape {array.shape}")
+                    raise _bad_column(role, name, path, f"array {name!r} must be 1-D (one value a point), "
+                                                        f"not shape {array.shape}")
         n = y.shape[0]
         if w is not None and w.shape[0] != n:
-            raise ValueError(f"{path}: array {weights!r} holds {w.shape[0]} weights, {target!r} {n} targets")
+            raise _bad_column("weights", weights, path, f"array {weights!r} holds {w.shape[0]} weights, "
+                                                        f"{target!r} {n} targets")
         parts, shapes = [], {}
         for name in features:  # headers first: types and shapes before any data is read
             info = archive.getinfo(name + ".npy")
@@ -466,10 +522,10 @@ def _load_npz(path, *, target, features, weights, dtype, mmap):
                 version = np.lib.format.read_magic(handle)
                 reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
                 shape, _, member_dtype = reader(handle)
-            _numeric(path, f"array {name!r}", member_dtype)
+            _numeric(path, f"array {name!r}", member_dtype, "features", name)
             if len(shape) not in (1, 2) or shape[0] != n:
-                raise ValueError(f"{path}: array {name!r} must hold one row a point ({n} rows, 1-D or 2-D), "
-                                 f"got shape {shape}")
+                raise _bad_column("features", name, path, f"array {name!r} must hold one row a point ({n} rows, "
+                                                          f"1-D or 2-D), not shape {shape}")
             shapes[name] = (shape, member_dtype)
         for name in features:
             shape = shapes[name][0]
@@ -489,12 +545,10 @@ def _load_npz(path, *, target, features, weights, dtype, mmap):
 
     def column_of(argument, column):
         if argument == "X":
-            if column is None:
-                name, j = parts[0]
-            else:
-                name, j = parts[column]
-            return f"array {name!r}" + ("" if j is None else f", column {j}")
-        return f"array {target!r} (the target)" if argument == "y" else f"array {weights!r} (the weights)"
+            name, j = parts[0 if column is None else column]
+            return f"{path}, array {name!r}" + ("" if j is None else f", column {j}"), name
+        name = target if argument == "y" else weights
+        return f"{path}, array {name!r}", name
 
     return _dataset(path, X, _as(y, dtype), None if w is None else _as(w, dtype),
                     feature_names=[name for name, _ in parts] if named else None, target_name=target,
@@ -527,14 +581,19 @@ def _from_columns(path, n, column, chosen, *, dtype, feature_dtype, row_text, po
     memory they held is handed back to the system (``pool.release_unused()``: pyarrow's
     allocator keeps freed memory for itself, and numpy allocates elsewhere)."""
     if n == 0:
-        raise ValueError(f"{path}: no data rows" + (" after the header" if _ending(path) in _DELIMITERS else ""))
+        raise _bad_file(path, "no data rows" + (" after the header" if _ending(path) in _DELIMITERS else ""))
     names, d = chosen.names, len(chosen.features)
     X = np.empty((n,) if d == 1 else (n, d), dtype=dtype or feature_dtype)
     arrays = []
     for k, position in enumerate(chosen.selected):
         values = column(k)
         if values.null_count:
-            raise ValueError(f"{path}: column {names[position]!r}, {row_text(_first_null(values))}: missing value")
+            from .data import DataValueError
+
+            row, role = _first_null(values), ("features" if k < d else "target" if k == d else "weights")
+            raise DataValueError(role, f"Invalid {role}: a missing value ({path}, column {names[position]!r}, "
+                                       f"{row_text(row)}: must be a number)", row=row, column=names[position],
+                                 requirement="must be a number")
         if k < d:
             out = X if d == 1 else X[:, k]
         else:
@@ -551,7 +610,7 @@ def _from_columns(path, n, column, chosen, *, dtype, feature_dtype, row_text, po
     def column_of(argument, column):
         j = {"X": chosen.features[0 if column is None else column], "y": chosen.target,
              "weights": chosen.weights}[argument]
-        return f"column {names[j]!r}" + (" (the weights)" if argument == "weights" else "")
+        return f"{path}, column {names[j]!r}", names[j]
 
     return _dataset(path, X, y, w, feature_names=[names[j] for j in chosen.features],
                     target_name=names[chosen.target], column_of=column_of, row_text=row_text)
@@ -572,17 +631,20 @@ def _load_parquet(path, *, target, features, weights, dtype, mmap):
         parquet = pq.ParquetFile(path)  # read, not mapped: a map's pages would count beside the decoded columns
         schema = parquet.schema_arrow
     except (pa.ArrowException, OSError) as error:
-        raise ValueError(f"{path}: cannot read as Parquet: {str(error).splitlines()[0]}") from None
+        raise _bad_file(path, f"cannot read as Parquet: {str(error).splitlines()[0]}") from None
     with parquet:
         chosen = _Columns(path, schema.names, target, features, weights)
         feature_dtypes = []
         for position in chosen.selected:
             field = schema.field(position)
             kind = field.type
+            role = ("features" if position in chosen.features else "target" if position == chosen.target
+                    else "weights")
             if pa.types.is_temporal(kind):
-                raise TypeError(f"{path}: column {field.name!r} holds dates or times ({kind}), not numbers")
+                raise _bad_column(role, field.name, path, f"column {field.name!r} holds dates or times ({kind}), "
+                                                          f"not numbers", TypeError)
             if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)):
-                raise TypeError(f"{path}: column {field.name!r} is not numeric ({kind})")
+                raise _bad_column(role, field.name, path, f"column {field.name!r} is not numeric: {kind}", TypeError)
             if position in chosen.features:
                 feature_dtypes.append(np.dtype(kind.to_pandas_dtype()))
 
@@ -590,7 +652,7 @@ def _load_parquet(path, *, target, features, weights, dtype, mmap):
             try:
                 return parquet.read(columns=[chosen.names[chosen.selected[k]]], use_threads=True).column(0)
             except (pa.ArrowException, OSError) as error:
-                raise ValueError(f"{path}: cannot read as Parquet: {str(error).splitlines()[0]}") from None
+                raise _bad_file(path, f"cannot read as Parquet: {str(error).splitlines()[0]}") from None
 
         return _from_columns(path, parquet.metadata.num_rows, column, chosen, dtype=dtype,
                              feature_dtype=_data_dtype(*feature_dtypes), row_text=lambda row: f"row {row}",
@@ -623,27 +685,33 @@ _PARSE_ERROR = re.compile(r"Expected (\d+) columns, got (\d+)")
 _CONVERSION_ERROR = re.compile(r"In CSV column #(\d+): CSV conversion error to \w+: invalid value '(.*)'$", re.S)
 
 
-def _csv_error(path, delimiter, names, error):
+def _csv_error(path, delimiter, names, chosen, error):
     """pyarrow's error on a CSV/TSV file as one line naming the file, the column, the line."""
+    from .data import DataValueError
+
     text = str(error)
     ragged = _PARSE_ERROR.search(text)
     if ragged:
         expected = len(names)
         for record, line in _csv_records(path, delimiter):
             if len(record) != expected:
-                return ValueError(f"{path}: line {line} has {len(record)} fields, the header has {expected} (ragged rows)")
-        return ValueError(f"{path}: ragged rows: a row has {ragged.group(2)} fields, the header {ragged.group(1)}")
+                return _bad_file(path, f"ragged rows: line {line} has {len(record)} fields, the header {expected}")
+        return _bad_file(path, f"ragged rows: a row has {ragged.group(2)} fields, the header {ragged.group(1)}")
     bad = _CONVERSION_ERROR.search(text)
     if bad:
         column, value = int(bad.group(1)), bad.group(2)
         name = names[column] if column < len(names) else f"#{column}"
+        role = "target" if column == chosen.target else "weights" if column == chosen.weights else "features"
         records = _csv_records(path, delimiter)
         next(records, None)
-        for record, line in records:
+        for row, (record, line) in enumerate(records):
             if column < len(record) and record[column] == value:
-                return ValueError(f"{path}: column {name!r}, line {line}: not a number: {value!r}")
-        return ValueError(f"{path}: column {name!r}: not a number: {value!r}")
-    return ValueError(f"{path}: cannot read as {'TSV' if delimiter == chr(9) else 'CSV'}: {text.splitlines()[0]}")
+                return DataValueError(role, f"Invalid {role}: {value!r} ({path}, column {name!r}, line {line}: "
+                                            f"must be a number)", row=row, column=name, value=value,
+                                      requirement="must be a number")
+        return DataValueError(role, f"Invalid {role}: {value!r} ({path}, column {name!r}: must be a number)",
+                              column=name, value=value, requirement="must be a number")
+    return _bad_file(path, f"cannot read as {'TSV' if delimiter == chr(9) else 'CSV'}: {text.splitlines()[0]}")
 
 
 def _load_text(path, *, target, features, weights, dtype, mmap):
@@ -652,9 +720,9 @@ def _load_text(path, *, target, features, weights, dtype, mmap):
     try:
         header = next(_csv_records(path, delimiter), None)
     except OSError as error:
-        raise ValueError(f"{path}: cannot read: {error.strerror or error}") from None
+        raise _bad_file(path, f"cannot read: {error.strerror or error}") from None
     if header is None:
-        raise ValueError(f"{path}: the file is empty (no header row)")
+        raise _bad_file(path, "the file is empty: no header row")
     names = header[0]
     chosen = _Columns(path, names, target, features, weights)
     selected = [names[j] for j in chosen.selected]
@@ -665,9 +733,9 @@ def _load_text(path, *, target, features, weights, dtype, mmap):
             convert_options=csv.ConvertOptions(include_columns=selected,
                                                column_types={name: float_type for name in selected}))
     except pa.ArrowInvalid as error:
-        raise _csv_error(path, delimiter, names, error) from None
+        raise _csv_error(path, delimiter, names, chosen, error) from None
     except OSError as error:
-        raise ValueError(f"{path}: cannot read: {str(error).splitlines()[0]}") from None
+        raise _bad_file(path, f"cannot read: {str(error).splitlines()[0]}") from None
     n, columns = table.num_rows, table.columns
     del table
     pool = pa.default_memory_pool()

@@ -320,3 +320,38 @@ def test_plot_or_a_clear_skip(document, tmp_path):
         assert report.plot(rows, path) is False
     else:
         assert report.plot(rows, path) is True and path.stat().st_size > 0
+
+
+def with_paired_yardsticks(document):
+    """The document with family "loss": log-loss rows (impl kernel) at two batch sizes, each with
+    its squared-error epoch as a paired yardstick."""
+    changed = copy.deepcopy(document)
+
+    def entry(kernel, impl, median, **extra):
+        return {"group": f"loss:{kernel}:float64:1e6", "name": f"test_epoch[{impl}-{kernel}]",
+                "fullname": f"bench/test_bench_loss.py::test_epoch[{impl}-{kernel}]", "param": f"{impl}-{kernel}",
+                "extra_info": {"family": "loss", "kernel": kernel, "impl": impl, "size": 10**6, "dtype": "float64",
+                               "unit": "points", **extra},
+                "stats": {"min": median, "max": median, "mean": median, "median": median, "rounds": 5,
+                          "iterations": 1}}
+
+    changed["benchmarks"] += [
+        entry("gd/batch-1", "kernel", 0.024), entry("gd/batch-1", "yardstick", 0.025, paired=True, label="squared error"),
+        entry("gd/batch-25", "kernel", 0.005), entry("gd/batch-25", "yardstick", 0.004, paired=True, label="squared error"),
+    ]
+    return changed
+
+
+def test_a_paired_yardstick_measures_its_own_kernel_only(document):
+    rows, _ = report.rows_from_json(with_paired_yardsticks(document))
+    loss = [r for r in rows if r.family == "loss"]
+    assert sorted(r.kernel for r in loss) == ["gd/batch-1", "gd/batch-25"]  # the yardsticks are not rows
+    assert row(rows, "loss", "gd/batch-1", "kernel").of_yardstick == pytest.approx(0.96)
+    assert row(rows, "loss", "gd/batch-25", "kernel").of_yardstick == pytest.approx(1.25)
+    assert all(r.of_yardstick is None for r in rows if r.family != "loss")
+    checks = {c.row.kernel: c for c in report.check_targets(rows) if c.row.family == "loss"}
+    assert checks["gd/batch-1"].ok and not checks["gd/batch-25"].ok
+    assert "5 ms = 125.0% of the squared error (4 ms) (target ≤ 100%)" in checks["gd/batch-25"].message
+    text = report.build(with_paired_yardsticks(document)).markdown
+    assert "| loss | gd/batch-25 | kernel | float64 | 1e6 | — | 5 ms | — | 5 ns/point | — | 125.0% |" in text
+    assert "| of squared error |" in text

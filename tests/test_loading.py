@@ -270,122 +270,151 @@ def timestamps():
 
 GOOD_CSV = "a,b,y\n1,2,0\n3,4,1\n"
 BAD_FILES = [
-    # (id, write, load's arguments, error, message regex; "{path}" is the file's path)
-    ("missing file", nothing("data.csv"), dict(target="y"), FileNotFoundError, "{path}: no such file"),
-    ("missing file is a ValueError too", nothing("data.npy"), dict(target=0), ValueError, "{path}: no such file"),
-    ("folder", folder("data.csv"), dict(target="y"), ValueError, "{path}: is a folder"),
+    # (id, write, load's arguments, error, the error's argument, message regex; "{path}" is the file's path)
+    ("missing file", nothing("data.csv"), dict(target="y"), FileNotFoundError,
+     'path', r"^Invalid path: '{path}' \(no such file\)$"),
+    ("missing file is a ValueError too", nothing("data.npy"), dict(target=0), ValueError,
+     'path', r"^Invalid path: '{path}' \(no such file\)$"),
+    ("folder", folder("data.csv"), dict(target="y"), ValueError,
+     'path', r"^Invalid path: '{path}' \(is a folder, not a data file\)$"),
     ("unknown extension", text("data.xlsx", "x"), dict(target="y"), ValueError,
-     r"{path}: unknown file type '.xlsx': fastoptim.data.load reads .npy, .npz, .csv, .tsv, .parquet"),
-    ("no extension", text("data", "x"), dict(target="y"), ValueError, r"{path}: unknown file type '\(no extension\)'"),
-    ("empty csv", text("data.csv", ""), dict(target="y"), ValueError, "{path}: the file is empty"),
-    ("empty npy", text("data.npy", ""), dict(target=0), ValueError, "{path}: the file is empty"),
-    ("empty npz", text("data.npz", ""), dict(target="y"), ValueError, "{path}: the file is empty"),
-    ("empty parquet", text("data.parquet", ""), dict(target="y"), ValueError, "{path}: the file is empty"),
-    ("blank csv", text("data.csv", "\n\n"), dict(target="y"), ValueError, r"{path}: the file is empty \(no header row\)"),
-    ("header only", text("data.csv", "a,y\n"), dict(target="y"), ValueError, "{path}: no data rows after the header"),
+     'path', r"^Invalid path: '{path}' \(unknown file type '\.xlsx': fastoptim\.data\.load reads \.npy, \.npz, \.csv, \.tsv, \.parquet\)$"),
+    ("no extension", text("data", "x"), dict(target="y"), ValueError,
+     'path', r"^Invalid path: '{path}' \(unknown file type '\(no extension\)': fastoptim\.data\.load reads \.npy, \.npz, \.csv, \.tsv, \.parquet\)$"),
+    ("empty csv", text("data.csv", ""), dict(target="y"), ValueError,
+     'path', r"^Invalid path: '{path}' \(the file is empty\)$"),
+    ("empty npy", text("data.npy", ""), dict(target=0), ValueError,
+     'path', r"^Invalid path: '{path}' \(the file is empty\)$"),
+    ("empty npz", text("data.npz", ""), dict(target="y"), ValueError,
+     'path', r"^Invalid path: '{path}' \(the file is empty\)$"),
+    ("empty parquet", text("data.parquet", ""), dict(target="y"), ValueError,
+     'path', r"^Invalid path: '{path}' \(the file is empty\)$"),
+    ("blank csv", text("data.csv", "\n\n"), dict(target="y"), ValueError,
+     'path', r"^Invalid path: '{path}' \(the file is empty: no header row\)$"),
+    ("header only", text("data.csv", "a,y\n"), dict(target="y"), ValueError,
+     'path', r"^Invalid path: '{path}' \(no data rows after the header\)$"),
     ("missing target column", text("data.csv", GOOD_CSV), dict(target="label"), ValueError,
-     "{path}: no column 'label' \\(the target\\); its columns are 'a', 'b', 'y'"),
+     'target', r"^Invalid target: 'label' \({path}: no such column; its columns are 'a', 'b', 'y'\)$"),
     ("missing feature column", text("data.csv", GOOD_CSV), dict(target="y", features=["a", "c"]), ValueError,
-     r"{path}: no column 'c' \(the features\)"),
+     'features', r"^Invalid features: 'c' \({path}: no such column; its columns are 'a', 'b', 'y'\)$"),
     ("missing weights column", text("data.csv", GOOD_CSV), dict(target="y", weights="w"), ValueError,
-     r"{path}: no column 'w' \(the weights\)"),
+     'weights', r"^Invalid weights: 'w' \({path}: no such column; its columns are 'a', 'b', 'y'\)$"),
     ("no header", text("data.csv", "1,2,3\n4,5,6\n"), dict(target="y"), ValueError,
-     "no column 'y'.*the first row is read as column names, and this one looks like data"),
+     'target', r"^Invalid target: 'y' \({path}: no such column; its columns are '1', '2', '3'; the first row is read as column names, and this one looks like data\)$"),
     ("column index out of range", text("data.csv", GOOD_CSV), dict(target=3), ValueError,
-     "{path}: target column 3 is out of range: the file has 3 columns"),
+     'target', r"^Invalid target: 3 \({path}: column index out of range: the file has 3 columns\)$"),
     ("target also a feature", text("data.csv", GOOD_CSV), dict(target="y", features=["a", "y"]), ValueError,
-     "{path}: column 'y' is given as the target and as a feature"),
+     'features', r"^Invalid features: column 'y' \({path}: given as the target and as a feature\)$"),
     ("weights also the target", text("data.csv", GOOD_CSV), dict(target="y", weights=2), ValueError,
-     "{path}: column 'y' is given as the target and as the weights"),
+     'weights', r"^Invalid weights: column 'y' \({path}: given as the target and as the weights\)$"),
     ("feature twice", text("data.csv", GOOD_CSV), dict(target="y", features=["a", 0]), ValueError,
-     "{path}: column 'a' is listed twice in features"),
+     'features', r"^Invalid features: column 'a' \({path}: listed twice in features\)$"),
     ("duplicate header name", text("data.csv", "a,a,y\n1,2,0\n"), dict(target="y"), ValueError,
-     "{path}: column name 'a' appears 2 times in the header"),
+     'path', r"^Invalid path: '{path}' \(column name 'a' appears 2 times in the header: rename the copies\)$"),
     ("non-numeric csv column", text("data.csv", "a,b,y\n1,2,0\n\n3,x,1\n"), dict(target="y"), ValueError,
-     "{path}: column 'b', line 4: not a number: 'x'"),
+     'features', r"^Invalid features: 'x' \({path}, column 'b', line 4: must be a number\)$"),
     ("non-numeric tsv column", text("data.tsv", "a\tb\ty\n1\t2\t0\n3\t4\tmaybe\n"), dict(target="y"), ValueError,
-     "{path}: column 'y', line 3: not a number: 'maybe'"),
+     'target', r"^Invalid target: 'maybe' \({path}, column 'y', line 3: must be a number\)$"),
     ("missing csv value", text("data.csv", "a,b,y\n1,2,0\n3,,1\n"), dict(target="y"), ValueError,
-     "{path}: column 'b', line 3: missing value"),
+     'features', r"^Invalid features: a missing value \({path}, column 'b', line 3: must be a number\)$"),
     ("NaN in csv", text("data.csv", "a,b,y\n1,2,0\n3,4,1\n5,NaN,0\n"), dict(target="y"), ValueError,
-     "{path}: column 'b', line 4: missing value"),
+     'features', r"^Invalid features: a missing value \({path}, column 'b', line 4: must be a number\)$"),
     ("inf in csv", text("data.csv", 'a,b,y\n"multi\nline",2,0\n3,inf,1\n'), dict(target="y", features=["b"]), ValueError,
-     r"{path}: column 'b', line 4: inf \(values must be finite\)"),
+     'features', r"^Invalid features: inf \({path}, column 'b', line 4: must be finite\)$"),
     ("-inf in the target", text("data.csv", "a,b,y\n1,2,-inf\n"), dict(target="y"), ValueError,
-     r"{path}: column 'y', line 2: -inf \(values must be finite\)"),
+     'target', r"^Invalid target: -inf \({path}, column 'y', line 2: must be finite\)$"),
     ("ragged row, too few", text("data.csv", "a,b,y\n1,2,0\n3,4\n"), dict(target="y"), ValueError,
-     r"{path}: line 3 has 2 fields, the header has 3 \(ragged rows\)"),
+     'path', r"^Invalid path: '{path}' \(ragged rows: line 3 has 2 fields, the header 3\)$"),
     ("ragged row, too many", text("data.csv", "a,b,y\n1,2,0\n\n3,4,5,6\n"), dict(target="y"), ValueError,
-     r"{path}: line 4 has 4 fields, the header has 3 \(ragged rows\)"),
+     'path', r"^Invalid path: '{path}' \(ragged rows: line 4 has 4 fields, the header 3\)$"),
     ("negative weight", text("data.csv", "a,w,y\n1,1,0\n2,-1,1\n"), dict(target="y", weights="w"), ValueError,
-     r"{path}: column 'w' \(the weights\), line 3: -1.0 \(weights must be >= 0\)"),
+     'weights', r"^Invalid weights: -1\.0 \({path}, column 'w', line 3: must be >= 0\)$"),
     ("weights all zero", text("data.csv", "a,w,y\n1,0,0\n2,0,1\n"), dict(target="y", weights="w"), ValueError,
-     r"{path}: column 'w' \(the weights\): weights must not all be zero"),
+     'weights', r"^Invalid weights: 'w' \({path}, column 'w': must not all be zero: all 2 are 0\)$"),
     ("NaN in npy", saved("data.npy", np.array([[1.0, 0.0], [np.nan, 1.0]])), dict(target=1), ValueError,
-     r"{path}: column 0, row 1: nan \(values must be finite\)"),
+     'features', r"^Invalid features: nan \({path}, column 0, row 1: must be finite\)$"),
     ("inf in an npy target", saved("data.npy", np.array([[1.0, 0.0], [2.0, np.inf]])), dict(target=1), ValueError,
-     r"{path}: column 1 \(the target\), row 1: inf \(values must be finite\)"),
+     'target', r"^Invalid target: inf \({path}, column 1, row 1: must be finite\)$"),
     ("negative weight in npy", saved("data.npy", np.array([[1.0, 1.0, 0.0], [2.0, -3.0, 1.0]])), dict(target=2, weights=1),
-     ValueError, r"{path}: column 1 \(the weights\), row 1: -3.0 \(weights must be >= 0\)"),
+     ValueError, 'weights', r"^Invalid weights: -3\.0 \({path}, column 1, row 1: must be >= 0\)$"),
     ("npy of strings", saved("data.npy", np.array([["a", "b"], ["c", "d"]])), dict(target=1), TypeError,
-     r"{path}: the array is not numeric \(dtype <U1\)"),
+     'path', r"^Invalid path: '{path}' \(the array is not numeric: dtype <U1\)$"),
     ("npy of objects", saved("data.npy", np.array([1, "a"], dtype=object)), dict(target=1), TypeError,
-     r"{path}: holds Python objects \(dtype object\), not numbers"),
+     'path', r"^Invalid path: '{path}' \(holds Python objects \(dtype object\), not numbers\)$"),
     ("npy of dates", saved("data.npy", np.zeros((3, 2), dtype="datetime64[s]")), dict(target=1), TypeError,
-     r"{path}: the array holds dates or times \(datetime64\[s\]\)"),
+     'path', r"^Invalid path: '{path}' \(the array holds dates or times \(datetime64\[s\]\), not numbers\)$"),
     ("npy of durations", saved("data.npy", np.zeros((3, 2), dtype="timedelta64[s]")), dict(target=1), TypeError,
-     r"{path}: the array holds dates or times \(timedelta64\[s\]\)"),
+     'path', r"^Invalid path: '{path}' \(the array holds dates or times \(timedelta64\[s\]\), not numbers\)$"),
     ("1-D npy with a target column", saved("data.npy", np.zeros(3)), dict(target=0), ValueError,
-     "{path}: a target column needs a 2-D array, this one has shape \\(3,\\): pass target as the path of y's .npy file"),
+     'target', r"^Invalid target: 0 \({path}: a target column needs a 2-D array, this one has shape \(3,\): pass target as the path of y's \.npy file\)$"),
     ("npy column names", saved("data.npy", np.zeros((3, 2))), dict(target=1, features=["a"]), TypeError,
-     "{path}: a .npy array has no column names: features must be a column index, got 'a'"),
-    ("npy not a npy", text("data.npy", "garbage"), dict(target=0), ValueError, r"{path}: not a .npy file \(no NumPy header\)"),
+     'features', r"^Invalid features: 'a' \({path}: a \.npy array has no column names: must be a column index\)$"),
+    ("npy not a npy", text("data.npy", "garbage"), dict(target=0), ValueError,
+     'path', r"^Invalid path: '{path}' \(not a \.npy file: no NumPy header\)$"),
     ("npy pair of another format", saved("data.npy", np.zeros(3)), dict(target="y.csv"), ValueError,
-     "{path}: target must be a column index or the path of a .npy file holding y, got 'y.csv'"),
+     'target', r"^Invalid target: 'y\.csv' \({path}: must be a column index or the path of a \.npy file holding y\)$"),
     ("npy pair without y", saved("data.npy", np.zeros(3)), dict(target="no-such-y.npy"), FileNotFoundError,
-     "no-such-y.npy: no such file"),
+     'target', r"^Invalid target: 'no-such-y\.npy' \(no such file\)$"),
     ("npz missing target", saved("data.npz", x=np.zeros(3), y=np.zeros(3)), dict(target="label"), ValueError,
-     "{path}: no array 'label' \\(the target\\); its arrays are 'x', 'y'"),
+     'target', r"^Invalid target: 'label' \({path}: no such array; its arrays are 'x', 'y'\)$"),
     ("npz by index", saved("data.npz", x=np.zeros(3), y=np.zeros(3)), dict(target=1), TypeError,
-     "{path}: .npz arrays are named: target must be a member name"),
+     'target', r"^Invalid target: 1 \({path}: \.npz arrays are named: must be a member name, one of 'x', 'y' \(a column index works for an archive of one 2-D array\)\)$"),
     ("npz lengths differ", saved("data.npz", x=np.zeros(3), y=np.zeros(4)), dict(target="y"), ValueError,
-     r"{path}: array 'x' must hold one row a point \(4 rows, 1-D or 2-D\), got shape \(3,\)"),
+     'features', r"^Invalid features: 'x' \({path}: array 'x' must hold one row a point \(4 rows, 1-D or 2-D\), not shape \(3,\)\)$"),
     ("npz NaN in a 2-D member", saved("data.npz", X=np.array([[1.0, 2.0], [1.0, np.nan]]), y=np.zeros(2)), dict(target="y"),
-     ValueError, r"{path}: array 'X', column 1, row 1: nan \(values must be finite\)"),
+     ValueError, 'features', r"^Invalid features: nan \({path}, array 'X', column 1, row 1: must be finite\)$"),
     ("npz strings", saved("data.npz", x=np.array(["a", "b"]), y=np.zeros(2)), dict(target="y"), TypeError,
-     r"{path}: array 'x' is not numeric \(dtype <U1\)"),
-    ("npz not a zip", text("data.npz", "garbage"), dict(target="y"), ValueError, r"{path}: cannot read as .npz"),
-    ("parquet not parquet", text("data.parquet", "garbage"), dict(target="y"), ValueError, "{path}: cannot read as Parquet"),
+     'features', r"^Invalid features: 'x' \({path}: array 'x' is not numeric: dtype <U1\)$"),
+    ("npz not a zip", text("data.npz", "garbage"), dict(target="y"), ValueError,
+     'path', r"^Invalid path: '{path}' \(cannot read as \.npz, a zip archive of \.npy files: .+\)$"),
+    ("parquet not parquet", text("data.parquet", "garbage"), dict(target="y"), ValueError,
+     'path', r"^Invalid path: '{path}' \(cannot read as Parquet: .+\)$"),
 ]
 BAD_FILES += [
     ("parquet missing column", parquet("data.parquet", {"a": [1.0], "y": [0.0]}), dict(target="y", features=["b"]),
-     ValueError, r"{path}: no column 'b' \(the features\); its columns are 'a', 'y'"),
+     ValueError, 'features', r"^Invalid features: 'b' \({path}: no such column; its columns are 'a', 'y'\)$"),
     ("parquet string column", parquet("data.parquet", {"a": ["x", "y"], "y": [0.0, 1.0]}), dict(target="y"),
-     TypeError, r"{path}: column 'a' is not numeric \(string\)"),
+     TypeError, 'features', r"^Invalid features: 'a' \({path}: column 'a' is not numeric: string\)$"),
     ("parquet timestamp column", parquet("data.parquet", timestamps), dict(target="y"), TypeError,
-     r"{path}: column 't' holds dates or times \(timestamp\[\w+\]\), not numbers"),
+     'features', r"^Invalid features: 't' \({path}: column 't' holds dates or times \(timestamp\[\w+\]\), not numbers\)$"),
     ("parquet null", parquet("data.parquet", {"a": [1.0, None, 2.0], "y": [0.0, 1.0, 0.0]}), dict(target="y"),
-     ValueError, "{path}: column 'a', row 1: missing value"),
+     ValueError, 'features', r"^Invalid features: a missing value \({path}, column 'a', row 1: must be a number\)$"),
     ("parquet NaN", parquet("data.parquet", {"a": [1.0, 2.0, np.nan], "y": [0.0, 1.0, 0.0]}), dict(target="y"),
-     ValueError, r"{path}: column 'a', row 2: nan \(values must be finite\)"),
+     ValueError, 'features', r"^Invalid features: nan \({path}, column 'a', row 2: must be finite\)$"),
     ("parquet negative weight", parquet("data.parquet", {"a": [1.0, 2.0], "w": [1, -1], "y": [0.0, 1.0]}),
-     dict(target="y", weights="w"), ValueError, r"{path}: column 'w' \(the weights\), row 1: -1 \(weights must be >= 0\)"),
+     dict(target="y", weights="w"), ValueError, 'weights', r"^Invalid weights: -1 \({path}, column 'w', row 1: must be >= 0\)$"),
     ("parquet no rows", parquet("data.parquet", {"a": np.zeros(0), "y": np.zeros(0)}), dict(target="y"),
-     ValueError, "{path}: no data rows"),
+     ValueError, 'path', r"^Invalid path: '{path}' \(no data rows\)$"),
 ]
 CASES = [pytest.param(*case[1:], id=case[0],
                       marks=[needs_pyarrow] if case[1].name.endswith((".csv", ".tsv", ".parquet")) else [])
          for case in BAD_FILES]
 
 
-@pytest.mark.parametrize("write, arguments, error, message", CASES)
-def test_bad_file_is_one_line_naming_the_file(write, arguments, error, message, tmp_path, monkeypatch):
+@pytest.mark.parametrize("write, arguments, error, argument, message", CASES)
+def test_bad_file_is_one_line_naming_the_file(write, arguments, error, argument, message, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # relative pair paths ("y.csv") resolve here
     path = write(tmp_path)
     with pytest.raises(error, match=message.replace("{path}", re_escape(str(path)))) as caught:
         fo.data.load(path, **arguments)
     assert "\n" not in str(caught.value)
-    assert isinstance(caught.value, (ValueError, TypeError))
+    assert isinstance(caught.value, (fo._checks.InvalidValue, fo._checks.InvalidType))
+    assert caught.value.argument == argument
+
+
+def test_a_bad_value_in_a_file_says_where_it_is(tmp_path):
+    """The DataValueError of a bad value carries load's argument, the data row (from 0), the
+    file's column, the value and the requirement it fails."""
+    (tmp_path / "d.csv").write_text("a,w,y\n1,1,0\n2,-1,1\n")
+    with pytest.raises(fo.data.DataValueError) as caught:
+        fo.data.load(tmp_path / "d.csv", target="y", weights="w")
+    error = caught.value
+    assert (error.argument, error.row, error.column, error.value, error.requirement) == ("weights", 1, "w", -1.0,
+                                                                                        "must be >= 0")
+    (tmp_path / "e.csv").write_text("a,y\n1,0\n2,x\n")
+    with pytest.raises(fo.data.DataValueError) as caught:
+        fo.data.load(tmp_path / "e.csv", target="y")
+    assert (caught.value.argument, caught.value.row, caught.value.column, caught.value.value) == ("target", 1, "y", "x")
 
 
 def re_escape(text):
@@ -395,15 +424,17 @@ def re_escape(text):
 
 
 BAD_ARGUMENTS = [
-    ("path not a path", dict(path=3, target="y"), TypeError, r"path must be a file path \(str or os.PathLike\), got 3"),
-    ("target a bool", dict(target=True), TypeError, "target must be a column name or index, got True"),
-    ("target a float", dict(target=1.5), TypeError, "target must be a column name or index, got 1.5"),
-    ("target missing", dict(target=None), TypeError, "target must be a column name or index, got None"),
-    ("features empty", dict(target="y", features=[]), ValueError, "features must name at least one column"),
-    ("features not columns", dict(target="y", features=2.5), TypeError, "features must be a column, a sequence"),
-    ("dtype int", dict(target="y", dtype="int32"), TypeError, "dtype must be 'float32', 'float64' or None, got int32"),
-    ("dtype nonsense", dict(target="y", dtype="nonsense"), TypeError, "dtype must be 'float32', 'float64' or None"),
-    ("mmap not a bool", dict(target="y", mmap="yes"), TypeError, "mmap must be True or False, got 'yes'"),
+    ("path not a path", dict(path=3, target="y"), TypeError, r"^Invalid path: 3 \(must be a file path: a str or os\.PathLike\)$"),
+    ("target a bool", dict(target=True), TypeError, r"^Invalid target: True \(must be a column name or index\)$"),
+    ("target a float", dict(target=1.5), TypeError, r"^Invalid target: 1\.5 \(must be a column name or index\)$"),
+    ("target missing", dict(target=None), TypeError, r"^Invalid target: None \(must be a column name or index\)$"),
+    ("features empty", dict(target="y", features=[]), ValueError, r"^Invalid features: \[\] \(must name at least one column\)$"),
+    ("features not columns", dict(target="y", features=2.5), TypeError,
+     r"^Invalid features: 2\.5 \(must be a column, a sequence of columns or None\)$"),
+    ("dtype int", dict(target="y", dtype="int32"), TypeError, r"^Invalid dtype: 'int32' \(must be 'float32', 'float64' or None\)$"),
+    ("dtype nonsense", dict(target="y", dtype="nonsense"), TypeError,
+     r"^Invalid dtype: 'nonsense' \(must be 'float32', 'float64' or None\)$"),
+    ("mmap not a bool", dict(target="y", mmap="yes"), TypeError, r"^Invalid mmap: 'yes' \(must be True or False\)$"),
 ]
 
 
@@ -412,8 +443,9 @@ BAD_ARGUMENTS = [
 def test_bad_arguments_name_the_argument(arguments, error, message, tmp_path):
     (tmp_path / "d.csv").write_text(GOOD_CSV)
     arguments = {"path": tmp_path / "d.csv", **arguments}
-    with pytest.raises(error, match=message):
+    with pytest.raises(error, match=message) as caught:
         fo.data.load(arguments.pop("path"), **arguments)
+    assert caught.value.argument == str(caught.value).split(":")[0].removeprefix("Invalid ")
 
 
 def test_without_pyarrow_csv_and_parquet_name_the_extra(tmp_path, monkeypatch):
