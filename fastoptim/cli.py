@@ -18,7 +18,6 @@ import tempfile
 import time
 import warnings
 
-import numpy as np
 
 from . import _checks
 from . import data as _data
@@ -27,7 +26,7 @@ from . import runs as _runs
 from . import schedules as _schedules
 from .error_surface import check_arguments as _check_surface_arguments
 from .error_surface import surface as _surface
-from .kernels.model import PARALLEL_THRESHOLD
+from ._figures import grid_around, plot_module
 from .optimizers import OPTIMIZERS
 from .training import train as _train
 
@@ -48,8 +47,6 @@ SCHEDULES = {
 }
 DATA_SETS = ("two-points", "sparse", "synthetic")
 DEFAULT_N = {"sparse": 500, "synthetic": 1_000_000}
-#: Points of a large data set used to draw its error surface (the surface of a sample).
-SURFACE_SAMPLE = 20_000
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -437,48 +434,6 @@ def _need_matplotlib(command):
     return True
 
 
-def _plot_module():
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    from . import plot
-
-    return plot
-
-
-def _sample(data, limit=SURFACE_SAMPLE):
-    if data.n <= limit:
-        return data
-    return _data.Dataset(data.X[:limit], data.y[:limit])
-
-
-def _grid_around(data, runs, reduction, resolution=121):
-    """The error surface over a box holding every path and the minimum (of a sample of a large
-    data set), with a margin; returns ``(surface, note)``."""
-    sample = _sample(data)
-    coarse = _surface(sample, resolution=61, reduction=reduction)
-    points = [np.array([[coarse.best_w - 0.75, coarse.best_b - 0.75], [coarse.best_w + 0.75, coarse.best_b + 0.75]])]
-    for run in runs:
-        if run.trajectory is not None:
-            rows = run.trajectory[np.all(np.isfinite(run.trajectory), axis=1)]
-            points.append(np.clip(rows, -50, 50))
-    every = np.concatenate(points)
-    low, high = every.min(axis=0), every.max(axis=0)
-    margin = 0.12 * (high - low) + 0.25
-    low, high = low - margin, high + margin
-    grid = _surface(sample, w_range=(low[0], high[0]), b_range=(low[1], high[1]), resolution=resolution,
-                    reduction=reduction)
-    if reduction == "sum" and sample.n < data.n:
-        grid = _scaled(grid, data.n / sample.n)
-    note = f" (surface of the first {sample.n:,} points)" if sample.n < data.n else ""
-    return grid, note
-
-
-def _scaled(grid, factor):
-    from .error_surface import Surface
-
-    return Surface(grid.w, grid.b, grid.loss * factor, grid.best_w, grid.best_b, grid.best_loss * factor,
-                   grid.evaluations)
-
-
 def _describe_data(data, args):
     names = {"two-points": "the lecture's two points", "sparse": "sparse x", "synthetic": "synthetic"}
     return f"{names[args.data]} ({data.n:,} points)"
@@ -538,7 +493,7 @@ def _command_train(args):
     if args.out:
         print(f"saved        {run.save(args.out)}")
     if args.plot:
-        plot = _plot_module()
+        plot = plot_module()
         _picture_of_run(plot, data, run, args, args.plot)
         print(f"picture      {args.plot}")
     if run.diverged is not None:
@@ -550,7 +505,7 @@ def _command_train(args):
 def _picture_of_run(plot, data, run, args, path):
     from matplotlib.figure import Figure
 
-    grid, note = _grid_around(data, [run], _reduction(args), resolution=101)
+    grid, note = grid_around(data, [run], _reduction(args), resolution=101)
     figure = Figure(figsize=(12.0, 4.8), layout="constrained")
     left, right = figure.subplots(1, 2, width_ratios=[1.15, 1])
     plot.contours(grid, run, ax=left, title=f"{run.settings['optimizer']} on the contours of J{note}")
@@ -592,9 +547,9 @@ def _command_compare(args):
         print(f"{rank:>4}  {optimizer.name:<10} {lr:>8.3g} {loss:>12} {run.theta[0]:>10.4f} {run.theta[1]:>10.4f} "
               f"{run.steps:>9,} {_seconds_text(run.seconds):>9} {_rate(run):>12,.0f}{status}")
     if plots:
-        plot = _plot_module()
+        plot = plot_module()
         os.makedirs(args.out_dir, exist_ok=True)
-        grid, note = _grid_around(data, runs, _reduction(args))
+        grid, note = grid_around(data, runs, _reduction(args))
         contours = os.path.join(args.out_dir, f"contours.{args.format}")
         losses = os.path.join(args.out_dir, f"loss.{args.format}")
         plot.contours(grid, runs, title=f"{len(runs)} optimizers on {args.data}{note}", save=contours)
@@ -639,13 +594,28 @@ def _command_surface(args):
     print(f"brute-force best: (w, b) = ({grid.best_w:.4g}, {grid.best_b:.4g}), J = {grid.best_loss:.4e}, "
           f"{grid.evaluations:,} loss evaluations in {seconds:.3f} s")
     if plots:
-        plot = _plot_module()
+        plot = plot_module()
         os.makedirs(args.out_dir, exist_ok=True)
         surface_path = os.path.join(args.out_dir, f"surface.{args.format}")
         contours_path = os.path.join(args.out_dir, f"contours.{args.format}")
         plot.surface(grid, title=f"Error surface of {args.data}", save=surface_path)
         plot.contours(grid, title=f"Contours of J on {args.data}", save=contours_path)
         print(f"pictures: {surface_path}, {contours_path}")
+    return EXIT_OK
+
+
+# --- demo -----------------------------------------------------------------------------------------
+
+def _command_demo(args):
+    """``fastoptim.demo.run`` once the folder and matplotlib are checked."""
+    plots = not args.no_plots
+    if plots and not _need_matplotlib("demo"):
+        return EXIT_FAILED
+    if plots:
+        _check_output_folder("--out-dir", args.out_dir)
+    from . import demo
+
+    demo.run(args.out_dir, args.format, plots=plots, progress=not args.quiet)
     return EXIT_OK
 
 
@@ -718,252 +688,3 @@ def _subparsers(parser):
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             yield from action.choices.values()
-
-
-
-# --- demo -----------------------------------------------------------------------------------------
-
-#: The lecture's (w, b) table (module 5.1) and the exact minimum of J on the two points:
-#: σ(0.5 w + b) = 0.2 and σ(2.5 w + b) = 0.9 give w* = (logit 0.9 − logit 0.2) / 2.
-LECTURE_POINTS = [(0.50, 0.00), (-0.10, 0.00), (0.94, -0.94), (1.42, -1.73), (1.65, -2.08), (1.78, -2.27)]
-_W_STAR = (math.log(9.0) - math.log(0.25)) / 2.0
-_B_STAR = math.log(0.25) - 0.5 * _W_STAR
-
-
-def _logit_note():
-    return f"w* = {_W_STAR:.2f}, b* = {_B_STAR:.2f}"
-
-
-def _u_turns(trajectory, axis):
-    """Reversals of direction along one axis of a path."""
-    moves = np.diff(trajectory[:, axis])
-    moves = moves[np.abs(moves) > 1e-9]
-    return int(np.count_nonzero(np.sign(moves[1:]) != np.sign(moves[:-1])))
-
-
-def _first_epoch_below(run, level):
-    below = np.flatnonzero(run.loss < level)
-    return str(int(below[0]) + 1) if below.size else "—"
-
-
-def _effective_rates(run, optimizer):
-    """``η / (√v + ε)`` per parameter at the end of an AdaGrad / RMSProp / Adam run (with
-    Adam's bias correction), or None."""
-    state = run.state
-    if "v" not in state.slot_names or optimizer.name not in ("AdaGrad", "RMSProp", "Adam"):
-        return None
-    v = state.slot("v").astype(np.float64)
-    if optimizer.name == "Adam":
-        v = v / (1.0 - optimizer.betas[1] ** state.step)
-    return optimizer.lr / (np.sqrt(v) + optimizer.eps)
-
-
-class _Pictures:
-    """Writes the demo's figures into one folder and remembers their names."""
-
-    def __init__(self, folder, extension, enabled):
-        self.folder, self.extension, self.enabled, self.names = folder, extension, enabled, []
-        if enabled:
-            os.makedirs(folder, exist_ok=True)
-            self.plot = _plot_module()
-            from matplotlib.figure import Figure
-
-            self.Figure = Figure
-
-    def figure(self, width, height):
-        return self.Figure(figsize=(width, height), layout="constrained")
-
-    def save(self, figure, name):
-        path = os.path.join(self.folder, f"{name}.{self.extension}")
-        figure.savefig(path, dpi=80)
-        self.names.append(os.path.basename(path))
-        return path
-
-
-def _demo_two_points(pictures, progress):
-    data = _data.two_points()
-    print("1. The error surface (lecture 5.1). X = [0.5, 2.5], y = [0.2, 0.9], J = ½ Σ (σ(wx + b) − y)²")
-    from .model import loss
-
-    print(f"\n   {'w':>6} {'b':>6} {'J':>8}")
-    for w, b in LECTURE_POINTS:
-        print(f"   {w:6.2f} {b:6.2f} {loss(data, [w, b], reduction='sum'):8.4f}")
-    started = time.perf_counter()
-    grid = _surface(data)
-    seconds = time.perf_counter() - started
-    print(f"\n   Brute force on [−6, 6]² in steps of 0.1: best (w, b) = ({grid.best_w:.2f}, {grid.best_b:.2f}), "
-          f"J = {grid.best_loss:.1e}, {grid.evaluations:,} evaluations of J in {seconds * 1e3:.1f} ms; "
-          f"the exact minimum is {_logit_note()}, J = 0.")
-
-    from .optimizers import AdaGrad, Adam, GD, Momentum, Nesterov, RMSProp
-
-    optimizers = [GD(lr=1.0), Momentum(lr=1.0, beta=0.9), Nesterov(lr=1.0, beta=0.9),
-                  AdaGrad(lr=0.1), RMSProp(lr=0.1), Adam(lr=0.1)]
-    epochs, init = 100, [-2.0, -2.0]
-    runs = [_train(data, optimizer, epochs=epochs, init=init, reduction="sum", record="step", progress=progress)
-            for optimizer in optimizers]
-    print(f"\n2. Gradient descent, momentum, Nesterov and the adaptive methods on the two points (lecture 5.2-5.5):"
-          f"\n   batch GD, {epochs} epochs from (w, b) = (−2, −2); {_logit_note()}\n")
-    header = (f"   {'optimizer':<9} {'η':>5} {'J @10':>9} {'J @50':>9} {'J @100':>9} {'J<1e-3 at':>9} "
-              f"{'max w':>6} {'min b':>6} {'u-turns w/b':>11}")
-    print(header)
-    print("   " + "-" * (len(header) - 3))
-    facts = {}
-    for optimizer, run in zip(optimizers, runs):
-        path = run.trajectory
-        facts[optimizer.name] = (path[:, 0].max(), path[:, 1].min(), _u_turns(path, 0), _u_turns(path, 1), run.loss)
-        print(f"   {optimizer.name:<9} {optimizer.lr:>5g} {run.loss[9]:>9.2e} {run.loss[49]:>9.2e} {run.loss[99]:>9.2e} "
-              f"{_first_epoch_below(run, 1e-3):>9} {path[:, 0].max():>6.2f} {path[:, 1].min():>6.2f} "
-              f"{_u_turns(path, 0):>5}/{_u_turns(path, 1):<5}")
-    gd, momentum, nesterov = facts["GD"], facts["Momentum"], facts["Nesterov"]
-    print(f"\n   GD crawls over the gentle plateau: J = {gd[4][49]:.2f} after 50 epochs, {gd[4][99]:.3f} after 100.")
-    print(f"   Momentum gets off the plateau sooner (J = {momentum[4][49]:.3f} after 50 epochs) but runs past the "
-          f"minimum, to w = {momentum[0]:.2f} and b = {momentum[1]:.2f}, and comes back.")
-    print(f"   Nesterov looks ahead and turns sooner: w ≤ {nesterov[0]:.2f}, b ≥ {nesterov[1]:.2f}, "
-          f"J = {nesterov[4][99]:.1e} after 100 epochs (momentum {momentum[4][99]:.1e}).")
-    if pictures.enabled:
-        plot = pictures.plot
-        box, _ = _grid_around(data, runs, "sum", resolution=141)
-        figure = pictures.figure(12.5, 5.2)
-        left, right = figure.subplots(1, 2)
-        plot.contours(box, runs[:3], ax=left, colorbar=False,
-                      title="GD, momentum and Nesterov (η = 1, β = 0.9)")
-        plot.contours(box, [runs[0], *runs[3:]], ax=right,
-                      title="GD (η = 1) and the adaptive methods (η = 0.1)")
-        contours = pictures.save(figure, "two-points-contours")
-        figure = pictures.figure(6.4, 4.4)
-        axes = figure.subplots()
-        plot.loss_curves(runs, ax=axes, title="Loss on the two points (batch GD)")
-        axes.set_ylim(1e-8, None)
-        pictures.save(figure, "two-points-loss")
-        figure = pictures.figure(7.0, 5.6)
-        plot.surface(grid, runs[:3], ax=figure.add_subplot(projection="3d"),
-                     title="The error surface of the two points, and three paths down it")
-        pictures.save(figure, "surface")
-        return contours
-    return None
-
-
-def _demo_sparse(pictures, progress):
-    from .optimizers import AdaGrad, Adam, GD, RMSProp
-
-    data = _data.sparse(500, zero_fraction=0.8, seed=0)
-    optimizers = [GD(lr=0.01), AdaGrad(lr=0.3), RMSProp(lr=0.3), Adam(lr=0.3)]
-    epochs, init = 200, [-4.0, 4.0]
-    runs = [_train(data, optimizer, epochs=epochs, init=init, reduction="sum", record="step", progress=progress)
-            for optimizer in optimizers]
-    nonzero = int(np.count_nonzero(data.X))
-    print(f"\n3. A sparse feature (lecture 5.9): {data.n} points, x = 0 for {data.n - nonzero} of them, "
-          f"y = σ(2x − 1) (minimum at w = 2, b = −1);\n   batch GD, J summed, {epochs} epochs from (w, b) = (−4, 4)\n")
-    header = (f"   {'optimizer':<9} {'η':>5} {'moved w,b @10':>14} {'J @20':>9} {'J @50':>9} {'J @200':>9} "
-              f"{'w':>6} {'b':>6} {'step @1-10':>10} {'step @181-200':>13} {'η/(√v+ε) w, b':>17}")
-    print(header)
-    print("   " + "-" * (len(header) - 3))
-    facts = {}
-    for optimizer, run in zip(optimizers, runs):
-        path = run.trajectory
-        lengths = np.sqrt(np.sum(np.diff(path, axis=0) ** 2, axis=1))
-        moved = np.abs(path[10] - path[0])
-        rates = _effective_rates(run, optimizer)
-        rates_text = f"{rates[0]:.2g}, {rates[1]:.2g}" if rates is not None else "—"
-        facts[optimizer.name] = (moved, lengths[:10].mean(), lengths[-20:].mean(), run.loss, rates)
-        print(f"   {optimizer.name:<9} {optimizer.lr:>5g} {moved[0]:>6.2f},{moved[1]:<7.2f} {run.loss[19]:>9.2e} "
-              f"{run.loss[49]:>9.2e} {run.loss[-1]:>9.2e} {run.theta[0]:>6.2f} {run.theta[1]:>6.2f} "
-              f"{lengths[:10].mean():>10.3f} {lengths[-20:].mean():>13.2e} {rates_text:>17}")
-    gd, adagrad, rmsprop, adam = (facts[name] for name in ("GD", "AdaGrad", "RMSProp", "Adam"))
-    print(f"\n   GD first moves b, whose feature (the constant 1) is never zero: in 10 epochs it moves b by "
-          f"{gd[0][1]:.2f} and w by {gd[0][0]:.2f}; AdaGrad moves both ({adagrad[0][0]:.2f}, {adagrad[0][1]:.2f}).")
-    print(f"   AdaGrad slows down near the optimum: its steps shrink from {adagrad[1]:.2f} to {adagrad[2]:.1e} as its "
-          f"sum of squared gradients grows (effective η on b: {adagrad[4][1]:.1e}); J = {adagrad[3][-1]:.1e} after "
-          f"{epochs} epochs.")
-    print(f"   RMSProp decays its denominator and gets there first (J = {rmsprop[3][49]:.0e} after 50 epochs), then "
-          f"oscillates around the minimum with steps of {rmsprop[2]:.2f} (J = {rmsprop[3][-1]:.2f}): η is too large "
-          f"for it there, as the lecture warns.")
-    print(f"   Adam's momentum carries it past the minimum and back; J = {adam[3][-1]:.1e} after {epochs} epochs.")
-    if pictures.enabled:
-        plot = pictures.plot
-        grid, _ = _grid_around(data, runs, "sum", resolution=141)
-        zoom = _surface(data, w_range=(1.0, 3.0), b_range=(-2.0, 0.0), resolution=141, reduction="sum")
-        figure = pictures.figure(12.5, 5.2)
-        left, right = figure.subplots(1, 2)
-        plot.contours(grid, runs, ax=left, colorbar=False,
-                      title="Sparse x: GD (η = 0.01), AdaGrad, RMSProp, Adam (η = 0.3)")
-        plot.contours(zoom, runs, ax=right, legend=False,
-                      title="Near the minimum: AdaGrad stops short, RMSProp oscillates")
-        pictures.save(figure, "sparse-contours")
-        figure = pictures.figure(12.5, 4.4)
-        left, right = figure.subplots(1, 2)
-        plot.loss_curves(runs, ax=left, title="Loss on sparse data")
-        left.set_ylim(1e-8, None)
-        plot.step_sizes(runs, ax=right, title="Step length: AdaGrad's shrinks, RMSProp's does not")
-        pictures.save(figure, "sparse-loss")
-
-
-def _demo_minibatch(pictures, progress):
-    from .optimizers import Adam
-    from .reference import train as reference_train
-
-    n, batch, epochs = 10**6, 25, 3
-    print(f"\n4. Mini-batch gradient descent on {n:,} points (lecture 5.6): y = σ(2x − 1) + 0.05 noise, "
-          f"Adam, batch {batch}, cosine schedule 0.05 → 0.001, {epochs} epochs, mean J\n   (the points "
-          f"are drawn independently, so they are visited in order: no shuffle needed)")
-    data = _data.synthetic(n, seed=0)
-    steps = epochs * (-(-n // batch))
-    options = dict(batch_size=batch, init=[-2.0, -2.0],
-                   schedule=_schedules.cosine(0.05, 0.001, steps))
-    run = _train(data, Adam(lr=0.05), epochs=epochs, record="step", progress=progress, **options)
-    sample_n = 100_000
-    sample = _data.Dataset(data.X[:sample_n], data.y[:sample_n])
-    sample_options = dict(options, schedule=_schedules.cosine(0.05, 0.001, -(-sample_n // batch)))
-    reference = reference_train(sample, Adam(lr=0.05), epochs=1, **sample_options)
-    compiled = _train(sample, Adam(lr=0.05), epochs=1, **sample_options)
-    reference_rate = reference.steps / reference.seconds
-    print(f"\n   compiled  fastoptim.train            {run.steps:>9,} steps in {run.seconds:6.2f} s = "
-          f"{_rate(run):>11,.0f} updates/s; J = {run.loss[-1]:.5f}, {_theta_text(run.theta)}")
-    print(f"   numpy     fastoptim.reference.train  {reference.steps:>9,} steps in {reference.seconds:6.2f} s = "
-          f"{reference_rate:>11,.0f} updates/s, timed on the first {sample_n:,} points (1 epoch):")
-    print(f"             at that rate the full run would take ~{run.steps / reference_rate:.0f} s: the compiled "
-          f"run is {_rate(run) / reference_rate:.0f}x faster.")
-    print(f"   On that sample both give θ = ({compiled.theta[0]:.6f}, {compiled.theta[1]:.6f}); "
-          f"max |Δθ| = {np.abs(compiled.theta - reference.theta).max():.1e}.")
-    if pictures.enabled:
-        plot = pictures.plot
-        grid, note = _grid_around(data, [run], "mean", resolution=101)
-        figure = pictures.figure(15.0, 4.6)
-        left, middle, right = figure.subplots(1, 3, width_ratios=[1.2, 1, 1])
-        plot.contours(grid, run, ax=left, labels=["Adam, batch 25"], title=f"Mini-batch path{note}")
-        plot.loss_curves(run, ax=middle, labels=["Adam, batch 25"], x="step", logx=True,
-                         title="Loss: batch losses (faint) and epoch losses")
-        plot.lr_curves(run, ax=right, labels=["Adam"], title="Cosine learning rate, β1")
-        pictures.save(figure, "minibatch")
-
-
-def _command_demo(args):
-    plots = not args.no_plots
-    if plots and not _need_matplotlib("demo"):
-        return EXIT_FAILED
-    if plots:
-        _check_output_folder("--out-dir", args.out_dir)
-    started = time.perf_counter()
-    pictures = _Pictures(args.out_dir, args.format, plots)
-    progress = not args.quiet
-    print("fastoptim demo: the lecture \"Learning Parameters\" (CS6910, lecture 5) on built-in data"
-          + (f"; pictures in {args.out_dir}/" if plots else ""))
-    print("Loading the compiled training kernel (the first run compiles it, 15-30 s; then it is cached on disk) ...",
-          flush=True)
-    loading = time.perf_counter()
-    from .optimizers import GD
-
-    _train(_data.two_points(), GD(lr=1.0), epochs=1, init=[0.0, 0.0], record="step")
-    # and the parallel full-data loss of large data sets, so that no timing below includes a compile
-    _train(_data.synthetic(2 * PARALLEL_THRESHOLD), GD(), epochs=1, batch_size=PARALLEL_THRESHOLD, init=[0.0, 0.0])
-    _schedules.cosine(1.0, 0.0, 10).values(2)  # and the schedule of part 4 (its kernel compiles on first use)
-    print(f"   ready in {time.perf_counter() - loading:.1f} s\n")
-    contours = _demo_two_points(pictures, progress)
-    _demo_sparse(pictures, progress)
-    _demo_minibatch(pictures, progress)
-    print(f"\nDone in {time.perf_counter() - started:.1f} s.")
-    if plots:
-        print(f"Pictures in {args.out_dir}/: {', '.join(pictures.names)}")
-        print(f"Start with {contours}: momentum's long u-turns, Nesterov's shorter ones.")
-    return EXIT_OK
