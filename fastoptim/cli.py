@@ -366,7 +366,8 @@ def _data_options(parser, *, default="two-points", validation=True):
                        help="squared: the lecture's ½ (f − y)² (default); log: cross-entropy, targets in [0, 1]")
     group.add_argument("--reduction", choices=("sum", "mean"),
                        help="J summed (the lecture's J; default on two-points and sparse) or averaged over the "
-                            "points (default on synthetic and files, as the API)")
+                            "points (default on synthetic and files, as fastoptim.train; fastoptim.surface sums "
+                            "by default)")
     if validation:
         group.add_argument("--validation", type=_validation, metavar="FRACTION|FILE",
                            help="hold out this fraction of the data (split with --seed), or a file with the same "
