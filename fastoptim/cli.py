@@ -1,44 +1,67 @@
-"""The ``fastoptim`` command: ``train``, ``compare``, ``surface`` and ``demo``.
+"""The ``fastoptim`` command: ``train``, ``compare``, ``surface``, ``warmup``, ``demo`` and ``bench``.
 
     fastoptim train --optimizer adam --lr 0.1 --data synthetic --n 1000000 --batch-size 25 --epochs 10
+    fastoptim train --data points.csv --target label --loss log --validation 0.2 --json
     fastoptim compare --optimizers gd,momentum,nesterov,adagrad,rmsprop,adam --data two-points
     fastoptim surface --data sparse
+    fastoptim warmup --optimizers adam,gd --losses squared,log
     fastoptim demo
 
-Exit status: 0 done; 1 a run diverged (or matplotlib is missing for pictures); 2 bad
-arguments, reported on one line that names the argument. ``python -m fastoptim`` with no
+Exit status: 0 done; 1 a run diverged (or matplotlib is missing for pictures, or a write failed
+after the run); 2 bad arguments or a bad data file, reported on one line that names the flag
+(and the file, the column and the row where the loader says them). ``python -m fastoptim`` with no
 arguments runs ``demo``; ``fastoptim`` with none prints this help.
+
+The command line validates nothing the library validates: it parses the syntax of each value,
+hands the values to the library (``fastoptim.train``, the optimizer classes, the schedules …),
+and maps a library error to its flag through ``error.argument`` (:data:`ARGUMENT_FLAGS`), never
+by reading the message. A run's arguments are checked before the data is read or made, by
+planning the run on a stand-in data set (``fastoptim.plan_run`` on the two points), so a bad
+``--epochs`` is refused before a large file is loaded.
+
+Defaults: on the built-in data sets (the lecture's two points, sparse, synthetic) the command
+keeps the lecture's settings (η = 1 for gd, momentum, nesterov and adadelta, 0.1 for the
+others; J summed on two-points and sparse; from (w, b) = (−2, −2)); on a data file it takes the
+API's (each optimizer's own ``lr``, ``reduction="mean"``, ``init`` zeros), so that
+``fastoptim train --data FILE …`` is ``fastoptim.train(fastoptim.data.load(FILE, …), …)`` with the
+same arguments, bit for bit (see ``DEFAULTS_TEXT``).
 """
 import argparse
+import json
 import math
 import os
 import re
+import shutil
 import sys
 import tempfile
+import textwrap
 import time
 import warnings
-
-import numpy as np
 
 from . import _checks
 from . import data as _data
 from . import progress as _progress
 from . import runs as _runs
 from . import schedules as _schedules
+from ._figures import grid_around, plot_module
+from .callbacks import EarlyStopping
 from .error_surface import check_arguments as _check_surface_arguments
 from .error_surface import surface as _surface
-from .kernels.model import PARALLEL_THRESHOLD
 from .optimizers import OPTIMIZERS
+from .plan import plan_run as _plan_run
+from .plateau import ReduceOnPlateau, halve_on_increase
 from .training import train as _train
 
 #: Command-line names of the optimizers (lower case class names).
 OPTIMIZER_NAMES = {name.lower(): name for name in OPTIMIZERS}
-#: Learning rates used when ``--lr`` is not given: the lecture's η = 1 for gradient descent,
-#: momentum and Nesterov (modules 5.2-5.5), η = 0.1 for the adaptive methods (module 5.9);
-#: AdaDelta's η multiplies a step that is already scaled (SPEC §3: default 1).
+#: Learning rates used on the built-in data sets when ``--lr`` is not given: the lecture's
+#: η = 1 for gradient descent, momentum and Nesterov (modules 5.2-5.5), η = 0.1 for the
+#: adaptive methods (module 5.9); AdaDelta's η multiplies a step that is already scaled (SPEC §3:
+#: default 1). On a data file the optimizer's own default is used (the API's).
 LECTURE_LR = {"GD": 1.0, "Momentum": 1.0, "Nesterov": 1.0, "AdaDelta": 1.0}
 DEFAULT_ADAPTIVE_LR = 0.1
-#: Optimizers whose β is a momentum (``--beta``) rather than a squared-gradient average.
+#: The lecture's start on its one-feature data sets.
+LECTURE_INIT = (-2.0, -2.0)
 SCHEDULES = {
     "constant": _schedules.constant, "step_decay": _schedules.step_decay,
     "exponential": _schedules.exponential, "inverse_time": _schedules.inverse_time,
@@ -46,19 +69,79 @@ SCHEDULES = {
     "warm_restarts": _schedules.warm_restarts, "linear_warmup": _schedules.linear_warmup,
     "transformer_warmup": _schedules.transformer_warmup,
 }
+#: Schedules of β (``--momentum-schedule``): any learning-rate schedule whose values lie in
+#: [0, 1), and Sutskever et al.'s.
+MOMENTUM_SCHEDULES = {**SCHEDULES, "sutskever_momentum": _schedules.sutskever_momentum,
+                      "sutskever": _schedules.sutskever_momentum}
+#: ``--on-plateau`` controllers.
+CONTROLLERS = {"halve": halve_on_increase, "halve_on_increase": halve_on_increase,
+               "reduce": ReduceOnPlateau, "reduce_on_plateau": ReduceOnPlateau}
 DATA_SETS = ("two-points", "sparse", "synthetic")
 DEFAULT_N = {"sparse": 500, "synthetic": 1_000_000}
-#: Points of a large data set used to draw its error surface (the surface of a sample).
-SURFACE_SAMPLE = 20_000
+DTYPES = ("float32", "float64")
+LOSSES = ("squared", "log")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
+#: The library's argument names (``error.argument`` of ``fastoptim._checks.InvalidValue`` /
+#: ``InvalidType``) and the flags that give them: the one table by which an error is reported
+#: against its flag. ``COMMAND_FLAGS`` overrides it per command.
+ARGUMENT_FLAGS = {
+    # the optimizer
+    "lr": "--lr", "beta": "--beta", "betas": "--beta", "eps": "--eps", "weight_decay": "--weight-decay",
+    "decoupled": "--decoupled",
+    # fastoptim.train
+    "epochs": "--epochs", "record": "--epochs", "batch_size": "--batch-size", "init": "--init", "loss": "--loss",
+    "reduction": "--reduction", "schedule": "--schedule", "per": "--per", "momentum_schedule": "--momentum-schedule",
+    "shuffle": "--shuffle", "seed": "--seed", "drop_last": "--drop-last", "line_search": "--line-search",
+    "validation": "--validation", "on_plateau": "--on-plateau", "early_stopping": "--early-stopping",
+    "resume": "--resume", "data": "--data",
+    # fastoptim.EarlyStopping
+    "patience": "--early-stopping", "min_delta": "--min-delta", "monitor": "--monitor",
+    "restore_best": "--restore-best",
+    # the built-in data sets and the surface
+    "n": "--n", "w_range": "--w-range", "b_range": "--b-range", "resolution": "--resolution",
+}
+COMMAND_FLAGS = {
+    "compare": {"optimizers": "--optimizers"},
+    "warmup": {"optimizers": "--optimizers", "loss": "--losses", "dtype": "--dtypes", "d": "--features",
+               "batch_size": "--batch-sizes", "batch_sizes": "--batch-sizes", "features": "--features"},
+}
+
+DEFAULTS_TEXT = """\
+defaults, and where they differ from the API (fastoptim.train and the optimizer classes):
+  on the built-in data sets (two-points, sparse, synthetic) the lecture's settings, to retell it:
+    --lr 1 for gd, momentum, nesterov, adadelta and 0.1 for the others (the classes' own defaults,
+    e.g. GD 0.01, Adam 0.001, are PyTorch's, meant for long runs); --reduction sum on two-points
+    and sparse (the lecture's J), mean on synthetic; --init -2,-2 (the lecture's start).
+  on a data file (--data FILE) the API's: each optimizer's own lr, --reduction mean, --init zeros,
+    so the run is fastoptim.train(fastoptim.data.load(FILE, ...), ...) with the same arguments.
+  everywhere: --batch-size full is the API's batch_size=None; --epochs 10 for train and 100 for
+    compare (the API has no default);
+    --loss squared, --per step, --seed 0 as in the API; --early-stopping monitors the validation
+    loss with --validation and the training loss without (the API's monitor="validation" needs
+    validation data)."""
+
+SCHEDULE_TEXT = """\
+schedules (--schedule, --momentum-schedule): NAME:ARGS, the arguments of fastoptim.schedules.NAME
+  by position or by name: cosine:0.1,0.001,1000 = cosine:max_lr=0.1,min_lr=0.001,period=1000.
+  Joined schedules (fastoptim.schedules.join): PART+PART@START+..., each later part starting at the
+  counter START (steps, or epochs with --per epoch), where it sees its counter again from 0:
+    --schedule linear_warmup:0.1,500+cosine:0.1,0.001,9500@500
+  is 500 steps of warm-up to 0.1, then a cosine decay to 0.001 over 9500 steps.
+  --momentum-schedule also takes sutskever_momentum:BETA_MAX,EVERY (Sutskever et al. 2013).
+plateau controllers (--on-plateau, need --validation): halve (the lecture's: halve η after an epoch
+  whose validation loss rose) or reduce:factor=0.1,patience=10,threshold=1e-4,min_lr=0 (by
+  position or name; lr=η to start elsewhere than the optimizer's lr)."""
+
 
 class UsageError(Exception):
-    """A bad argument found after parsing: ``argument`` names it, the message says why."""
+    """A bad argument found after parsing: ``flag`` names it (None: no single flag), the message
+    says why."""
 
-    def __init__(self, argument, message):
-        super().__init__(f"argument {argument}: {message}")
+    def __init__(self, flag, message):
+        super().__init__(f"argument {flag}: {message}" if flag else message)
+        self.flag = flag
 
 
 class _Parser(argparse.ArgumentParser):
@@ -68,73 +151,66 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-# --- argument types -------------------------------------------------------------------------------
+# --- argument types: syntax only (the library checks the ranges) ----------------------------------
 
-def _number(text, *, minimum=None, strict=False, below=None):
+def _number(text):
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be finite, got {text!r}")
-    if minimum is not None and (value < minimum or (strict and value == minimum)):
-        raise argparse.ArgumentTypeError(f"must be {'>' if strict else '>='} {minimum:g}, got {text}")
-    if below is not None and value >= below:
-        raise argparse.ArgumentTypeError(f"must be < {below:g}, got {text}")
-    return value
 
 
-def _positive_int(text):
+def _integer(text):
+    """An integer, also written ``1e6`` or ``1_000_000``."""
     try:
-        value = int(text.replace("_", ""))
+        return int(text.replace("_", ""))
     except ValueError:
         try:
-            value = float(text)  # 1e6
+            value = float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+            value = math.nan
         if not (math.isfinite(value) and value == int(value)):
-            raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-        value = int(value)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
-
-
-def _non_negative_int(text):
-    if text.strip() == "0":
-        return 0
-    return _positive_int(text)
-
-
-def _resolution(text):
-    value = _positive_int(text)
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"must be at least 2, got {text}")
-    return value
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        return int(value)
 
 
 def _batch_size(text):
     if text.lower() in ("full", "all", "none"):
         return None
-    return _positive_int(text)
+    return _integer(text)
 
 
-def _pair(text):
+def _numbers(text):
+    """``a,b,c`` -> a tuple of floats (any length)."""
     parts = text.split(",")
-    if len(parts) != 2:
-        raise argparse.ArgumentTypeError(f"expected two numbers 'a,b', got {text!r}")
+    if not all(part.strip() for part in parts):
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}")
     return tuple(_number(part) for part in parts)
 
 
-def _interval(text):
-    low, high = _pair(text)
-    if not low < high:
-        raise argparse.ArgumentTypeError(f"expected 'low,high' with low < high, got {text!r}")
-    return low, high
+def _pair(text):
+    parts = _numbers(text)
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(f"expected two numbers 'a,b', got {text!r}")
+    return parts
 
 
-def _beta(text):
-    return _number(text, minimum=0.0, below=1.0)
+def _list_of(item, what):
+    def parse(text):
+        values = [item(part.strip()) for part in text.split(",") if part.strip()]
+        if not values:
+            raise argparse.ArgumentTypeError(f"expected a comma-separated list of {what}")
+        return values
+    return parse
+
+
+def _choice_of(options, what):
+    def parse(text):
+        value = text.strip().lower()
+        if value not in options:
+            raise argparse.ArgumentTypeError(f"unknown {what} {text!r}; choose from {', '.join(options)}")
+        return value
+    return parse
 
 
 def _optimizer_name(text):
@@ -156,12 +232,31 @@ def _optimizer_list(text):
 def _learning_rates(text):
     """``0.1`` (for every optimizer) or ``gd=1,adam=0.1``: a dict, key None for all."""
     if "=" not in text:
-        return {None: _number(text, minimum=0.0)}
+        return {None: _number(text)}
     rates = {}
     for part in text.split(","):
         name, _, value = part.partition("=")
-        rates[_optimizer_name(name)] = _number(value, minimum=0.0)
+        rates[_optimizer_name(name)] = _number(value)
     return rates
+
+
+def _column(text):
+    """A column: its name, or its 0-based position written as an integer (``.npy``: an index,
+    or the path of a second ``.npy`` file)."""
+    text = text.strip()
+    return int(text) if re.fullmatch(r"-?\d+", text) else text
+
+
+def _columns(text):
+    return _list_of(_column, "columns")(text)
+
+
+def _validation(text):
+    """A fraction of the data (a number) or a file with the same columns."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 def _scalar(text):
@@ -174,22 +269,73 @@ def _scalar(text):
     return text
 
 
-def _schedule(text):
-    """``name:a,b,c`` or ``name:key=value,...`` -> a ``fastoptim.schedules`` schedule."""
-    name, _, rest = text.partition(":")
-    key = name.strip().lower().replace("-", "_")
-    factory = SCHEDULES.get(key)
-    if factory is None:
-        raise argparse.ArgumentTypeError(f"unknown schedule {name!r}; choose from {', '.join(SCHEDULES)}")
+def _call_arguments(text, where):
+    """``a,b,key=value,...`` -> (positional, keywords) of scalars."""
     positional, keywords = [], {}
-    for part in filter(None, (item.strip() for item in rest.split(","))):
+    for part in filter(None, (item.strip() for item in text.split(","))):
         if "=" in part:
             field, _, value = part.partition("=")
             keywords[field.strip()] = _scalar(value)
         elif keywords:
-            raise argparse.ArgumentTypeError(f"positional value {part!r} after key=value in {text!r}")
+            raise argparse.ArgumentTypeError(f"positional value {part!r} after key=value in {where!r}")
         else:
             positional.append(_scalar(part))
+    return positional, keywords
+
+
+def _one_schedule(text, table, whole):
+    name, _, rest = text.partition(":")
+    key = name.strip().lower().replace("-", "_")
+    factory = table.get(key)
+    if factory is None:
+        raise argparse.ArgumentTypeError(f"unknown schedule {name.strip()!r}; choose from {', '.join(table)}")
+    positional, keywords = _call_arguments(rest, whole)
+    try:
+        return factory(*positional, **keywords)
+    except (TypeError, ValueError) as error:
+        raise argparse.ArgumentTypeError(f"{key}: {error}") from None
+
+
+#: ``+`` between two parts of a joined schedule: before a name, never inside a number (``1e+3``).
+_JOIN = re.compile(r"\+(?=\s*[A-Za-z_])")
+
+
+def _schedule_from(table):
+    def parse(text):
+        """``NAME:ARGS`` or ``NAME:ARGS+NAME:ARGS@START+...`` -> a ``fastoptim.schedules`` schedule."""
+        parts, starts = [], []
+        for index, part in enumerate(_JOIN.split(text)):
+            body, at, start = part.rpartition("@") if "@" in part else (part, "", "")
+            if index > 0 and not at:
+                raise argparse.ArgumentTypeError(f"the joined part {part!r} needs @START, the counter where it "
+                                                 f"begins (e.g. cosine:0.1,0.001,900@100)")
+            if at:
+                try:
+                    start = _integer(start)
+                except argparse.ArgumentTypeError:
+                    raise argparse.ArgumentTypeError(f"@{start} in {part!r}: expected an integer START") from None
+                if index == 0 and start != 0:
+                    raise argparse.ArgumentTypeError(f"the first part starts at 0, not @{start}")
+                if index > 0:
+                    starts.append(start)
+            parts.append(_one_schedule(body, table, text))
+        if len(parts) == 1:
+            return parts[0]
+        try:
+            return _schedules.join(parts, starts)
+        except (TypeError, ValueError) as error:
+            raise argparse.ArgumentTypeError(f"join: {error}") from None
+    return parse
+
+
+def _controller(text):
+    """``halve`` or ``reduce:factor=0.5,patience=2`` -> a ``fastoptim.plateau`` controller."""
+    name, _, rest = text.partition(":")
+    key = name.strip().lower().replace("-", "_")
+    factory = CONTROLLERS.get(key)
+    if factory is None:
+        raise argparse.ArgumentTypeError(f"unknown controller {name.strip()!r}; choose halve or reduce:...")
+    positional, keywords = _call_arguments(rest, text)
     try:
         return factory(*positional, **keywords)
     except (TypeError, ValueError) as error:
@@ -198,38 +344,85 @@ def _schedule(text):
 
 # --- the parser -----------------------------------------------------------------------------------
 
-def _data_options(parser, default="two-points"):
+def _data_options(parser, *, default="two-points", validation=True):
     group = parser.add_argument_group("data")
-    group.add_argument("--data", choices=DATA_SETS, default=default,
-                       help=f"built-in data set (default: {default}): the lecture's two points; "
-                            "sparse x (80%% zeros, lecture 5.9); y = σ(2x − 1) + noise")
-    group.add_argument("--n", type=_positive_int, metavar="N",
+    group.add_argument("--data", default=default, metavar="NAME|FILE",
+                       help=f"a built-in data set (default: {default}): two-points (the lecture's), sparse (x 80%% "
+                            "zeros, lecture 5.9), synthetic (y = σ(2x − 1) + noise); or a data file: .csv, .tsv, "
+                            ".parquet (pyarrow, the 'files' extra), .npy, .npz (fastoptim.data.load)")
+    group.add_argument("--target", type=_column, metavar="COL",
+                       help="a file's target column y: its name, or its 0-based position; for .npy a column "
+                            "index, or the path of y's own .npy")
+    group.add_argument("--features", type=_columns, metavar="A,B,...",
+                       help="a file's feature columns, in order (default: every column but the target and weights)")
+    group.add_argument("--weights", type=_column, metavar="COL", help="a file's sample-weights column")
+    group.add_argument("--dtype", choices=DTYPES, help="a file's data type (default: float32 for float32 columns, "
+                                                       "else float64; CSV text reads as float64)")
+    group.add_argument("--n", type=_integer, metavar="N",
                        help="points of sparse (default 500) or synthetic (default 1000000) data")
-    group.add_argument("--seed", type=_non_negative_int, default=0,
-                       help="seed of the data and of the shuffling (default: 0)")
+    group.add_argument("--seed", type=_integer, default=0,
+                       help="seed of the built-in data, the shuffling and the validation split (default: 0)")
+    group.add_argument("--loss", choices=LOSSES, default="squared",
+                       help="squared: the lecture's ½ (f − y)² (default); log: cross-entropy, targets in [0, 1]")
     group.add_argument("--reduction", choices=("sum", "mean"),
-                       help="J summed (the lecture's J; default for two-points and sparse) or "
-                            "averaged over the points (default for synthetic)")
+                       help="J summed (the lecture's J; default on two-points and sparse) or averaged over the "
+                            "points (default on synthetic and files, as fastoptim.train; fastoptim.surface sums "
+                            "by default)")
+    if validation:
+        group.add_argument("--validation", type=_validation, metavar="FRACTION|FILE",
+                           help="hold out this fraction of the data (split with --seed), or a file with the same "
+                                "columns; its loss is recorded per epoch")
 
 
-def _run_options(parser, epochs):
+def _optimizer_options(group, compare=False):
+    where = " (on the optimizers that have it)" if compare else ""
+    group.add_argument("--beta", type=_number, metavar="β", help=f"β of momentum, Nesterov, RMSProp, AdaDelta; β1 of the Adam family{where}")
+    group.add_argument("--beta2", type=_number, metavar="β2", help=f"β2 of the Adam family (default 0.999){where}")
+    group.add_argument("--eps", type=_number, metavar="ε", help=f"ε of the adaptive methods (default: the optimizer's, "
+                                                                f"1e-8; AdaDelta 1e-6){where}")
+    group.add_argument("--weight-decay", type=_number, metavar="λ",
+                       help="weight decay λ (default: the optimizer's, 0; 0.01 for the W presets)")
+    group.add_argument("--decoupled", action=argparse.BooleanOptionalAction, default=None,
+                       help="decoupled weight decay θ ← θ(1 − ηλ) (AdamW's), or --no-decoupled: coupled "
+                            "(default: the optimizer's; True for the W presets and AdamP)")
+
+
+def _run_options(parser, epochs, compare=False):
     group = parser.add_argument_group("run")
-    group.add_argument("--epochs", type=_non_negative_int, default=epochs, help=f"epochs (default: {epochs})")
+    group.add_argument("--epochs", type=_integer, default=epochs, help=f"epochs (default: {epochs})")
     group.add_argument("--batch-size", type=_batch_size, default=None, metavar="B",
-                       help="points per step: 'full' for batch GD (default), 1 for stochastic GD, B for mini-batches")
-    group.add_argument("--init", type=_pair, default=(-2.0, -2.0), metavar="W,B",
-                       help="starting (w, b) (default: -2,-2, the lecture's)")
+                       help="points per step: 'full' for batch GD (default; the API's None), 1 for stochastic GD, "
+                            "B for mini-batches")
+    group.add_argument("--drop-last", action="store_true", help="drop each epoch's last, shorter batch")
+    group.add_argument("--init", type=_numbers, metavar="W,...,B",
+                       help="starting θ = (w_1, …, w_d, b) (default: -2,-2 on the built-in data sets, the "
+                            "lecture's; zeros on a file)")
     group.add_argument("--shuffle", action="store_true", help="visit the points in a new order each epoch")
-    group.add_argument("--beta", type=_beta, help="β of momentum, Nesterov, RMSProp, AdaDelta; β1 of the Adam family")
-    group.add_argument("--beta2", type=_beta, help="β2 of the Adam family (default 0.999)")
-    group.add_argument("--weight-decay", type=lambda text: _number(text, minimum=0.0), default=0.0,
-                       metavar="λ", help="weight decay λ (default: 0)")
-    group.add_argument("--schedule", type=_schedule, metavar="NAME:ARGS",
+    _optimizer_options(group, compare)
+    group.add_argument("--schedule", type=_schedule_from(SCHEDULES), metavar="NAME:ARGS[+NAME:ARGS@START...]",
                        help="learning-rate schedule replacing --lr, e.g. cosine:0.1,0.001,1000 or "
-                            f"step_decay:lr=1,factor=0.5,every=5; one of {', '.join(SCHEDULES)}")
+                            "step_decay:lr=1,factor=0.5,every=5; joined: linear_warmup:0.1,500+cosine:0.1,0.001,"
+                            f"9500@500 (below); one of {', '.join(SCHEDULES)}")
     group.add_argument("--per", choices=("step", "epoch"), default="step",
-                       help="the schedule counts steps (default) or epochs")
-    group.add_argument("--quiet", action="store_true", help="no progress bars")
+                       help="the schedules count steps (default) or epochs")
+    group.add_argument("--momentum-schedule", type=_schedule_from(MOMENTUM_SCHEDULES), metavar="NAME:ARGS",
+                       help="β of every step (momentum, Nesterov, β1 of the Adam family), e.g. "
+                            "sutskever_momentum:0.99,250")
+    group.add_argument("--line-search", type=_numbers, metavar="η1,η2,...",
+                       help="each step takes the candidate rate with the lowest batch loss after it (lecture 5.7); "
+                            "excludes --schedule and --on-plateau")
+    group.add_argument("--on-plateau", type=_controller, metavar="halve|reduce:ARGS",
+                       help="set η after each epoch from the validation loss (needs --validation; below)")
+    group.add_argument("--early-stopping", type=_integer, metavar="PATIENCE",
+                       help="stop after PATIENCE epochs without improvement, and go back to the best epoch's θ")
+    group.add_argument("--min-delta", type=_number, metavar="Δ",
+                       help="with --early-stopping: the improvement that counts (default: 0)")
+    group.add_argument("--monitor", choices=("validation", "loss"),
+                       help="with --early-stopping: the loss watched (default: validation with --validation, "
+                            "else the training loss)")
+    group.add_argument("--restore-best", action=argparse.BooleanOptionalAction, default=True,
+                       help="with --early-stopping: return the best epoch's θ (default) or the last one's")
+    group.add_argument("--quiet", action="store_true", help="no progress bars and no compile notices on stderr")
 
 
 def _output_options(parser, folder):
@@ -237,51 +430,98 @@ def _output_options(parser, folder):
     group.add_argument("--out-dir", default=folder, metavar="DIR", help=f"folder for the pictures (default: {folder})")
     group.add_argument("--format", choices=("png", "svg"), default="png", help="picture format (default: png)")
     group.add_argument("--no-plots", action="store_true", help="print only; write no pictures")
+    return group
+
+
+def _paragraph(text):
+    """A description filled to the width of the help (the epilog's layout is kept as written,
+    so the parser that has one cannot fill its description itself)."""
+    return textwrap.fill(text, max(40, shutil.get_terminal_size().columns - 2))  # argparse's own width
 
 
 def build_parser():
     parser = _Parser(prog="fastoptim", description=(
         "Gradient-descent optimizers for a sigmoid neuron, compiled with Numba: train, compare "
-        "and look at them on the lecture's data. 'fastoptim demo' tells the lecture's story."))
+        "and look at them on the lecture's data or your own files. 'fastoptim demo' tells the lecture's story."))
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    epilog = DEFAULTS_TEXT + "\n\n" + SCHEDULE_TEXT
 
     train = commands.add_parser("train", help="train one optimizer and print a summary",
-                                description="Train the sigmoid neuron with one optimizer; print the final loss, "
-                                            "θ, steps, time and updates per second.")
+                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=epilog,
+                                description=_paragraph(
+                                    "Train the sigmoid neuron with one optimizer on a built-in data set or a "
+                                    "data file; print the final loss, θ, steps, time and updates per second "
+                                    "(or, with --json, one JSON object)."))
     train.add_argument("--optimizer", type=_optimizer_name, default="GD", metavar="NAME",
                        help=f"one of {', '.join(OPTIMIZER_NAMES)} (default: gd)")
-    train.add_argument("--lr", type=lambda text: _number(text, minimum=0.0), metavar="η",
-                       help="learning rate (default: 1 for gd, momentum, nesterov, adadelta; 0.1 for the others)")
+    train.add_argument("--lr", type=_number, metavar="η",
+                       help="learning rate (default: on the built-in data 1 for gd, momentum, nesterov, adadelta "
+                            "and 0.1 for the others; on a file the optimizer's own, as the API)")
     _data_options(train)
     _run_options(train, epochs=10)
     group = train.add_argument_group("output")
+    group.add_argument("--resume", metavar="RUN.npz",
+                       help="continue a saved run for --epochs more epochs (repeat the run's other options)")
     group.add_argument("--out", metavar="RUN.npz", help="save the run (fastoptim.load_run reads it)")
-    group.add_argument("--plot", metavar="RUN.png", help="picture of the run: its path on the contour map and its loss")
+    group.add_argument("--plot", metavar="RUN.png", help="picture of the run: its path on the contour map (one "
+                                                         "feature) and its loss")
+    group.add_argument("--json", action="store_true",
+                       help="print one JSON object: final and validation loss, θ, steps, epochs, seconds, "
+                            "diverged, stopped and why, the files written, the per-epoch record")
 
     compare = commands.add_parser("compare", help="run several optimizers on the same data and start",
-                                  description="Run several optimizers on the same data from the same start; print "
-                                              "them ranked by final loss; draw all paths on one contour map and "
-                                              "all losses on one plot.")
+                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=epilog,
+                                  description=_paragraph(
+                                      "Run several optimizers on the same data from the same start; print them "
+                                      "ranked by final loss (the validation loss with --validation); draw all "
+                                      "paths on one contour map (one feature) and all losses on one plot. "
+                                      "--beta, --beta2 and --eps apply to the optimizers that have them."))
     compare.add_argument("--optimizers", type=_optimizer_list, metavar="A,B,...",
                          default=["GD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam"],
                          help="comma-separated (default: gd,momentum,nesterov,adagrad,rmsprop,adam)")
     compare.add_argument("--lr", type=_learning_rates, default={}, metavar="η|NAME=η,...",
-                         help="one learning rate for all, or per optimizer (gd=1,adam=0.1); "
-                              "default: 1 for gd, momentum, nesterov, adadelta; 0.1 for the others")
+                         help="one learning rate for all, or per optimizer (gd=1,adam=0.1); default as train's --lr")
     _data_options(compare)
-    _run_options(compare, epochs=100)
-    _output_options(compare, "fastoptim-compare")
+    _run_options(compare, epochs=100, compare=True)
+    _output_options(compare, "fastoptim-compare").add_argument(
+        "--json", action="store_true", help="print one JSON object: the runs ranked, each as train --json has it")
 
     surface = commands.add_parser("surface", help="draw a data set's error surface; print its brute-force best point",
                                   description="Evaluate J(w, b) on a grid (lecture 5.1's 'guess work'), print the "
-                                              "best grid point and write the 3-D surface and its contour map.")
-    _data_options(surface)
-    surface.add_argument("--w-range", type=_interval, default=(-6.0, 6.0), metavar="LOW,HIGH",
+                                              "best grid point and write the 3-D surface and its contour map. Needs "
+                                              "one feature (a file: choose it with --features).")
+    _data_options(surface, validation=False)
+    surface.add_argument("--w-range", type=_pair, default=(-6.0, 6.0), metavar="LOW,HIGH",
                          help="range of w (default: -6,6)")
-    surface.add_argument("--b-range", type=_interval, default=(-6.0, 6.0), metavar="LOW,HIGH",
+    surface.add_argument("--b-range", type=_pair, default=(-6.0, 6.0), metavar="LOW,HIGH",
                          help="range of b (default: -6,6)")
-    surface.add_argument("--resolution", type=_resolution, default=121, help="grid points per axis, at least 2 (default: 121)")
-    _output_options(surface, "fastoptim-surface")
+    surface.add_argument("--resolution", type=_integer, default=121, help="grid points per axis, at least 2 (default: 121)")
+    _output_options(surface, "fastoptim-surface").add_argument(
+        "--json", action="store_true", help="print one JSON object: the best point, its loss, the evaluations")
+
+    warmup = commands.add_parser("warmup", help="compile the training kernels ahead of time (CI, container builds)",
+                                 description="Compile (or load from Numba's disk cache) the kernels fastoptim.train "
+                                             "uses for every combination of the options below, so that later runs "
+                                             "start at once (fastoptim.warmup). Each combination is one short run "
+                                             "on a small synthetic data set; one line on stderr for each that "
+                                             "compiled. The defaults are the API's.")
+    warmup.add_argument("--optimizers", type=_list_of(_optimizer_name, "optimizers"), default=["Adam"],
+                        metavar="A,B,...", help="default: adam")
+    warmup.add_argument("--losses", type=_list_of(_choice_of(LOSSES, "loss"), "losses"), default=["squared"],
+                        metavar="squared,log", help="default: squared")
+    warmup.add_argument("--dtypes", type=_list_of(_choice_of(DTYPES, "dtype"), "dtypes"), default=["float64"],
+                        metavar="float64,float32", help="default: float64")
+    warmup.add_argument("--features", type=_list_of(_integer, "feature counts"), default=[1], metavar="D,...",
+                        help="numbers of features d (default: 1)")
+    warmup.add_argument("--batch-sizes", type=_list_of(_batch_size, "batch sizes"), default=[1, 32, None],
+                        metavar="B,...", help="batch sizes, 'full' for batch GD (default: 1,32,full)")
+    warmup.add_argument("--shuffle", choices=("no", "yes", "both"), default="both",
+                        help="unshuffled runs, shuffled ones, or both (default: both)")
+    warmup.add_argument("--weights", choices=("no", "yes", "both"), default="no",
+                        help="data without sample weights, with, or both (default: no)")
+    warmup.add_argument("--line-search", action="store_true", help="runs with line search")
+    warmup.add_argument("--sweep", action="store_true", help="also the sweep kernels (fastoptim.sweep)")
+    warmup.add_argument("--quiet", action="store_true", help="no line per compiled combination")
 
     demo = commands.add_parser("demo", help="the lecture's story on built-in data, with tables and pictures",
                                description="Reproduce the lecture: the error surface; GD, momentum, Nesterov and "
@@ -301,28 +541,32 @@ def build_parser():
     return parser
 
 
-# --- shared pieces --------------------------------------------------------------------------------
+# --- library errors, reported against their flags -------------------------------------------------
 
-def _dataset(args):
-    if args.data == "two-points":
-        if args.n is not None and args.n != 2:
-            raise UsageError("--n", f"two-points has exactly 2 points, got {args.n}")
-        return _data.two_points()
-    n = args.n if args.n is not None else DEFAULT_N[args.data]
-    _fits("--n", "n", n, n * DATA_BYTES_PER_POINT[args.data], f"{args.data} data of {n:,} points")
-    if args.data == "sparse":
-        return _data.sparse(n, seed=args.seed)
-    return _data.synthetic(n, seed=args.seed)
+def _flag_of(command, argument):
+    """The flag that gives the library argument ``argument`` (None if none does)."""
+    return COMMAND_FLAGS.get(command, {}).get(argument, ARGUMENT_FLAGS.get(argument))
 
+
+def _library_error(command, error, note=""):
+    """A ``UsageError`` for a library ``InvalidValue``/``InvalidType``, naming the flag of its
+    ``argument``."""
+    flag = _flag_of(command, error.argument)
+    if error.argument == "record":
+        note = note or " (pictures record every step: fewer --epochs, or no picture)"
+    return UsageError(flag, f"{error}{note}")
+
+
+# --- data -----------------------------------------------------------------------------------------
 
 #: Peak bytes per point while a built-in data set is made (synthetic: X and y in float64,
 #: generated in chunks; sparse: x, a uniform draw, the mask, 2x − 1 and y).
 DATA_BYTES_PER_POINT = {"sparse": 41, "synthetic": 16}
-#: Bytes per step that ``train`` keeps for a run's record (η, counters, batch losses and their
-#: copies in the result), and per θ entry per step with ``record="step"`` (the trajectory and its
-#: copy). An estimate of training.py's bookkeeping, for refusing sizes that cannot fit.
-RUN_BYTES_PER_STEP = 40
-TRAJECTORY_BYTES_PER_VALUE = 16
+_FILE_ONLY = ("target", "features", "weights", "dtype")
+
+
+def _is_builtin(args):
+    return args.data in DATA_SETS
 
 
 def _fits(flag, name, value, nbytes, what):
@@ -333,18 +577,121 @@ def _fits(flag, name, value, nbytes, what):
         raise UsageError(flag, str(error)) from None
 
 
-def _check_run_size(args, data, runs, record):
-    """Refuse ``--epochs`` (with the batch size, the data size and the number of runs) whose
-    record cannot fit in memory; the data set itself is already made."""
-    batch = data.n if args.batch_size is None else min(args.batch_size, data.n)
-    steps = args.epochs * -(-data.n // batch)
-    per_step = RUN_BYTES_PER_STEP + (TRAJECTORY_BYTES_PER_VALUE * (data.d + 1) if record == "step" else 0)
-    copies = data.X.nbytes + data.y.nbytes if args.shuffle else 0
-    _fits("--epochs", "epochs", args.epochs, runs * steps * per_step + copies,
-          f"{runs} run{'s' if runs > 1 else ''} of {steps:,} steps")
+def _check_data_options(args):
+    """The data flags that belong together, checked before anything is read or made."""
+    if _is_builtin(args):
+        for name in _FILE_ONLY:
+            if getattr(args, name) is not None:
+                raise UsageError(f"--{name}", f"only with --data FILE: the built-in data set {args.data} has its "
+                                              f"own columns")
+        if isinstance(getattr(args, "validation", None), str):
+            raise UsageError("--validation", "a validation file needs --data FILE (its columns are read as --data's)")
+        if args.data == "two-points" and args.n is not None and args.n != 2:
+            raise UsageError("--n", f"two-points has exactly 2 points, got {args.n}")
+        return
+    if not os.path.exists(args.data):
+        raise UsageError("--data", f"{args.data}: no such file (a data file, or one of {', '.join(DATA_SETS)})")
+    if args.n is not None:
+        raise UsageError("--n", "only for the built-in sparse and synthetic data: a data file has its own size")
+    if args.target is None:
+        raise UsageError("--target", f"--data {args.data} needs --target COLUMN, the column of y")
 
 
-# --- output paths, checked before a run starts --------------------------------------------------
+def _load_file(path, args, flag):
+    """``fastoptim.data.load`` with the column flags; a bad file (or a missing pyarrow) is a
+    ``UsageError`` naming ``flag``, in the loader's words (the file, the column, the row)."""
+    try:
+        return _data.load(path, target=args.target, features=args.features, weights=args.weights, dtype=args.dtype)
+    except ImportError as error:
+        raise UsageError(flag, str(error)) from None
+    except FileNotFoundError as error:  # (loading's MissingFileError)
+        hint = f" (a data file, or one of {', '.join(DATA_SETS)})" if flag == "--data" else ""
+        raise UsageError(flag, f"{error}{hint}") from None
+    except (ValueError, TypeError) as error:
+        raise UsageError(flag, str(error)) from None
+    except OSError as error:
+        raise UsageError(flag, f"{path}: {error.strerror or error}") from None
+
+
+def _dataset(args):
+    """The data set of ``--data`` (made, or read from the file)."""
+    if args.data == "two-points":
+        return _data.two_points()
+    if not _is_builtin(args):
+        return _load_file(args.data, args, "--data")
+    n = args.n if args.n is not None else DEFAULT_N[args.data]
+    _fits("--n", "n", n, n * DATA_BYTES_PER_POINT[args.data], f"{args.data} data of {n:,} points")
+    try:
+        if args.data == "sparse":
+            return _data.sparse(n, seed=args.seed)
+        return _data.synthetic(n, seed=args.seed)
+    except (_checks.InvalidValue, _checks.InvalidType) as error:
+        raise _library_error(args.command, error) from None
+
+
+def _validation_data(args):
+    """``--validation``: a fraction (for ``train`` to split off), a Dataset read from a file, or None."""
+    if args.validation is None or isinstance(args.validation, float):
+        return args.validation
+    return _load_file(args.validation, args, "--validation")
+
+
+def _check_labels(args, data, validation):
+    """``--loss log`` needs targets in [0, 1]: a file's bad target is named with the file."""
+    if args.loss != "log":
+        return
+    for path, part in ((args.data, data), (getattr(args, "validation", None), validation)):
+        if isinstance(part, _data.Dataset):
+            try:
+                part.check_labels("log")
+            except ValueError as error:
+                raise UsageError("--loss", f"{path}: {error}") from None
+
+
+def _reduction(args):
+    if args.reduction is not None:
+        return args.reduction
+    return "sum" if args.data in ("two-points", "sparse") else "mean"
+
+
+def _init(args, data):
+    if args.init is not None:
+        return list(args.init)
+    if _is_builtin(args) and data.d == 1:
+        return list(LECTURE_INIT)
+    return [0.0] * (data.d + 1)
+
+
+def _describe_data(data, args):
+    if _is_builtin(args):
+        names = {"two-points": "the lecture's two points", "sparse": "sparse x", "synthetic": "synthetic"}
+        return f"{names[args.data]} ({data.n:,} points)"
+    features = f"{data.d} feature{'s' if data.d > 1 else ''}"
+    if data.feature_names is not None:
+        shown = ", ".join(repr(name) for name in data.feature_names[:4]) + (", …" if data.d > 4 else "")
+        features += f" ({shown})"
+    target = f", target {data.target_name!r}" if data.target_name is not None else ""
+    weighted = ", weighted" if data.weights is not None else ""
+    return f"{args.data} ({data.n:,} points, {features}{target}{weighted})"
+
+
+def _describe_validation(validation, data, args):
+    if validation is None:
+        return ""
+    if isinstance(validation, float):
+        held = int(round(validation * data.n))
+        return f", {held:,} of the points held out for validation"
+    return f", validation on {args.validation} ({validation.n:,} points)"
+
+
+def _data_record(data, args):
+    """The data set as the JSON summary has it."""
+    return {"source": args.data, "n": data.n, "d": data.d, "dtype": str(data.dtype),
+            "features": list(data.feature_names) if data.feature_names is not None else None,
+            "target": data.target_name, "weighted": data.weights is not None}
+
+
+# --- output paths, checked before a run starts ----------------------------------------------------
 
 def _check_writable_folder(flag, folder):
     """Create a file in ``folder`` and remove it: the one sure test of writability."""
@@ -388,45 +735,6 @@ def _picture_extensions():
     return set(Figure().canvas.get_supported_filetypes())
 
 
-def _reduction(args):
-    if args.reduction is not None:
-        return args.reduction
-    return "mean" if args.data == "synthetic" else "sum"
-
-
-def _optimizer(name, lr, args):
-    cls = OPTIMIZERS[name]
-    arguments = {"lr": lr if lr is not None else LECTURE_LR.get(name, DEFAULT_ADAPTIVE_LR)}
-    fields = {item for item in cls.__dataclass_fields__}
-    if args.beta is not None:
-        if "beta" in fields:
-            arguments["beta"] = args.beta
-        elif "betas" not in fields:
-            raise UsageError("--beta", f"{name.lower()} has no β")
-    if "betas" in fields and (args.beta is not None or args.beta2 is not None):
-        default = cls.__dataclass_fields__["betas"].default
-        default = default if isinstance(default, tuple) else (0.9, 0.999)
-        arguments["betas"] = (args.beta if args.beta is not None else default[0],
-                              args.beta2 if args.beta2 is not None else default[1])
-    elif args.beta2 is not None:
-        raise UsageError("--beta2", f"{name.lower()} has no β2")
-    if args.weight_decay:
-        arguments["weight_decay"] = args.weight_decay
-    try:
-        return cls(**arguments)
-    except (TypeError, ValueError) as error:
-        raise UsageError("--lr" if "learning rate" in str(error) else "--beta", str(error)) from None
-
-
-def _train_run(data, optimizer, args, *, record):
-    """``train`` with the command's options; the divergence warning becomes ``run.diverged``."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="the run diverged", category=RuntimeWarning)
-        return _train(data, optimizer, epochs=args.epochs, batch_size=args.batch_size, init=list(args.init),
-                      reduction=_reduction(args), schedule=args.schedule, per=args.per, shuffle=args.shuffle,
-                      seed=args.seed, record=record, progress=not args.quiet)
-
-
 def _need_matplotlib(command):
     try:
         import matplotlib  # noqa: F401
@@ -437,55 +745,140 @@ def _need_matplotlib(command):
     return True
 
 
-def _plot_module():
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    from . import plot
+# --- the optimizer and the run's options ----------------------------------------------------------
 
-    return plot
-
-
-def _sample(data, limit=SURFACE_SAMPLE):
-    if data.n <= limit:
-        return data
-    return _data.Dataset(data.X[:limit], data.y[:limit])
+def _default_lr(name, args):
+    """The learning rate when ``--lr`` is not given: the lecture's on the built-in data sets,
+    None (the optimizer's own, the API's) on a file."""
+    if not _is_builtin(args):
+        return None
+    return LECTURE_LR.get(name, DEFAULT_ADAPTIVE_LR)
 
 
-def _grid_around(data, runs, reduction, resolution=121):
-    """The error surface over a box holding every path and the minimum (of a sample of a large
-    data set), with a margin; returns ``(surface, note)``."""
-    sample = _sample(data)
-    coarse = _surface(sample, resolution=61, reduction=reduction)
-    points = [np.array([[coarse.best_w - 0.75, coarse.best_b - 0.75], [coarse.best_w + 0.75, coarse.best_b + 0.75]])]
-    for run in runs:
-        if run.trajectory is not None:
-            rows = run.trajectory[np.all(np.isfinite(run.trajectory), axis=1)]
-            points.append(np.clip(rows, -50, 50))
-    every = np.concatenate(points)
-    low, high = every.min(axis=0), every.max(axis=0)
-    margin = 0.12 * (high - low) + 0.25
-    low, high = low - margin, high + margin
-    grid = _surface(sample, w_range=(low[0], high[0]), b_range=(low[1], high[1]), resolution=resolution,
-                    reduction=reduction)
-    if reduction == "sum" and sample.n < data.n:
-        grid = _scaled(grid, data.n / sample.n)
-    note = f" (surface of the first {sample.n:,} points)" if sample.n < data.n else ""
-    return grid, note
+#: Optimizer flags and the constructor fields they set.
+_HYPER_FLAGS = (("eps", "--eps", "ε"), ("weight_decay", "--weight-decay", "λ"), ("decoupled", "--decoupled", None))
 
 
-def _scaled(grid, factor):
-    from .error_surface import Surface
+def _optimizer_arguments(cls, lr, args, strict):
+    """The constructor arguments the flags give ``cls``; with ``strict``, a flag the optimizer
+    has no use for is an error (``train``), else it is left out (``compare``)."""
+    fields = set(cls.__dataclass_fields__)
+    name = cls.__name__.lower()
+    arguments = {} if lr is None else {"lr": lr}
+    if args.beta is not None:
+        if "beta" in fields:
+            arguments["beta"] = args.beta
+        elif "betas" not in fields and strict:
+            raise UsageError("--beta", f"{name} has no β")
+    if "betas" in fields and (args.beta is not None or args.beta2 is not None):
+        default = cls().betas
+        arguments["betas"] = (args.beta if args.beta is not None else default[0],
+                              args.beta2 if args.beta2 is not None else default[1])
+    elif args.beta2 is not None and strict:
+        raise UsageError("--beta2", f"{name} has no β2")
+    for field, flag, symbol in _HYPER_FLAGS:
+        value = getattr(args, field)
+        if value is None:
+            continue
+        if field in fields:
+            arguments[field] = value
+        elif strict:
+            raise UsageError(flag, f"{name} has no {symbol}")
+    return arguments
 
-    return Surface(grid.w, grid.b, grid.loss * factor, grid.best_w, grid.best_b, grid.best_loss * factor,
-                   grid.evaluations)
+
+def _optimizer(name, lr, args, strict=True):
+    """The optimizer of the flags; its own checks' errors name their flags."""
+    cls = OPTIMIZERS[name]
+    arguments = _optimizer_arguments(cls, lr if lr is not None else _default_lr(name, args), args, strict)
+    try:
+        return cls(**arguments)
+    except (_checks.InvalidValue, _checks.InvalidType) as error:
+        flag = _flag_of(args.command, error.argument)
+        if error.argument == "betas":  # β1 from --beta, β2 from --beta2: which one is refused?
+            try:
+                cls(**{**arguments, "betas": (arguments["betas"][0], cls().betas[1])})
+                flag = "--beta2"
+            except (_checks.InvalidValue, _checks.InvalidType):
+                flag = "--beta"
+        raise UsageError(flag, str(error)) from None
 
 
-def _describe_data(data, args):
-    names = {"two-points": "the lecture's two points", "sparse": "sparse x", "synthetic": "synthetic"}
-    return f"{names[args.data]} ({data.n:,} points)"
+def _check_unused(args, optimizers):
+    """In ``compare``: a flag that none of the optimizers has is an error."""
+    uses = {"beta": ("beta", "betas"), "beta2": ("betas",), "eps": ("eps",)}
+    for option, fields in uses.items():
+        if getattr(args, option) is not None and not any(
+                set(fields) & set(OPTIMIZERS[name].__dataclass_fields__) for name in optimizers):
+            raise UsageError(f"--{option.replace('_', '-')}", f"none of {', '.join(n.lower() for n in optimizers)} "
+                                                               f"has it")
 
+
+def _early_stopping(args):
+    """``fastoptim.EarlyStopping`` of ``--early-stopping`` (and its companions), or None."""
+    if args.early_stopping is None:
+        for flag, value in (("--min-delta", args.min_delta), ("--monitor", args.monitor)):
+            if value is not None:
+                raise UsageError(flag, "only with --early-stopping PATIENCE")
+        return None
+    monitor = args.monitor or ("validation" if args.validation is not None else "loss")
+    try:
+        return EarlyStopping(patience=args.early_stopping, min_delta=0.0 if args.min_delta is None else args.min_delta,
+                             monitor=monitor, restore_best=args.restore_best)
+    except (_checks.InvalidValue, _checks.InvalidType) as error:
+        raise _library_error(args.command, error) from None
+
+
+def _run_options_of(args, record, early_stopping, resume=None):
+    """``fastoptim.train``'s keyword arguments from the flags (``init`` and ``validation`` are
+    filled in once the data is known)."""
+    return dict(epochs=args.epochs, batch_size=args.batch_size, loss=args.loss, reduction=_reduction(args),
+                schedule=args.schedule, per=args.per, momentum_schedule=args.momentum_schedule, shuffle=args.shuffle,
+                seed=args.seed, drop_last=args.drop_last, line_search=args.line_search, record=record,
+                validation=args.validation, on_plateau=args.on_plateau, early_stopping=early_stopping,
+                resume=resume, progress=not args.quiet)
+
+
+def _check_run(args, optimizer, options):
+    """Plan the run on a stand-in data set (the two points) before the data is read or made:
+    the library's own checks of every run argument that does not depend on the data (``init``'s
+    length, the validation fraction against the data's size, ``resume`` and the log loss's
+    targets are checked by the real run)."""
+    probe = _data.two_points()
+    stand_in = dict(options, init=[0.0, 0.0], resume=None, progress=False,
+                    validation=probe if options["validation"] is not None else None)
+    try:
+        _plan_run(probe, optimizer, **stand_in)
+    except (_checks.InvalidValue, _checks.InvalidType) as error:
+        raise _library_error(args.command, error) from None
+
+
+def _train_run(data, optimizer, options):
+    """``train`` with the command's options; the divergence warning becomes ``run.diverged``."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="the run diverged", category=RuntimeWarning)
+        return _train(data, optimizer, **options)
+
+
+def _load_resume(path):
+    try:
+        return _runs.load_run(path)
+    except FileNotFoundError:
+        raise UsageError("--resume", f"{path}: no such file") from None
+    except (ValueError, TypeError) as error:
+        raise UsageError("--resume", str(error)) from None
+    except OSError as error:
+        raise UsageError("--resume", f"{path}: {error.strerror or error}") from None
+
+
+# --- what a run prints ----------------------------------------------------------------------------
 
 def _batch_text(batch_size):
     return "full batch" if batch_size is None else ("stochastic (B = 1)" if batch_size == 1 else f"batch {batch_size}")
+
+
+def _loss_text(args):
+    return f"{_reduction(args)} {'log ' if args.loss == 'log' else ''}loss"
 
 
 def _diverged_text(run):
@@ -494,8 +887,29 @@ def _diverged_text(run):
             f"(the last finite θ is kept)")
 
 
+def _stopped_text(run):
+    stopped = run.stopped
+    if stopped["reason"] == "early_stopping":
+        restored = f"; epoch {stopped['best_epoch']}'s θ restored" if stopped.get("restored") else ""
+        return f"early stopping after epoch {stopped['epoch']}: {stopped['message']}{restored}"
+    return f"after epoch {stopped['epoch']}: {stopped['message']}"
+
+
+def _values_text(values, limit=6):
+    shown = ", ".join(f"{value:g}" for value in values[:limit])
+    return shown + (f", … ({len(values)} in all)" if len(values) > limit else "")
+
+
+def _init_text(init):
+    if len(init) == 2:
+        return f"(w, b) = ({init[0]:g}, {init[1]:g})"
+    return f"θ = ({_values_text(init)})"
+
+
 def _theta_text(theta):
-    return f"w = {theta[0]:.6g}, b = {theta[1]:.6g}"
+    if theta.size == 2:
+        return f"w = {theta[0]:.6g}, b = {theta[1]:.6g}"
+    return f"w = [{', '.join(f'{value:.6g}' for value in theta[:-1])}], b = {theta[-1]:.6g}"
 
 
 def _seconds_text(seconds):
@@ -506,10 +920,43 @@ def _rate(run):
     return run.steps / run.seconds if run.seconds > 0 else float("inf")
 
 
+def _final(values):
+    return float(values[-1]) if values is not None and values.size else None
+
+
+def _plain(value):
+    """``value`` as JSON: numpy numbers and arrays as Python ones, a non-finite float as null."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if hasattr(value, "tolist"):  # numpy arrays and scalars
+        return _plain(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _run_record(run, optimizer):
+    """One run as the JSON summary has it."""
+    return {"optimizer": optimizer.name, "optimizer_arguments": run.settings["optimizer_arguments"],
+            "final_loss": _final(run.loss), "validation_loss": _final(run.validation_loss),
+            "theta": run.theta, "epochs": run.epochs, "steps": run.steps, "seconds": run.seconds,
+            "updates_per_second": _rate(run), "diverged": run.diverged, "stopped": run.stopped,
+            "history": {"loss": run.loss, "validation_loss": run.validation_loss, "lr": run.lr, "beta": run.beta},
+            "settings": run.settings}
+
+
+def _print_json(document):
+    print(json.dumps(_plain(document), indent=2, allow_nan=False))
+
+
 # --- train ----------------------------------------------------------------------------------------
 
 def _command_train(args):
+    _check_data_options(args)
     optimizer = _optimizer(args.optimizer, args.lr, args)
+    early_stopping = _early_stopping(args)
     if args.plot is not None and not _need_matplotlib("train"):
         return EXIT_FAILED
     if args.out is not None:
@@ -520,132 +967,264 @@ def _command_train(args):
         _check_output_file("--out", args.out)
     if args.plot is not None:
         _check_output_file("--plot", args.plot, _picture_extensions())
+    resume = _load_resume(args.resume) if args.resume is not None else None
+    # the trajectory for the contour map needs every step (one feature: decided once the data is known)
+    options = _run_options_of(args, "step" if args.plot else "epoch", early_stopping, resume)
+    _check_run(args, optimizer, options)
     data = _dataset(args)
-    record = "step" if args.plot else "epoch"
-    _check_run_size(args, data, 1, record)
-    run = _train_run(data, optimizer, args, record=record)
-    print(f"{optimizer!r}")
-    print(f"  on {_describe_data(data, args)}, {_batch_text(args.batch_size)}, {args.epochs} epochs, "
-          f"{_reduction(args)} loss, from (w, b) = ({args.init[0]:g}, {args.init[1]:g})"
-          + (f", schedule {args.schedule!r}" if args.schedule is not None else ""))
-    final = f"{run.loss[-1]:.6g}" if run.loss.size else "-"
-    print(f"final loss   {final}")
-    print(f"theta        {_theta_text(run.theta)}")
-    print(f"steps        {run.steps:,}")
-    print(f"time         {_seconds_text(run.seconds)} ({_rate(run):,.0f} updates/s)")
-    if run.diverged is not None:
-        print(f"DIVERGED     {_diverged_text(run)}")
+    options.update(init=_init(args, data), validation=_validation_data(args))
+    _check_labels(args, data, options["validation"])
+    if args.plot and data.d != 1:
+        options["record"] = "epoch"
+    run = _train_run(data, optimizer, options)
     if args.out:
-        print(f"saved        {run.save(args.out)}")
+        saved = run.save(args.out)
+    picture = None
     if args.plot:
-        plot = _plot_module()
-        _picture_of_run(plot, data, run, args, args.plot)
-        print(f"picture      {args.plot}")
+        _picture_of_run(plot_module(), data, run, args, args.plot)
+        picture = args.plot
+    if args.json:
+        _print_json({"command": "train", "data": _data_record(data, args), "validation": args.validation,
+                     "loss": args.loss, "reduction": _reduction(args), "batch_size": args.batch_size,
+                     "resumed_from": args.resume, **_run_record(run, optimizer),
+                     "saved": saved if args.out else None, "picture": picture})
+    else:
+        _print_summary(run, optimizer, data, options, args, saved if args.out else None, picture)
     if run.diverged is not None:
         print(f"fastoptim train: the run {_diverged_text(run)}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
 
 
+def _print_summary(run, optimizer, data, options, args, saved, picture):
+    print(f"{optimizer!r}")
+    print(f"  on {_describe_data(data, args)}, {_batch_text(args.batch_size)}, {args.epochs} epochs, "
+          f"{_loss_text(args)}, from {_init_text(options['init'])}"
+          + (f", schedule {args.schedule!r}" if args.schedule is not None else "")
+          + _describe_validation(options["validation"], data, args))
+    if args.resume is not None:
+        print(f"resumed      {args.resume}: {options['resume'].epochs} epochs, {options['resume'].steps:,} steps before")
+    final = _final(run.loss)
+    print(f"final loss   {final:.6g}" if final is not None else "final loss   -")
+    if run.validation_loss is not None:
+        value = _final(run.validation_loss)
+        print(f"validation   {value:.6g}" if value is not None else "validation   -")
+    print(f"theta        {_theta_text(run.theta)}")
+    print(f"steps        {run.steps:,}")
+    print(f"time         {_seconds_text(run.seconds)} ({_rate(run):,.0f} updates/s)")
+    if run.stopped is not None:
+        print(f"stopped      {_stopped_text(run)}")
+    if run.diverged is not None:
+        print(f"DIVERGED     {_diverged_text(run)}")
+    if saved is not None:
+        print(f"saved        {saved}")
+    if picture is not None:
+        print(f"picture      {picture}")
+
+
 def _picture_of_run(plot, data, run, args, path):
     from matplotlib.figure import Figure
 
-    grid, note = _grid_around(data, [run], _reduction(args), resolution=101)
     figure = Figure(figsize=(12.0, 4.8), layout="constrained")
     left, right = figure.subplots(1, 2, width_ratios=[1.15, 1])
-    plot.contours(grid, run, ax=left, title=f"{run.settings['optimizer']} on the contours of J{note}")
-    plot.loss_curves(run, ax=right, x="step" if run.steps > run.epochs else "epoch",
-                     logx=run.steps > 1000, title="Training loss")
+    if data.d == 1:
+        grid, note = grid_around(data, [run], _reduction(args), resolution=101, loss=args.loss)
+        plot.contours(grid, run, ax=left, title=f"{run.settings['optimizer']} on the contours of J{note}")
+        plot.loss_curves(run, ax=right, x="step" if run.steps > run.epochs else "epoch",
+                         logx=run.steps > 1000, title="Training loss")
+    else:  # no (w, b) plane to draw on: the loss and the rates
+        plot.loss_curves(run, ax=left, title=f"{run.settings['optimizer']}: loss on {data.d} features")
+        plot.lr_curves(run, ax=right, title="Learning rate (and β)")
     figure.savefig(path, dpi=90)
 
 
 # --- compare --------------------------------------------------------------------------------------
 
+def _rank_key(run):
+    loss = run.validation_loss if run.validation_loss is not None else run.loss
+    final = _final(loss)
+    return (run.diverged is not None, final if final is not None and math.isfinite(final) else math.inf)
+
+
 def _command_compare(args):
-    optimizers = []
-    for name in args.optimizers:
-        lr = args.lr.get(name, args.lr.get(None))
-        optimizers.append(_optimizer(name, lr, args))
+    _check_data_options(args)
     extra = set(args.lr) - {None} - set(args.optimizers)
     if extra:
         raise UsageError("--lr", f"{', '.join(sorted(name.lower() for name in extra))} is not in --optimizers")
-    data = _dataset(args)
+    _check_unused(args, args.optimizers)
+    optimizers = [_optimizer(name, args.lr.get(name, args.lr.get(None)), args, strict=False)
+                  for name in args.optimizers]
+    early_stopping = _early_stopping(args)
     plots = not args.no_plots
     if plots and not _need_matplotlib("compare"):
         return EXIT_FAILED
     if plots:
         _check_output_folder("--out-dir", args.out_dir)
-    _check_run_size(args, data, len(optimizers), "step" if plots else "epoch")
-    runs = [_train_run(data, optimizer, args, record="step" if plots else "epoch") for optimizer in optimizers]
+    options = _run_options_of(args, "step" if plots else "epoch", early_stopping)
+    for optimizer in optimizers:
+        _check_run(args, optimizer, options)
+    data = _dataset(args)
+    options.update(init=_init(args, data), validation=_validation_data(args))
+    _check_labels(args, data, options["validation"])
+    if data.d != 1:
+        options["record"] = "epoch"  # no contour map of many features: the per-epoch record is drawn
+    runs = [_train_run(data, optimizer, options) for optimizer in optimizers]
+    order = sorted(range(len(runs)), key=lambda k: _rank_key(runs[k]))
+    pictures = _pictures_of_comparison(data, runs, args) if plots else []
+    if args.json:
+        _print_json({"command": "compare", "data": _data_record(data, args), "validation": args.validation,
+                     "loss": args.loss, "reduction": _reduction(args), "batch_size": args.batch_size,
+                     "runs": [{"rank": rank, **_run_record(runs[k], optimizers[k])} for rank, k in enumerate(order, 1)],
+                     "pictures": pictures})
+    else:
+        _print_comparison(runs, optimizers, order, data, options, args, pictures)
+    for k in range(len(runs)):
+        if runs[k].diverged is not None:
+            print(f"fastoptim compare: {optimizers[k].name} {_diverged_text(runs[k])}", file=sys.stderr)
+    return EXIT_FAILED if any(run.diverged is not None for run in runs) else EXIT_OK
+
+
+def _print_comparison(runs, optimizers, order, data, options, args, pictures):
     print(f"{len(runs)} optimizers on {_describe_data(data, args)}, {_batch_text(args.batch_size)}, "
-          f"{args.epochs} epochs, {_reduction(args)} loss, from (w, b) = ({args.init[0]:g}, {args.init[1]:g})\n")
-    order = sorted(range(len(runs)), key=lambda k: (runs[k].diverged is not None,
-                                                    runs[k].loss[-1] if runs[k].loss.size else math.inf))
-    header = f"{'rank':>4}  {'optimizer':<10} {'η':>8} {'final loss':>12} {'w':>10} {'b':>10} {'steps':>9} {'time':>9} {'updates/s':>12}"
+          f"{args.epochs} epochs, {_loss_text(args)}, from {_init_text(options['init'])}"
+          + _describe_validation(options["validation"], data, args) + "\n")
+    validation = runs[0].validation_loss is not None
+    weights = ("w", "b") if data.d == 1 else ("‖w‖", "b")
+    header = (f"{'rank':>4}  {'optimizer':<10} {'η':>8} {'final loss':>12} "
+              + (f"{'validation':>12} " if validation else "")
+              + f"{weights[0]:>10} {weights[1]:>10} {'steps':>9} {'time':>9} {'updates/s':>12}")
     print(header)
     print("-" * len(header))
     for rank, k in enumerate(order, 1):
         run, optimizer = runs[k], optimizers[k]
         lr = optimizer.lr if not callable(optimizer.lr) else float("nan")
-        loss = f"{run.loss[-1]:.4e}" if run.loss.size else "-"
-        status = "  DIVERGED" if run.diverged is not None else ""
-        print(f"{rank:>4}  {optimizer.name:<10} {lr:>8.3g} {loss:>12} {run.theta[0]:>10.4f} {run.theta[1]:>10.4f} "
-              f"{run.steps:>9,} {_seconds_text(run.seconds):>9} {_rate(run):>12,.0f}{status}")
-    if plots:
-        plot = _plot_module()
-        os.makedirs(args.out_dir, exist_ok=True)
-        grid, note = _grid_around(data, runs, _reduction(args))
+        loss, held = _final(run.loss), _final(run.validation_loss)
+        w = run.theta[0] if data.d == 1 else math.sqrt(float((run.theta[:-1].astype(float) ** 2).sum()))
+        status = "  DIVERGED" if run.diverged is not None else (
+            f"  stopped after epoch {run.stopped['epoch']}" if run.stopped is not None else "")
+        print(f"{rank:>4}  {optimizer.name:<10} {lr:>8.3g} {_cell(loss):>12} "
+              + (f"{_cell(held):>12} " if validation else "")
+              + f"{w:>10.4f} {run.theta[-1]:>10.4f} {run.steps:>9,} {_seconds_text(run.seconds):>9} "
+                f"{_rate(run):>12,.0f}{status}")
+    if pictures:
+        print(f"\npictures: {', '.join(pictures)}")
+
+
+def _cell(value):
+    return f"{value:.4e}" if value is not None else "-"
+
+
+def _pictures_of_comparison(data, runs, args):
+    plot = plot_module()
+    os.makedirs(args.out_dir, exist_ok=True)
+    name = args.data if _is_builtin(args) else os.path.basename(args.data)
+    written = []
+    if data.d == 1:
+        grid, note = grid_around(data, runs, _reduction(args), loss=args.loss)
         contours = os.path.join(args.out_dir, f"contours.{args.format}")
-        losses = os.path.join(args.out_dir, f"loss.{args.format}")
-        plot.contours(grid, runs, title=f"{len(runs)} optimizers on {args.data}{note}", save=contours)
-        plot.loss_curves(runs, x="step" if runs[0].steps > runs[0].epochs else "epoch",
-                         logx=runs[0].steps > 1000, title=f"Training loss on {args.data}", save=losses)
-        print(f"\npictures: {contours}, {losses}")
-    diverged = [optimizers[k].name for k in range(len(runs)) if runs[k].diverged is not None]
-    for k in range(len(runs)):
-        if runs[k].diverged is not None:
-            print(f"fastoptim compare: {optimizers[k].name} {_diverged_text(runs[k])}", file=sys.stderr)
-    return EXIT_FAILED if diverged else EXIT_OK
+        plot.contours(grid, runs, title=f"{len(runs)} optimizers on {name}{note}", save=contours)
+        written.append(contours)
+    losses = os.path.join(args.out_dir, f"loss.{args.format}")
+    plot.loss_curves(runs, x="step" if runs[0].steps > runs[0].epochs else "epoch",
+                     logx=runs[0].steps > 1000, title=f"Training loss on {name}", save=losses)
+    written.append(losses)
+    return written
 
 
 # --- surface --------------------------------------------------------------------------------------
 
-#: ``surface``'s argument names and their flags.
-SURFACE_FLAGS = {"w_range": "--w-range", "b_range": "--b-range", "resolution": "--resolution"}
-
-
 def _command_surface(args):
+    _check_data_options(args)
     reduction = _reduction(args)
     plots = not args.no_plots
     if plots and not _need_matplotlib("surface"):
         return EXIT_FAILED
     probe = _data.two_points()  # the grid's checks (ranges, memory) before the data is made
     try:
-        _check_surface_arguments(probe, args.w_range, args.b_range, args.resolution, reduction)
-    except ValueError as error:
-        name = re.match(r"Invalid (\w+)", str(error))
-        raise UsageError(SURFACE_FLAGS.get(name[1] if name else "", "--resolution"), str(error)) from None
+        _check_surface_arguments(probe, args.w_range, args.b_range, args.resolution, reduction, args.loss)
+    except (_checks.InvalidValue, _checks.InvalidType) as error:
+        raise _library_error(args.command, error) from None
     if plots:
         _check_output_folder("--out-dir", args.out_dir)
     data = _dataset(args)
+    if data.d != 1:
+        raise UsageError("--features", f"the surface J(w, b) needs one feature; {args.data} gives {data.d}: choose "
+                                       f"one with --features COLUMN")
+    _check_labels(args, data, None)
     started = time.perf_counter()
     grid = _surface(data, w_range=args.w_range, b_range=args.b_range, resolution=args.resolution,
-                    reduction=reduction)
+                    reduction=reduction, loss=args.loss)
     seconds = time.perf_counter() - started
+    pictures = []
+    if plots:
+        plot = plot_module()
+        os.makedirs(args.out_dir, exist_ok=True)
+        name = args.data if _is_builtin(args) else os.path.basename(args.data)
+        surface_path = os.path.join(args.out_dir, f"surface.{args.format}")
+        contours_path = os.path.join(args.out_dir, f"contours.{args.format}")
+        plot.surface(grid, title=f"Error surface of {name}", save=surface_path)
+        plot.contours(grid, title=f"Contours of J on {name}", save=contours_path)
+        pictures = [surface_path, contours_path]
+    if args.json:
+        _print_json({"command": "surface", "data": _data_record(data, args), "loss": args.loss,
+                     "reduction": reduction, "w_range": args.w_range, "b_range": args.b_range,
+                     "resolution": args.resolution, "best_w": grid.best_w, "best_b": grid.best_b,
+                     "best_loss": grid.best_loss, "evaluations": grid.evaluations, "seconds": seconds,
+                     "pictures": pictures})
+        return EXIT_OK
     step_w = (args.w_range[1] - args.w_range[0]) / (args.resolution - 1)
-    print(f"Error surface of {_describe_data(data, args)}, J {'summed' if reduction == 'sum' else 'averaged'} over the points, on "
+    print(f"Error surface of {_describe_data(data, args)}, J {'summed' if reduction == 'sum' else 'averaged'} over "
+          f"the points{' (log loss)' if args.loss == 'log' else ''}, on "
           f"[{args.w_range[0]:g}, {args.w_range[1]:g}] × [{args.b_range[0]:g}, {args.b_range[1]:g}], "
           f"{args.resolution} × {args.resolution} points (step {step_w:.3g})")
     print(f"brute-force best: (w, b) = ({grid.best_w:.4g}, {grid.best_b:.4g}), J = {grid.best_loss:.4e}, "
           f"{grid.evaluations:,} loss evaluations in {seconds:.3f} s")
+    if pictures:
+        print(f"pictures: {', '.join(pictures)}")
+    return EXIT_OK
+
+
+# --- warmup ---------------------------------------------------------------------------------------
+
+_BOTH = {"no": (False,), "yes": (True,), "both": (False, True)}
+
+
+def _command_warmup(args):
+    from .compiling import warmup
+
+    try:  # the counts, by the library's own check, before anything compiles
+        for value in args.features:
+            _checks.positive_int("features", value)
+        for value in args.batch_sizes:
+            if value is not None:
+                _checks.positive_int("batch_sizes", value)
+    except (_checks.InvalidValue, _checks.InvalidType) as error:
+        raise _library_error(args.command, error) from None
+    started = time.perf_counter()
+    try:
+        count = warmup(args.optimizers, losses=args.losses, dtypes=args.dtypes, features=args.features,
+                       batch_sizes=args.batch_sizes, shuffle=_BOTH[args.shuffle], weights=_BOTH[args.weights],
+                       line_search=args.line_search, sweep=args.sweep, progress=not args.quiet)
+    except (_checks.InvalidValue, _checks.InvalidType) as error:
+        raise _library_error(args.command, error) from None
+    print(f"fastoptim warmup: {count} combination{'s' if count != 1 else ''} of "
+          f"{', '.join(name.lower() for name in args.optimizers)} ready in {time.perf_counter() - started:.1f} s, "
+          f"cached on disk for later processes")
+    return EXIT_OK
+
+
+# --- demo -----------------------------------------------------------------------------------------
+
+def _command_demo(args):
+    """``fastoptim.demo.run`` once the folder and matplotlib are checked."""
+    plots = not args.no_plots
+    if plots and not _need_matplotlib("demo"):
+        return EXIT_FAILED
     if plots:
-        plot = _plot_module()
-        os.makedirs(args.out_dir, exist_ok=True)
-        surface_path = os.path.join(args.out_dir, f"surface.{args.format}")
-        contours_path = os.path.join(args.out_dir, f"contours.{args.format}")
-        plot.surface(grid, title=f"Error surface of {args.data}", save=surface_path)
-        plot.contours(grid, title=f"Contours of J on {args.data}", save=contours_path)
-        print(f"pictures: {surface_path}, {contours_path}")
+        _check_output_folder("--out-dir", args.out_dir)
+    from . import demo
+
+    demo.run(args.out_dir, args.format, plots=plots, progress=not args.quiet)
     return EXIT_OK
 
 
@@ -662,6 +1241,10 @@ def _command_bench(args):
     return subprocess.call([sys.executable, "-m", "bench.report", "--profile", args.profile])
 
 
+COMMANDS = {"train": _command_train, "compare": _command_compare, "surface": _command_surface,
+            "warmup": _command_warmup, "demo": _command_demo, "bench": _command_bench}
+
+
 def main(argv=None):
     """Run the ``fastoptim`` command with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -673,10 +1256,12 @@ def main(argv=None):
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    command = {"train": _command_train, "compare": _command_compare, "surface": _command_surface,
-               "demo": _command_demo, "bench": _command_bench}[args.command]
     try:
-        return command(args)
+        try:
+            return COMMANDS[args.command](args)
+        except (_checks.InvalidValue, _checks.InvalidType) as error:  # from the run itself (init, resume ...)
+            _progress.close_all()
+            raise _library_error(args.command, error) from None
     except UsageError as error:
         print(f"fastoptim {args.command}: error: {error} (see fastoptim {args.command} --help)", file=sys.stderr)
         return EXIT_USAGE
@@ -718,252 +1303,3 @@ def _subparsers(parser):
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             yield from action.choices.values()
-
-
-
-# --- demo -----------------------------------------------------------------------------------------
-
-#: The lecture's (w, b) table (module 5.1) and the exact minimum of J on the two points:
-#: σ(0.5 w + b) = 0.2 and σ(2.5 w + b) = 0.9 give w* = (logit 0.9 − logit 0.2) / 2.
-LECTURE_POINTS = [(0.50, 0.00), (-0.10, 0.00), (0.94, -0.94), (1.42, -1.73), (1.65, -2.08), (1.78, -2.27)]
-_W_STAR = (math.log(9.0) - math.log(0.25)) / 2.0
-_B_STAR = math.log(0.25) - 0.5 * _W_STAR
-
-
-def _logit_note():
-    return f"w* = {_W_STAR:.2f}, b* = {_B_STAR:.2f}"
-
-
-def _u_turns(trajectory, axis):
-    """Reversals of direction along one axis of a path."""
-    moves = np.diff(trajectory[:, axis])
-    moves = moves[np.abs(moves) > 1e-9]
-    return int(np.count_nonzero(np.sign(moves[1:]) != np.sign(moves[:-1])))
-
-
-def _first_epoch_below(run, level):
-    below = np.flatnonzero(run.loss < level)
-    return str(int(below[0]) + 1) if below.size else "—"
-
-
-def _effective_rates(run, optimizer):
-    """``η / (√v + ε)`` per parameter at the end of an AdaGrad / RMSProp / Adam run (with
-    Adam's bias correction), or None."""
-    state = run.state
-    if "v" not in state.slot_names or optimizer.name not in ("AdaGrad", "RMSProp", "Adam"):
-        return None
-    v = state.slot("v").astype(np.float64)
-    if optimizer.name == "Adam":
-        v = v / (1.0 - optimizer.betas[1] ** state.step)
-    return optimizer.lr / (np.sqrt(v) + optimizer.eps)
-
-
-class _Pictures:
-    """Writes the demo's figures into one folder and remembers their names."""
-
-    def __init__(self, folder, extension, enabled):
-        self.folder, self.extension, self.enabled, self.names = folder, extension, enabled, []
-        if enabled:
-            os.makedirs(folder, exist_ok=True)
-            self.plot = _plot_module()
-            from matplotlib.figure import Figure
-
-            self.Figure = Figure
-
-    def figure(self, width, height):
-        return self.Figure(figsize=(width, height), layout="constrained")
-
-    def save(self, figure, name):
-        path = os.path.join(self.folder, f"{name}.{self.extension}")
-        figure.savefig(path, dpi=80)
-        self.names.append(os.path.basename(path))
-        return path
-
-
-def _demo_two_points(pictures, progress):
-    data = _data.two_points()
-    print("1. The error surface (lecture 5.1). X = [0.5, 2.5], y = [0.2, 0.9], J = ½ Σ (σ(wx + b) − y)²")
-    from .model import loss
-
-    print(f"\n   {'w':>6} {'b':>6} {'J':>8}")
-    for w, b in LECTURE_POINTS:
-        print(f"   {w:6.2f} {b:6.2f} {loss(data, [w, b], reduction='sum'):8.4f}")
-    started = time.perf_counter()
-    grid = _surface(data)
-    seconds = time.perf_counter() - started
-    print(f"\n   Brute force on [−6, 6]² in steps of 0.1: best (w, b) = ({grid.best_w:.2f}, {grid.best_b:.2f}), "
-          f"J = {grid.best_loss:.1e}, {grid.evaluations:,} evaluations of J in {seconds * 1e3:.1f} ms; "
-          f"the exact minimum is {_logit_note()}, J = 0.")
-
-    from .optimizers import AdaGrad, Adam, GD, Momentum, Nesterov, RMSProp
-
-    optimizers = [GD(lr=1.0), Momentum(lr=1.0, beta=0.9), Nesterov(lr=1.0, beta=0.9),
-                  AdaGrad(lr=0.1), RMSProp(lr=0.1), Adam(lr=0.1)]
-    epochs, init = 100, [-2.0, -2.0]
-    runs = [_train(data, optimizer, epochs=epochs, init=init, reduction="sum", record="step", progress=progress)
-            for optimizer in optimizers]
-    print(f"\n2. Gradient descent, momentum, Nesterov and the adaptive methods on the two points (lecture 5.2-5.5):"
-          f"\n   batch GD, {epochs} epochs from (w, b) = (−2, −2); {_logit_note()}\n")
-    header = (f"   {'optimizer':<9} {'η':>5} {'J @10':>9} {'J @50':>9} {'J @100':>9} {'J<1e-3 at':>9} "
-              f"{'max w':>6} {'min b':>6} {'u-turns w/b':>11}")
-    print(header)
-    print("   " + "-" * (len(header) - 3))
-    facts = {}
-    for optimizer, run in zip(optimizers, runs):
-        path = run.trajectory
-        facts[optimizer.name] = (path[:, 0].max(), path[:, 1].min(), _u_turns(path, 0), _u_turns(path, 1), run.loss)
-        print(f"   {optimizer.name:<9} {optimizer.lr:>5g} {run.loss[9]:>9.2e} {run.loss[49]:>9.2e} {run.loss[99]:>9.2e} "
-              f"{_first_epoch_below(run, 1e-3):>9} {path[:, 0].max():>6.2f} {path[:, 1].min():>6.2f} "
-              f"{_u_turns(path, 0):>5}/{_u_turns(path, 1):<5}")
-    gd, momentum, nesterov = facts["GD"], facts["Momentum"], facts["Nesterov"]
-    print(f"\n   GD crawls over the gentle plateau: J = {gd[4][49]:.2f} after 50 epochs, {gd[4][99]:.3f} after 100.")
-    print(f"   Momentum gets off the plateau sooner (J = {momentum[4][49]:.3f} after 50 epochs) but runs past the "
-          f"minimum, to w = {momentum[0]:.2f} and b = {momentum[1]:.2f}, and comes back.")
-    print(f"   Nesterov looks ahead and turns sooner: w ≤ {nesterov[0]:.2f}, b ≥ {nesterov[1]:.2f}, "
-          f"J = {nesterov[4][99]:.1e} after 100 epochs (momentum {momentum[4][99]:.1e}).")
-    if pictures.enabled:
-        plot = pictures.plot
-        box, _ = _grid_around(data, runs, "sum", resolution=141)
-        figure = pictures.figure(12.5, 5.2)
-        left, right = figure.subplots(1, 2)
-        plot.contours(box, runs[:3], ax=left, colorbar=False,
-                      title="GD, momentum and Nesterov (η = 1, β = 0.9)")
-        plot.contours(box, [runs[0], *runs[3:]], ax=right,
-                      title="GD (η = 1) and the adaptive methods (η = 0.1)")
-        contours = pictures.save(figure, "two-points-contours")
-        figure = pictures.figure(6.4, 4.4)
-        axes = figure.subplots()
-        plot.loss_curves(runs, ax=axes, title="Loss on the two points (batch GD)")
-        axes.set_ylim(1e-8, None)
-        pictures.save(figure, "two-points-loss")
-        figure = pictures.figure(7.0, 5.6)
-        plot.surface(grid, runs[:3], ax=figure.add_subplot(projection="3d"),
-                     title="The error surface of the two points, and three paths down it")
-        pictures.save(figure, "surface")
-        return contours
-    return None
-
-
-def _demo_sparse(pictures, progress):
-    from .optimizers import AdaGrad, Adam, GD, RMSProp
-
-    data = _data.sparse(500, zero_fraction=0.8, seed=0)
-    optimizers = [GD(lr=0.01), AdaGrad(lr=0.3), RMSProp(lr=0.3), Adam(lr=0.3)]
-    epochs, init = 200, [-4.0, 4.0]
-    runs = [_train(data, optimizer, epochs=epochs, init=init, reduction="sum", record="step", progress=progress)
-            for optimizer in optimizers]
-    nonzero = int(np.count_nonzero(data.X))
-    print(f"\n3. A sparse feature (lecture 5.9): {data.n} points, x = 0 for {data.n - nonzero} of them, "
-          f"y = σ(2x − 1) (minimum at w = 2, b = −1);\n   batch GD, J summed, {epochs} epochs from (w, b) = (−4, 4)\n")
-    header = (f"   {'optimizer':<9} {'η':>5} {'moved w,b @10':>14} {'J @20':>9} {'J @50':>9} {'J @200':>9} "
-              f"{'w':>6} {'b':>6} {'step @1-10':>10} {'step @181-200':>13} {'η/(√v+ε) w, b':>17}")
-    print(header)
-    print("   " + "-" * (len(header) - 3))
-    facts = {}
-    for optimizer, run in zip(optimizers, runs):
-        path = run.trajectory
-        lengths = np.sqrt(np.sum(np.diff(path, axis=0) ** 2, axis=1))
-        moved = np.abs(path[10] - path[0])
-        rates = _effective_rates(run, optimizer)
-        rates_text = f"{rates[0]:.2g}, {rates[1]:.2g}" if rates is not None else "—"
-        facts[optimizer.name] = (moved, lengths[:10].mean(), lengths[-20:].mean(), run.loss, rates)
-        print(f"   {optimizer.name:<9} {optimizer.lr:>5g} {moved[0]:>6.2f},{moved[1]:<7.2f} {run.loss[19]:>9.2e} "
-              f"{run.loss[49]:>9.2e} {run.loss[-1]:>9.2e} {run.theta[0]:>6.2f} {run.theta[1]:>6.2f} "
-              f"{lengths[:10].mean():>10.3f} {lengths[-20:].mean():>13.2e} {rates_text:>17}")
-    gd, adagrad, rmsprop, adam = (facts[name] for name in ("GD", "AdaGrad", "RMSProp", "Adam"))
-    print(f"\n   GD first moves b, whose feature (the constant 1) is never zero: in 10 epochs it moves b by "
-          f"{gd[0][1]:.2f} and w by {gd[0][0]:.2f}; AdaGrad moves both ({adagrad[0][0]:.2f}, {adagrad[0][1]:.2f}).")
-    print(f"   AdaGrad slows down near the optimum: its steps shrink from {adagrad[1]:.2f} to {adagrad[2]:.1e} as its "
-          f"sum of squared gradients grows (effective η on b: {adagrad[4][1]:.1e}); J = {adagrad[3][-1]:.1e} after "
-          f"{epochs} epochs.")
-    print(f"   RMSProp decays its denominator and gets there first (J = {rmsprop[3][49]:.0e} after 50 epochs), then "
-          f"oscillates around the minimum with steps of {rmsprop[2]:.2f} (J = {rmsprop[3][-1]:.2f}): η is too large "
-          f"for it there, as the lecture warns.")
-    print(f"   Adam's momentum carries it past the minimum and back; J = {adam[3][-1]:.1e} after {epochs} epochs.")
-    if pictures.enabled:
-        plot = pictures.plot
-        grid, _ = _grid_around(data, runs, "sum", resolution=141)
-        zoom = _surface(data, w_range=(1.0, 3.0), b_range=(-2.0, 0.0), resolution=141, reduction="sum")
-        figure = pictures.figure(12.5, 5.2)
-        left, right = figure.subplots(1, 2)
-        plot.contours(grid, runs, ax=left, colorbar=False,
-                      title="Sparse x: GD (η = 0.01), AdaGrad, RMSProp, Adam (η = 0.3)")
-        plot.contours(zoom, runs, ax=right, legend=False,
-                      title="Near the minimum: AdaGrad stops short, RMSProp oscillates")
-        pictures.save(figure, "sparse-contours")
-        figure = pictures.figure(12.5, 4.4)
-        left, right = figure.subplots(1, 2)
-        plot.loss_curves(runs, ax=left, title="Loss on sparse data")
-        left.set_ylim(1e-8, None)
-        plot.step_sizes(runs, ax=right, title="Step length: AdaGrad's shrinks, RMSProp's does not")
-        pictures.save(figure, "sparse-loss")
-
-
-def _demo_minibatch(pictures, progress):
-    from .optimizers import Adam
-    from .reference import train as reference_train
-
-    n, batch, epochs = 10**6, 25, 3
-    print(f"\n4. Mini-batch gradient descent on {n:,} points (lecture 5.6): y = σ(2x − 1) + 0.05 noise, "
-          f"Adam, batch {batch}, cosine schedule 0.05 → 0.001, {epochs} epochs, mean J\n   (the points "
-          f"are drawn independently, so they are visited in order: no shuffle needed)")
-    data = _data.synthetic(n, seed=0)
-    steps = epochs * (-(-n // batch))
-    options = dict(batch_size=batch, init=[-2.0, -2.0],
-                   schedule=_schedules.cosine(0.05, 0.001, steps))
-    run = _train(data, Adam(lr=0.05), epochs=epochs, record="step", progress=progress, **options)
-    sample_n = 100_000
-    sample = _data.Dataset(data.X[:sample_n], data.y[:sample_n])
-    sample_options = dict(options, schedule=_schedules.cosine(0.05, 0.001, -(-sample_n // batch)))
-    reference = reference_train(sample, Adam(lr=0.05), epochs=1, **sample_options)
-    compiled = _train(sample, Adam(lr=0.05), epochs=1, **sample_options)
-    reference_rate = reference.steps / reference.seconds
-    print(f"\n   compiled  fastoptim.train            {run.steps:>9,} steps in {run.seconds:6.2f} s = "
-          f"{_rate(run):>11,.0f} updates/s; J = {run.loss[-1]:.5f}, {_theta_text(run.theta)}")
-    print(f"   numpy     fastoptim.reference.train  {reference.steps:>9,} steps in {reference.seconds:6.2f} s = "
-          f"{reference_rate:>11,.0f} updates/s, timed on the first {sample_n:,} points (1 epoch):")
-    print(f"             at that rate the full run would take ~{run.steps / reference_rate:.0f} s: the compiled "
-          f"run is {_rate(run) / reference_rate:.0f}x faster.")
-    print(f"   On that sample both give θ = ({compiled.theta[0]:.6f}, {compiled.theta[1]:.6f}); "
-          f"max |Δθ| = {np.abs(compiled.theta - reference.theta).max():.1e}.")
-    if pictures.enabled:
-        plot = pictures.plot
-        grid, note = _grid_around(data, [run], "mean", resolution=101)
-        figure = pictures.figure(15.0, 4.6)
-        left, middle, right = figure.subplots(1, 3, width_ratios=[1.2, 1, 1])
-        plot.contours(grid, run, ax=left, labels=["Adam, batch 25"], title=f"Mini-batch path{note}")
-        plot.loss_curves(run, ax=middle, labels=["Adam, batch 25"], x="step", logx=True,
-                         title="Loss: batch losses (faint) and epoch losses")
-        plot.lr_curves(run, ax=right, labels=["Adam"], title="Cosine learning rate, β1")
-        pictures.save(figure, "minibatch")
-
-
-def _command_demo(args):
-    plots = not args.no_plots
-    if plots and not _need_matplotlib("demo"):
-        return EXIT_FAILED
-    if plots:
-        _check_output_folder("--out-dir", args.out_dir)
-    started = time.perf_counter()
-    pictures = _Pictures(args.out_dir, args.format, plots)
-    progress = not args.quiet
-    print("fastoptim demo: the lecture \"Learning Parameters\" (CS6910, lecture 5) on built-in data"
-          + (f"; pictures in {args.out_dir}/" if plots else ""))
-    print("Loading the compiled training kernel (the first run compiles it, 15-30 s; then it is cached on disk) ...",
-          flush=True)
-    loading = time.perf_counter()
-    from .optimizers import GD
-
-    _train(_data.two_points(), GD(lr=1.0), epochs=1, init=[0.0, 0.0], record="step")
-    # and the parallel full-data loss of large data sets, so that no timing below includes a compile
-    _train(_data.synthetic(2 * PARALLEL_THRESHOLD), GD(), epochs=1, batch_size=PARALLEL_THRESHOLD, init=[0.0, 0.0])
-    _schedules.cosine(1.0, 0.0, 10).values(2)  # and the schedule of part 4 (its kernel compiles on first use)
-    print(f"   ready in {time.perf_counter() - loading:.1f} s\n")
-    contours = _demo_two_points(pictures, progress)
-    _demo_sparse(pictures, progress)
-    _demo_minibatch(pictures, progress)
-    print(f"\nDone in {time.perf_counter() - started:.1f} s.")
-    if plots:
-        print(f"Pictures in {args.out_dir}/: {', '.join(pictures.names)}")
-        print(f"Start with {contours}: momentum's long u-turns, Nesterov's shorter ones.")
-    return EXIT_OK

@@ -97,10 +97,14 @@ def test_train_prints_the_path_it_saved(tmp_path, monkeypatch, capsys):
     (["train", "--data", "synthetic", "--n", "1e12"], "--n", ["Invalid n: 1000000000000 (synthetic data of "
                                                               "1,000,000,000,000 points needs about 14.6 TiB"]),
     (["train", "--data", "sparse", "--n", "1e12"], "--n", ["Invalid n: 1000000000000", "TiB"]),
-    (["train", "--epochs", "1e12"], "--epochs", ["Invalid epochs: 1000000000000 (1 run of "
-                                                 "1,000,000,000,000 steps needs about 36.4 TiB"]),
-    (["train", "--epochs", "1e9", "--plot", "run.png"], "--epochs", ["Invalid epochs: 1000000000", "GiB"]),
-    (["compare", "--epochs", "1e11", "--no-plots"], "--epochs", ["Invalid epochs: 100000000000 (6 runs of"]),
+    # the run's record is the library's estimate (fastoptim.plan: O(epochs), O(steps) only when every step is
+    # recorded), checked on a stand-in data set before the data is made
+    (["train", "--epochs", "1e12"], "--epochs", ["Invalid epochs: 1000000000000 (the record of "
+                                                 "1,000,000,000,000 epochs needs about 29.1 TiB"]),
+    (["train", "--epochs", "1e9", "--plot", "run.png"], "--epochs",
+     ["Invalid record: 'step' (the record of 1,000,000,000 epochs and 1,000,000,000 steps", "GiB",
+      "pictures record every step"]),
+    (["compare", "--epochs", "1e11", "--no-plots"], "--epochs", ["Invalid epochs: 100000000000 (the record of"]),
     (["surface", "--resolution", "1e8"], "--resolution", ["Invalid resolution: 100000000 (a 100000000 × "
                                                           "100000000 grid needs about 71.1 PiB"]),
     (["surface", "--w-range=-1e308,1e308"], "--w-range", ["Invalid w_range: (-1e+308, 1e+308) (high - low"]),
@@ -161,3 +165,183 @@ def test_interrupted_is_not_printed_onto_a_progress_bar(monkeypatch):
     last_line = text.split("\r")[-1]
     assert last_line == "fastoptim train: interrupted\n", repr(text[-200:])
     assert not progress._OPEN
+
+
+# --- data files: a bad one is one line naming the flag, the file and the column (issue 14) ---------
+
+BAD_FILES = [
+    # name, content, extra flags, the flag and the words of the one line
+    ("missing.csv", None, [], "--data", ["missing.csv: no such file"]),
+    ("points.xlsx", "a,b\n1,2\n", [], "--data", ["points.xlsx: unknown file type '.xlsx'"]),
+    ("empty.csv", "", [], "--data", ["empty.csv: the file is empty"]),
+    ("target.csv", "x,y\n1,0\n", ["--target", "lable"], "--data", ["target.csv: no column 'lable' (the target)",
+                                                                  "'x', 'y'"]),
+    ("feature.csv", "x,y\n1,0\n", ["--features", "x,z"], "--data", ["feature.csv: no column 'z' (the features)"]),
+    ("text.csv", "x,y\n1,0\nabc,1\n", [], "--data", ["text.csv: column 'x', line 3: not a number: 'abc'"]),
+    ("nan.csv", "x,y\n1,0\nnan,1\n", [], "--data", ["nan.csv: column 'x', line 3"]),
+    ("inf.csv", "x,y\n1,0\n2,inf\n", [], "--data", ["inf.csv: column 'y'", "line 3"]),
+    ("ragged.csv", "x,y\n1,0\n2\n", [], "--data", ["ragged.csv: line 3 has 1 fields, the header has 2"]),
+    ("weights.csv", "x,w,y\n1,1,0\n2,-1,1\n", ["--weights", "w"], "--data", ["weights.csv: column 'w'", "line 3"]),
+    ("labels.csv", "x,y\n1,0\n2,3\n", ["--loss", "log"], "--loss",
+     ["labels.csv: y (target 'y') must be in [0, 1] for loss='log', got 3.0 at index 1"]),
+]
+
+
+@pytest.mark.parametrize("name, content, flags, flag, words", BAD_FILES, ids=[case[0] for case in BAD_FILES])
+@pytest.mark.parametrize("command", ["train", "compare"])
+def test_a_bad_data_file_exits_2_with_one_line_naming_the_file(command, name, content, flags, flag, words, tmp_path,
+                                                             monkeypatch, capsys, no_training):
+    monkeypatch.chdir(tmp_path)
+    if content is not None:
+        (tmp_path / name).write_text(content)
+    target = [] if "--target" in flags else ["--target", "y"]
+    assert cli.main([command, "--data", name, *target, *flags, "--no-plots" if command == "compare" else "--quiet"]) == 2
+    one_line_naming(capsys, flag, *words)
+
+
+def test_a_bad_validation_file_names_validation(tmp_path, monkeypatch, capsys, no_training):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.csv").write_text("x,y\n1,0\n2,1\n")
+    (tmp_path / "b.csv").write_text("x,z\n1,0\n")
+    assert cli.main(["train", "--data", "a.csv", "--target", "y", "--validation", "b.csv"]) == 2
+    one_line_naming(capsys, "--validation", "b.csv: no column 'y' (the target)")
+    assert cli.main(["train", "--data", "a.csv", "--target", "y", "--validation", "c.csv"]) == 2
+    one_line_naming(capsys, "--validation", "c.csv: no such file")
+
+
+def test_a_missing_pyarrow_exits_2_naming_the_extra(tmp_path, monkeypatch, capsys, no_training):
+    """CSV, TSV and Parquet need pyarrow, the 'files' extra: without it, exit 2 and say so."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.csv").write_text("x,y\n1,0\n2,1\n")
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow -> ImportError
+    monkeypatch.setitem(sys.modules, "pyarrow.csv", None)
+    assert cli.main(["train", "--data", "a.csv", "--target", "y"]) == 2
+    one_line_naming(capsys, "--data", "reading a.csv needs pyarrow", "'files'", 'pip install "fastoptim[files]"')
+
+
+@pytest.fixture
+def no_loading(monkeypatch):
+    def refuse(*arguments, **keywords):
+        raise AssertionError("the data file was read before the arguments were checked")
+    monkeypatch.setattr(fo.data, "load", refuse)
+
+
+#: Bad flags (the data, the run, the optimizer, the rates, early stopping, resume): exit 2, one line
+#: naming the flag, before any data file is read (the run's arguments are planned on a stand-in).
+FILE = ["--data", "points.csv", "--target", "y"]
+BAD_FLAGS = [
+    (["train", "--target", "y"], "--target", ["only with --data FILE"]),
+    (["train", "--data", "sparse", "--weights", "w"], "--weights", ["only with --data FILE"]),
+    (["train", "--validation", "held.csv"], "--validation", ["a validation file needs --data FILE"]),
+    (["train", "--data", "points.csv"], "--target", ["needs --target COLUMN"]),
+    (["train", *FILE, "--n", "10"], "--n", ["a data file has its own size"]),
+    (["train", *FILE, "--dtype", "float16"], "--dtype", ["invalid choice"]),
+    (["train", *FILE, "--loss", "hinge"], "--loss", ["invalid choice"]),
+    (["train", *FILE, "--epochs", "-1"], "--epochs", ["Invalid epochs: -1"]),
+    (["train", *FILE, "--batch-size", "0"], "--batch-size", ["Invalid batch_size: 0"]),
+    (["train", *FILE, "--seed", "-2"], "--seed", ["Invalid seed: -2"]),
+    (["train", *FILE, "--lr", "-1"], "--lr", ["Invalid lr: -1.0"]),
+    (["train", *FILE, "--optimizer", "gd", "--eps", "1e-3"], "--eps", ["gd has no ε"]),
+    (["train", *FILE, "--optimizer", "adam", "--eps", "0"], "--eps", ["Invalid eps: 0.0"]),
+    (["train", *FILE, "--optimizer", "momentum", "--beta2", "0.9"], "--beta2", ["momentum has no β2"]),
+    (["train", *FILE, "--optimizer", "adam", "--beta2", "1"], "--beta2", ["Invalid betas[1]: 1.0"]),
+    (["train", *FILE, "--optimizer", "adam", "--beta", "1", "--beta2", "0.5"], "--beta", ["Invalid betas[0]: 1.0"]),
+    (["train", *FILE, "--weight-decay", "-1"], "--weight-decay", ["Invalid weight_decay: -1.0"]),
+    (["train", *FILE, "--line-search", "0.1,x"], "--line-search", ["expected a number, got 'x'"]),
+    (["train", *FILE, "--line-search", "0.1,-1"], "--line-search", ["Invalid line_search"]),
+    (["train", *FILE, "--line-search", "1,2", "--schedule", "cosine:1,0.1,10"], "--line-search",
+     ["schedule= and a schedule as the optimizer's lr are excluded"]),
+    (["train", *FILE, "--on-plateau", "halve"], "--on-plateau", ["needs a validation set"]),
+    (["train", *FILE, "--on-plateau", "reduce:factor=2", "--validation", "0.2"], "--on-plateau",
+     ["reduce: Invalid factor: 2"]),
+    (["train", *FILE, "--on-plateau", "wait"], "--on-plateau", ["unknown controller 'wait'"]),
+    (["train", *FILE, "--on-plateau", "halve", "--validation", "0.2", "--line-search", "1,2"], "--on-plateau",
+     ["line_search= and a schedule as the optimizer's lr are excluded"]),
+    (["train", *FILE, "--optimizer", "rmsprop", "--momentum-schedule", "sutskever_momentum:0.9"],
+     "--momentum-schedule", ["RMSProp has no momentum"]),
+    (["train", *FILE, "--momentum-schedule", "sutskever_momentum:1.5"], "--momentum-schedule",
+     ["Invalid beta_max: 1.5"]),
+    (["train", *FILE, "--per", "epoch"], "--per", ["Invalid per: 'epoch'"]),
+    (["train", *FILE, "--schedule", "linear_warmup:0.1,5+cosine:0.1,0.01,10"], "--schedule", ["needs @START"]),
+    (["train", *FILE, "--schedule", "linear_warmup:0.1,5@3+cosine:0.1,0.01,10@5"], "--schedule",
+     ["the first part starts at 0"]),
+    (["train", *FILE, "--schedule", "constant:0.1+constant:0.2@9+constant:0.3@4"], "--schedule",
+     ["Invalid boundaries", "strictly increasing"]),
+    (["train", *FILE, "--schedule", "linear_warmup:0.1,50+cosine:0.1,0.01,10@5"], "--schedule",
+     ["warm-up must fit in its phase"]),
+    (["train", *FILE, "--schedule", "constant:0.1+wobbly:1@5"], "--schedule", ["unknown schedule 'wobbly'"]),
+    (["train", *FILE, "--schedule", "constant:0.1+constant:0.2@x"], "--schedule", ["expected an integer START"]),
+    (["train", *FILE, "--early-stopping", "0"], "--early-stopping", ["Invalid patience: 0"]),
+    (["train", *FILE, "--early-stopping", "2.5"], "--early-stopping", ["expected an integer"]),
+    (["train", *FILE, "--early-stopping", "2", "--min-delta", "-1"], "--min-delta", ["Invalid min_delta: -1.0"]),
+    (["train", *FILE, "--min-delta", "0.1"], "--min-delta", ["only with --early-stopping"]),
+    (["train", *FILE, "--early-stopping", "2", "--monitor", "validation"], "--early-stopping",
+     ["monitors the validation loss"]),
+    (["train", *FILE, "--resume", "missing.npz"], "--resume", ["missing.npz: no such file"]),
+    (["train", *FILE, "--resume", "junk.npz"], "--resume", ["junk.npz"]),
+    (["compare", *FILE, "--optimizers", "gd,momentum", "--eps", "1e-3"], "--eps", ["none of gd, momentum has it"]),
+    (["compare", *FILE, "--optimizers", "gd,adam", "--momentum-schedule", "sutskever_momentum:0.9"],
+     "--momentum-schedule", ["GD has no momentum"]),
+    (["surface", *FILE, "--loss", "log", "--resolution", "1"], "--resolution", ["Invalid resolution: 1"]),
+    (["warmup", "--optimizers", "sgd"], "--optimizers", ["unknown optimizer 'sgd'"]),
+    (["warmup", "--losses", "squared,hinge"], "--losses", ["unknown loss 'hinge'"]),
+    (["warmup", "--dtypes", "float16"], "--dtypes", ["unknown dtype 'float16'"]),
+    (["warmup", "--features", "0"], "--features", ["Invalid features: 0"]),
+    (["warmup", "--batch-sizes", "1,-4"], "--batch-sizes", ["Invalid batch_sizes: -4"]),
+]
+
+
+@pytest.mark.parametrize("argv, flag, words", BAD_FLAGS, ids=[" ".join(argv) for argv, _, _ in BAD_FLAGS])
+def test_bad_flags_exit_2_naming_the_flag_before_the_data_is_read(argv, flag, words, tmp_path, monkeypatch, capsys,
+                                                                   no_training, no_loading):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "points.csv").write_text("x,y\n1,0\n2,1\n")
+    (tmp_path / "junk.npz").write_bytes(b"not a zip archive")
+    if argv[0] == "warmup":
+        monkeypatch.setattr("fastoptim.compiling.warmup", lambda *a, **k: pytest.fail("warmup ran"))
+    extra = {"train": ["--quiet"], "compare": ["--no-plots", "--quiet"], "surface": ["--no-plots"], "warmup": []}
+    assert cli.main([*argv, *extra[argv[0]]]) == 2
+    one_line_naming(capsys, flag, *words)
+
+
+@pytest.mark.parametrize("argv, flag, words", [
+    (["--init", "0,0"], "--init", ["Invalid init: [0.0, 0.0] (must have length d + 1 = 3"]),
+    (["--validation", "0.0001"], "--validation", ["leaves an empty part of a data set of 4 points"]),
+    (["--validation", "0"], "--validation", ["Invalid validation: 0.0"]),  # checked with the split
+    (["--features", "a", "--resume", "first.npz"], "--resume", ["its data differs"]),
+    (["--lr", "0.5", "--resume", "first.npz"], "--resume", ["its optimizer_arguments differs"]),
+    (["--batch-size", "2", "--resume", "first.npz"], "--resume", ["its batch_size differs"]),
+])
+def test_arguments_that_depend_on_the_data_are_refused_by_the_run(argv, flag, words, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "points.csv").write_text("a,b,y\n1,0,0\n2,1,1\n0,1,1\n1,1,0\n")
+    assert cli.main(["train", "--data", "points.csv", "--target", "y", "--epochs", "1", "--out", "first.npz",
+                     "--quiet"]) == 0
+    capsys.readouterr()
+    assert cli.main(["train", "--data", "points.csv", "--target", "y", *argv, "--quiet"]) == 2
+    one_line_naming(capsys, flag, *words)
+
+
+def test_surface_of_several_features_names_features(tmp_path, monkeypatch, capsys, no_training):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "points.csv").write_text("a,b,y\n1,0,0\n2,1,1\n")
+    assert cli.main(["surface", "--data", "points.csv", "--target", "y", "--no-plots"]) == 2
+    one_line_naming(capsys, "--features", "needs one feature; points.csv gives 2")
+
+
+def test_errors_are_mapped_by_their_argument_not_their_text(monkeypatch, capsys, no_training):
+    """Issue 13: the CLI routed an error to --lr or --beta by searching the message. Now only
+    ``error.argument`` counts: an error about ``eps`` whose text speaks of learning rates is --eps's."""
+    from fastoptim import _checks
+
+    class Misleading(fo.Adam):
+        def __init__(self, **arguments):
+            raise _checks.InvalidValue("eps", "Invalid learning rate and beta: whatever the text says")
+
+    monkeypatch.setitem(cli.OPTIMIZERS, "Adam", Misleading)
+    assert cli.main(["train", "--optimizer", "adam"]) == 2
+    one_line_naming(capsys, "--eps", "whatever the text says")
+    flags = {option for command in cli.build_parser()._subparsers._actions[1].choices.values()
+             for action in command._actions for option in action.option_strings}
+    assert set(cli.ARGUMENT_FLAGS.values()) <= flags  # every flag of the table exists
+    assert {flag for table in cli.COMMAND_FLAGS.values() for flag in table.values()} <= flags

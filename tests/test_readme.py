@@ -8,19 +8,26 @@ cluster's address, becomes an in-process ``Client(processes=False)``.
 """
 import importlib
 import inspect
+import json
 import os
 import pathlib
 import re
+import shlex
 import subprocess
 import sys
 
 import pytest
+
+from fastoptim import cli
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 SNIPPETS = re.findall(r"```python\n(.*?)```", README, re.S)
 #: The one change made to a snippet before it runs, and why: no cluster in a test.
 SUBSTITUTIONS = {'Client("tcp://SCHEDULER:8786")': "Client(processes=False)"}
+#: The shell examples of the command: indented lines that start with ``fastoptim``, joined where
+#: a line ends in a backslash.
+SHELL = [re.sub(r"\\\n\s*", " ", match) for match in re.findall(r"^    (fastoptim (?:[^\n]*\\\n)*[^\n]*)", README, re.M)]
 #: Inline code (outside fenced blocks), which may wrap over a line.
 INLINE = re.findall(r"`([^`]+)`", re.sub(r"```.*?```", "", README, flags=re.S))
 
@@ -58,6 +65,34 @@ def test_the_readme_python_snippets_run(tmp_path):
     assert result.stdout.count("snippet ") == len(SNIPPETS)
     for written in ("contours.png", "loss.svg", "sweep.csv", "loss.csv", "state.npz", "run.npz"):
         assert (tmp_path / written).is_file(), written
+    # the shell examples on the files the snippets wrote (points.csv, X.npy …) run as written
+    ran = 0
+    for example in SHELL:
+        argv = shlex.split(example)[1:]
+        data = argv[argv.index("--data") + 1] if "--data" in argv else None
+        if argv[0] not in ("train", "compare", "surface") or data is None or not (tmp_path / data).is_file():
+            continue
+        quiet = ["--quiet"] if argv[0] != "surface" else []
+        done = subprocess.run([sys.executable, "-m", "fastoptim", *argv, *quiet], cwd=tmp_path, env=environment,
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, f"{example}\n{done.stderr[-2000:]}"
+        if "--json" in argv:
+            json.loads(done.stdout)
+        ran += 1
+    assert ran >= 4
+
+
+def test_the_readme_shell_examples_parse():
+    """Every ``fastoptim …`` example of the README is a valid command line (parsed by the
+    command's own parser, values and all: a schedule is built, a number read)."""
+    assert len(SHELL) >= 10
+    parser = cli.build_parser()
+    for example in SHELL:
+        argv = shlex.split(example)[1:]
+        try:
+            parser.parse_args(cli._join_negative_values(parser, argv))
+        except SystemExit as stop:
+            pytest.fail(f"the README's example does not parse ({stop.code}): {example}")
 
 
 def resolve(dotted):
