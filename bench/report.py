@@ -656,12 +656,37 @@ def to_markdown(document, rows, compile_rows, guard, targets):
                   "run filled (warm); import = `import fastoptim`; process = the whole subprocess.", ""]
         lines += _table(["kernel", "dtype", "first call, cold", "first call, warm", "import, cold",
                          "import, warm", "process, cold", "process, warm"], body)
+        lines += _compile_targets(compile_rows)
         missed = [kernel for kernel, dtype in kernels if _cache_missed(compile_rows, kernel, dtype)]
         if missed:
             lines += ["", f"The warm run of {', '.join(missed)} was not served from the cache (its first call "
                           f"took more than half the cold one): a file of kernels/ changed during the run, "
                           f"or the kernel cannot be cached."]
     return "\n".join(lines) + "\n"
+
+
+#: ``import fastoptim`` in a fresh process, at most this many seconds (the engine issue)
+IMPORT_TARGET_SECONDS = 0.4
+
+
+def _compile_targets(compile_rows):
+    """The engine issue's cold-start targets (absolute by nature: fresh processes, medians of
+    the rounds), one line each: the rows that carry ``target_seconds``, and ``import fastoptim``
+    (the median over the rows that measured it)."""
+    lines = []
+    for c in compile_rows:
+        if c.get("target_seconds") is not None:
+            seconds, limit = c["first_call_seconds"], c["target_seconds"]
+            lines.append(f"- {ENGINE_ISSUE}: `{c.get('command', c['kernel'])}` ({c['kernel']}, "
+                         f"{c.get('target_impl', c['impl'])}): {format_seconds(seconds)} per process, at most "
+                         f"{format_seconds(limit)}: {'MET' if seconds <= limit else 'MISSED'}")
+    imports = [c["import_seconds"] for c in compile_rows if c.get("import_seconds") is not None]
+    if imports:
+        median = float(statistics.median(imports))
+        lines.append(f"- {ENGINE_ISSUE}: `import fastoptim` {format_seconds(median)} (median of {len(imports)} fresh "
+                     f"processes), at most {format_seconds(IMPORT_TARGET_SECONDS)}: "
+                     f"{'MET' if median <= IMPORT_TARGET_SECONDS else 'MISSED'}")
+    return ["", *lines] if lines else []
 
 
 def _cache_missed(compile_rows, kernel, dtype):

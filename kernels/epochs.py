@@ -436,18 +436,21 @@ def _steps_in_registers(hyper, loss, X, y, weights, order, batch_size, first_bat
     on each, ``updates.rule_element``): the same arithmetic as the array path, without a store
     and a reload of θ, the gradient and the slots on every step's chain of dependent
     operations. A step is applied only if its gradient and its results are finite, so a
-    divergence needs no rewind. Returns the steps completed, or −1 (nothing done) where it
-    does not apply: (N, d) data, line search, or batches for the parallel kernel."""
+    divergence needs no rewind. Returns the steps completed. Only where it applies
+    (``_in_registers``): 1-D data, no line search, no batches for the parallel kernel."""
+
+
+def _in_registers(X, candidates, parallel):
+    """Whether ``run_steps`` takes the register path, from the argument types (compile time)."""
+    return X.ndim == 1 and _is_none(candidates) and parallel.instance_class is not Parallel
 
 
 @overload(_steps_in_registers)
 def _steps_in_registers_overload(hyper, loss, X, y, weights, order, batch_size, first_batch, n_steps, mean,
                                  parallel, theta, slots, scalars, step0, lrs, betas, candidates,
                                  step_loss, step_lr, step_beta, trajectory, buffers):
-    if X.ndim != 1 or not _is_none(candidates) or parallel.instance_class is Parallel:
-        return lambda hyper, loss, X, y, weights, order, batch_size, first_batch, n_steps, mean, \
-            parallel, theta, slots, scalars, step0, lrs, betas, candidates, step_loss, step_lr, step_beta, \
-            trajectory, buffers: -1
+    if not _in_registers(X, candidates, parallel):
+        return None
     Sums = GradientSum if _is_none(step_loss) else LossAndGradientSum  # (a class: built inside, compile time)
 
     def in_registers(hyper, loss, X, y, weights, order, batch_size, first_batch, n_steps, mean,
@@ -545,17 +548,42 @@ def run_steps(hyper, loss, X, y, weights, order, batch_size, first_batch, n_step
     (``_borrowed``), so views and calls cost no atomic operations. Rare paths (line search, big
     batches) are calls.
     """
-    n = positions(y, order)
-    size = theta.size
-    work = np.empty((3, size + 2))
-    buffers, lanes = _work_arrays(size - 1)
+    return _steps(hyper, loss, X, y, weights, order, batch_size, first_batch, n_steps, mean, parallel, theta, slots,
+                  scalars, step0, lrs, betas, candidates, step_loss, step_lr, step_beta, trajectory)
+
+
+def _steps(hyper, loss, X, y, weights, order, batch_size, first_batch, n_steps, mean, parallel, theta, slots,
+           scalars, step0, lrs, betas, candidates, step_loss, step_lr, step_beta, trajectory):
+    """``run_steps`` by the one path its argument types choose, the only one compiled: the
+    register path (``_in_registers``) or the array path."""
+
+
+@overload(_steps)
+def _steps_overload(hyper, loss, X, y, weights, order, batch_size, first_batch, n_steps, mean, parallel, theta,
+                    slots, scalars, step0, lrs, betas, candidates, step_loss, step_lr, step_beta, trajectory):
+    return _register_steps if _in_registers(X, candidates, parallel) else _array_steps
+
+
+def _register_steps(hyper, loss, X, y, weights, order, batch_size, first_batch, n_steps, mean, parallel, theta,
+                    slots, scalars, step0, lrs, betas, candidates, step_loss, step_lr, step_beta, trajectory):
+    """The register path with its buffers (``_steps_in_registers``)."""
+    buffers, lanes = _work_arrays(theta.size - 1)
     done = _steps_in_registers(hyper, loss, borrowed(X), borrowed(y), borrowed(weights), borrowed(order),
                                batch_size, first_batch, n_steps, mean, parallel, theta, slots,
                                scalars, step0, _borrowed(lrs), _borrowed(betas), candidates, step_loss, step_lr,
                                step_beta, trajectory, _borrowed(buffers))
-    if done >= 0:
-        _keep_alive(work, buffers, lanes, theta)
-        return done
+    _keep_alive(buffers, lanes, theta, slots)
+    return done
+
+
+def _array_steps(hyper, loss, X, y, weights, order, batch_size, first_batch, n_steps, mean, parallel, theta, slots,
+                 scalars, step0, lrs, betas, candidates, step_loss, step_lr, step_beta, trajectory):
+    """The array path: θ, the gradient and the slots in arrays, a step's sums block by block
+    (``step_gradient``), line search and parallel batches as calls."""
+    n = positions(y, order)
+    size = theta.size
+    work = np.empty((3, size + 2))
+    buffers, lanes = _work_arrays(size - 1)
     state = np.empty((2, size), dtype=theta.dtype)
     # The state at the start of the call: a step that diverges rewinds to it (no per-step copy)
     start_theta, start_slots, start_scalars = theta.copy(), slots.copy(), scalars.copy()

@@ -172,18 +172,18 @@ def test_interrupted_is_not_printed_onto_a_progress_bar(monkeypatch):
 BAD_FILES = [
     # name, content, extra flags, the flag and the words of the one line
     ("missing.csv", None, [], "--data", ["missing.csv: no such file"]),
-    ("points.xlsx", "a,b\n1,2\n", [], "--data", ["points.xlsx: unknown file type '.xlsx'"]),
-    ("empty.csv", "", [], "--data", ["empty.csv: the file is empty"]),
-    ("target.csv", "x,y\n1,0\n", ["--target", "lable"], "--data", ["target.csv: no column 'lable' (the target)",
+    ("points.xlsx", "a,b\n1,2\n", [], "--data", ["Invalid path: 'points.xlsx'", "unknown file type '.xlsx'"]),
+    ("empty.csv", "", [], "--data", ["Invalid path: 'empty.csv'", "the file is empty"]),
+    ("target.csv", "x,y\n1,0\n", ["--target", "lable"], "--data", ["Invalid target: 'lable'", "target.csv: no such column",
                                                                   "'x', 'y'"]),
-    ("feature.csv", "x,y\n1,0\n", ["--features", "x,z"], "--data", ["feature.csv: no column 'z' (the features)"]),
-    ("text.csv", "x,y\n1,0\nabc,1\n", [], "--data", ["text.csv: column 'x', line 3: not a number: 'abc'"]),
-    ("nan.csv", "x,y\n1,0\nnan,1\n", [], "--data", ["nan.csv: column 'x', line 3"]),
-    ("inf.csv", "x,y\n1,0\n2,inf\n", [], "--data", ["inf.csv: column 'y'", "line 3"]),
-    ("ragged.csv", "x,y\n1,0\n2\n", [], "--data", ["ragged.csv: line 3 has 1 fields, the header has 2"]),
-    ("weights.csv", "x,w,y\n1,1,0\n2,-1,1\n", ["--weights", "w"], "--data", ["weights.csv: column 'w'", "line 3"]),
+    ("feature.csv", "x,y\n1,0\n", ["--features", "x,z"], "--data", ["Invalid features: 'z'", "feature.csv: no such column"]),
+    ("text.csv", "x,y\n1,0\nabc,1\n", [], "--data", ["Invalid features: 'abc'", "text.csv, column 'x', line 3: must be a number"]),
+    ("nan.csv", "x,y\n1,0\nnan,1\n", [], "--data", ["nan.csv, column 'x', line 3"]),
+    ("inf.csv", "x,y\n1,0\n2,inf\n", [], "--data", ["inf.csv, column 'y', line 3: must be finite"]),
+    ("ragged.csv", "x,y\n1,0\n2\n", [], "--data", ["Invalid path: 'ragged.csv'", "line 3 has 1 fields"]),
+    ("weights.csv", "x,w,y\n1,1,0\n2,-1,1\n", ["--weights", "w"], "--data", ["Invalid weights: -1.0", "weights.csv, column 'w', line 3: must be >= 0"]),
     ("labels.csv", "x,y\n1,0\n2,3\n", ["--loss", "log"], "--loss",
-     ["labels.csv: y (target 'y') must be in [0, 1] for loss='log', got 3.0 at index 1"]),
+     ["labels.csv", "the log loss needs targets in [0, 1]; data.y[1] = 3.0"]),
 ]
 
 
@@ -204,9 +204,9 @@ def test_a_bad_validation_file_names_validation(tmp_path, monkeypatch, capsys, n
     (tmp_path / "a.csv").write_text("x,y\n1,0\n2,1\n")
     (tmp_path / "b.csv").write_text("x,z\n1,0\n")
     assert cli.main(["train", "--data", "a.csv", "--target", "y", "--validation", "b.csv"]) == 2
-    one_line_naming(capsys, "--validation", "b.csv: no column 'y' (the target)")
+    one_line_naming(capsys, "--validation", "Invalid target: 'y'", "b.csv: no such column")
     assert cli.main(["train", "--data", "a.csv", "--target", "y", "--validation", "c.csv"]) == 2
-    one_line_naming(capsys, "--validation", "c.csv: no such file")
+    one_line_naming(capsys, "--validation", "Invalid path: 'c.csv' (no such file)")
 
 
 def test_a_missing_pyarrow_exits_2_naming_the_extra(tmp_path, monkeypatch, capsys, no_training):
