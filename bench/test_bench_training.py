@@ -18,6 +18,12 @@ per point), ``python-loop``. Both are timed on ``REFERENCE_SAMPLE`` points and s
 numpy reference pays ~70 µs a step for its generality (arrays, the rule dispatch, copies);
 these show what a hand-written Python loop costs (~1-3 µs a step).
 
+Rows ``kernel`` (``train``'s default record, the loss after the epoch) and
+``kernel-record-none`` (``record="none"``: the same work as the peers of bench/test_bench_peers.py,
+which compute no loss). Family ``record``: the per-epoch loss alone (``fastoptim.model.total_loss``,
+what ``train`` calls after each epoch, on the threads it uses) against the yardstick of a
+batch-1 GD epoch without it: the engine issue's "at most 5% of a batch-1 epoch".
+
 Targets (the training issue): speed-up ≥ 30 at batch size 1, ≥ 100 at 25, ≥ 4 at full batch,
 and < 40 ns per update at batch size 1 for GD and Momentum (``bench/report.py`` lists them and
 says why Adam's own arithmetic puts it past that).
@@ -43,7 +49,9 @@ OPTIMIZERS = {
 }
 OPTIMIZER_NAMES = sizes(quick=["gd", "adam"], full=["gd", "momentum", "adam"])
 BATCH_SIZES = sizes(quick=[1, 25, 100, None], full=[1, 25, 100, 1000, None])
-IMPLS = ["reference", "kernel"]
+#: ``kernel``: ``train`` as a user calls it (``record="epoch"``, the default: the full-set loss
+#: after the epoch); ``kernel-record-none``: ``record="none"``, the peers' work (no loss pass)
+IMPLS = ["reference", "kernel", "kernel-record-none"]
 
 
 def batch_id(batch_size):
@@ -72,6 +80,8 @@ def test_epoch(benchmark, data, impl, optimizer, batch_size):
     sample = data if points == N else fo.data.Dataset(data.X[:points], data.y[:points])
     train = fo.reference.train if impl == "reference" else fo.train
     settings = dict(epochs=1, batch_size=batch_size, init=INIT)
+    if impl == "kernel-record-none":
+        settings["record"] = "none"
 
     def epoch():
         return train(sample, OPTIMIZERS[optimizer], **settings)
@@ -136,3 +146,23 @@ def test_python_sgd_epoch(benchmark, data, impl):
                      rounds=3, unit="points", optimizer="gd", batch_size=1, steps=REFERENCE_SAMPLE,
                      scaled_from=REFERENCE_SAMPLE)
     assert math.isfinite(w) and math.isfinite(b) and math.isfinite(loss)
+
+
+@pytest.mark.parametrize("impl", ["yardstick", "kernel"])
+def test_per_epoch_loss(benchmark, data, impl):
+    """The cost of the default record: the full-set loss after an epoch, beside a batch-1 GD
+    epoch without it (the yardstick, the cheapest epoch of 10^6 steps)."""
+    from fastoptim.kernels import layout
+    from fastoptim.model import total_loss
+
+    theta = np.array([0.5, -0.2])
+    if impl == "yardstick":
+        def work():
+            return fo.train(data, OPTIMIZERS["gd"], epochs=1, batch_size=1, init=INIT, record="none").theta
+        kernel = "gd/batch-1 epoch, record none"
+    else:
+        def work():
+            return total_loss(data, theta, layout.SquaredError(), True)
+        kernel = "per-epoch-loss"
+    result = run(benchmark, work, family="record", kernel=kernel, impl=impl, size=N, dtype=DTYPE, unit="points")
+    assert np.all(np.isfinite(result))
