@@ -87,8 +87,7 @@ PARALLEL_THRESHOLD = 32768
 # --- the coefficients of one step, by rule (named positions) -----------------------------------
 class GDStep(NamedTuple):
     lr: float
-    decay: float  # the factor on θ (decoupled decay), 1 otherwise
-    l2: float  # the coefficient of θ added to g (coupled decay), 0 otherwise
+    shrink: float  # the factor on θ, 1 − ηλ (coupled and decoupled decay coincide for GD)
 
 
 class MomentumStep(NamedTuple):
@@ -223,16 +222,15 @@ def _bias_corrections(step, beta1, beta2):
 # --- GD ------------------------------------------------------------------------------------------
 @jit_inline
 def _gd_coefficients(lr, weight_decay, decoupled):
-    decay, l2 = _decay(lr, weight_decay, decoupled)
-    return GDStep(lr * 1.0, decay, l2)
+    return GDStep(lr * 1.0, 1.0 - lr * weight_decay)
 
 
 @jit_inline
 def _gd_element(c, p, g):
-    """One parameter's GD step: the new θ."""
-    l2 = like(p, c.l2)
-    g = g if l2 == 0 else g + l2 * p
-    return p * like(p, c.decay) - like(p, c.lr) * g
+    """One parameter's GD step, the new θ: ``θ(1 − ηλ) − η g``, which is ``θ − η(g + λθ)``
+    (SPEC §3.2). Written so, the θ term is off the chain of dependent operations from g to
+    the new θ (a stochastic step waits on that chain; λ = 0: ``θ·1 − η g``, exactly ``θ − η g``)."""
+    return p * like(p, c.shrink) - like(p, c.lr) * g
 
 
 @jit_inline
@@ -260,10 +258,14 @@ def _momentum_coefficients(lr, beta, weight_decay, decoupled):
 
 @jit_inline
 def _momentum_element(c, p, g, velocity):
-    """One parameter's Momentum step: (θ, u)."""
-    l2 = like(p, c.l2)
-    g = g if l2 == 0 else g + l2 * p
-    u = like(p, c.beta) * velocity + like(p, c.lr) * g
+    """One parameter's Momentum step: (θ, u) with ``u = β u + η(g + λθ)`` (coupled decay λ),
+    computed as ``(β u + ηλθ) + η g``: the θ term off the chain of dependent operations from g
+    to the new θ (without coupled decay the term is 0 and skipped: ``β u + η g``)."""
+    lr = like(p, c.lr)
+    lr_l2 = lr * like(p, c.l2)
+    carried = like(p, c.beta) * velocity
+    carried = carried if lr_l2 == 0 else carried + lr_l2 * p
+    u = carried + lr * g
     return p * like(p, c.decay) - u, u
 
 
