@@ -125,9 +125,24 @@ def _copy_state(state):
 
 
 def permutation_into(order, rng):
-    """``order`` (uint32/uint64, length n) ← ``rng.permutation(n)``, in place: ``arange`` written in
-    chunks, then shuffled (how numpy computes ``permutation``: the same draws, the same bits)."""
+    """``order`` (uint32/uint64, length n) ← ``rng.permutation(n)``, in place, the same draws and
+    the same bits, and ``rng`` left as numpy leaves it: for a PCG64 generator and n <= 2^32 by
+    the compiled shuffle (``kernels/shuffle.py``, 2-5x numpy's speed), else by numpy itself."""
+    from .kernels import shuffle
+
     n = order.size
+    bits = rng.bit_generator
+    if type(bits) is np.random.PCG64 and n <= shuffle.MAX_POINTS:
+        announced = bits.state
+        state = np.array([announced["state"]["state"] >> 64, announced["state"]["state"] & (2**64 - 1),
+                          announced["state"]["inc"] >> 64, announced["state"]["inc"] & (2**64 - 1),
+                          announced["has_uint32"], announced["uinteger"]], dtype=np.uint64)
+        shuffle.shuffle_range(order, state)
+        bits.state = {"bit_generator": "PCG64",
+                      "state": {"state": (int(state[shuffle.STATE_HIGH]) << 64) | int(state[shuffle.STATE_LOW]),
+                                "inc": announced["state"]["inc"]},
+                      "has_uint32": int(state[shuffle.HAS_UINT32]), "uinteger": int(state[shuffle.UINTEGER])}
+        return order
     chunk = 1 << 20
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)

@@ -11,7 +11,7 @@ imports numba and ``x`` only.
 """
 import importlib
 
-_MODULES = ("epochs", "exp", "model", "policy", "schedules", "surface", "sweep", "updates")
+_MODULES = ("epochs", "exp", "model", "policy", "schedules", "shuffle", "surface", "sweep", "updates")
 _NAMES = {
     "exp": "exp", "exp_array": "exp",
     "loss_and_gradient_sum": "model", "loss_and_gradient_sum_parallel": "model",

@@ -36,9 +36,15 @@ from . import updates
 from .arrays import assign, fill
 from .layout import LookaheadHyper, Parallel
 from .model import (BLOCK, PARALLEL_THRESHOLD, GradientSum, LossAndGradientSum, LossSum, _is_none,
-                    _work_arrays, block, block_values_1d, gather, gather_row, gather_weight, point_terms, range_sums_parallel,
+                    _work_arrays, block, block_values_1d, gather, gather_row, gather_weight, point_terms, prefetch_points,
+                    range_sums_parallel,
                     segment, window)
 from .policy import jit, jit_inline, overload
+
+#: One-point steps prefetch the point this many positions ahead of the one they read (under a
+#: shuffled order; ``model.prefetch_points``): far enough that its cache miss is over when the
+#: step reaches it (~20 ns a step against ~100 ns a miss), near enough that it stays cached.
+PREFETCH_AHEAD = 16
 
 
 @intrinsic
@@ -106,8 +112,9 @@ def _batch_sums(X, y, weights, order, loss, theta, start, stop, step_loss, paral
                out):
         fill(out, 0.0)
         for first in range(start, stop, BLOCK):
-            block(Sums(), loss, X, y, weights, order, theta, first, min(stop, first + BLOCK), buffers, lanes,
-                  out)
+            last = min(stop, first + BLOCK)
+            prefetch_points(X, y, weights, order, last, 2 * last - first)  # the next block's points
+            block(Sums(), loss, X, y, weights, order, theta, first, last, buffers, lanes, out)
 
     if parallel.instance_class is not Parallel:
         return serial
@@ -119,8 +126,9 @@ def _batch_sums(X, y, weights, order, loss, theta, start, stop, step_loss, paral
         else:
             fill(out, 0.0)
             for first in range(start, stop, BLOCK):
-                block(Sums(), loss, X, y, weights, order, theta, first, min(stop, first + BLOCK), buffers,
-                      lanes, out)
+                last = min(stop, first + BLOCK)
+                prefetch_points(X, y, weights, order, last, 2 * last - first)
+                block(Sums(), loss, X, y, weights, order, theta, first, last, buffers, lanes, out)
     return serial_or_parallel
 
 
@@ -235,6 +243,7 @@ def _one_point_overload(hyper, X, y, weights, order, loss, theta, beta, velocity
                     step_loss, grads):
             if stop - start != 1:
                 return False, np.nan
+            prefetch_points(X, y, weights, order, start + PREFETCH_AHEAD, start + PREFETCH_AHEAD + 1)
             d = X.shape[1]
             index = segment(order, start, stop)
             xs, ys, ss = window(X, order, start, stop), window(y, order, start, stop), window(
@@ -260,6 +269,7 @@ def _one_point_overload(hyper, X, y, weights, order, loss, theta, beta, velocity
                   step_loss, grads):
         if stop - start != 1:
             return False, np.nan
+        prefetch_points(X, y, weights, order, start + PREFETCH_AHEAD, start + PREFETCH_AHEAD + 1)
         w, b = _point_value(hyper, theta, velocity, beta, 0), _point_value(hyper, theta, velocity, beta, 1)
         index = segment(order, start, stop)
         xs, ys, ss = window(X, order, start, stop), window(y, order, start, stop), window(
@@ -471,6 +481,7 @@ def _steps_in_registers_overload(hyper, loss, X, y, weights, order, batch_size, 
                 start = first_batch + k
                 beta = betas[k] if betas.size > 0 else default_beta
                 wp, bp = _gradient_point(hyper, state, beta, to)
+                prefetch_points(X, y, weights, order, start + PREFETCH_AHEAD, start + PREFETCH_AHEAD + 1)
                 index = segment(order, start, start + 1)
                 xs, ys, ss = window(X, order, start, start + 1), window(y, order, start, start + 1), window(
                     weights, order, start, start + 1)
@@ -492,9 +503,10 @@ def _steps_in_registers_overload(hyper, loss, X, y, weights, order, batch_size, 
                 wp, bp = _gradient_point(hyper, state, beta, to)
                 total = gw = gb = weight_sum = 0.0
                 for first in range(start, stop, BLOCK):
+                    last = min(stop, first + BLOCK)
+                    prefetch_points(X, y, weights, order, last, 2 * last - first)  # the next block's points
                     block_total, block_gw, block_gb, block_weight_sum = block_values_1d(
-                        Sums(), loss, X, y, weights, order, np.float64(wp), np.float64(bp), first,
-                        min(stop, first + BLOCK), buffers)
+                        Sums(), loss, X, y, weights, order, np.float64(wp), np.float64(bp), first, last, buffers)
                     total += block_total
                     gw += block_gw
                     gb += block_gb
