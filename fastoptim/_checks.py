@@ -260,9 +260,17 @@ def byte_size(nbytes):
     return f"{value:.3g} EiB"  # pragma: no cover
 
 
+#: Sizes up to this always pass :func:`fits_in_memory` without asking the system (reading
+#: ``/proc/meminfo`` costs 15-400 µs, a sweep plans every run): an allocation this small that
+#: fails is numpy's ``MemoryError``, there is nothing to estimate.
+SMALL_ALLOCATION = 16 * 2**20
+
+
 def fits_in_memory(name, value, nbytes, what):
     """Raise ``Invalid {name}: {value} ({what} needs about N, more than the M of memory
     available)`` (a ValueError) if ``nbytes`` exceed the memory available now."""
+    if nbytes <= SMALL_ALLOCATION:
+        return
     available = available_memory()
     if available is not None and nbytes > available:
         raise invalid(name, value, f"{what} needs about {byte_size(nbytes)}, more than the "

@@ -197,10 +197,10 @@ def describe_function(function):
 
 
 def describe_data(data):
-    """A data set as saved with a run: its size, dtype and a digest of up to 4096 evenly spaced
+    """A data set as saved with a run: its size, dtype and a digest of up to 1024 evenly spaced
     points (and their weights), the first among them (not of all of them: cheap at 10^8 points,
     and enough to catch another data set)."""
-    every = -(-data.n // 4096)
+    every = -(-data.n // 1024)
     digest = hashlib.blake2b(digest_size=8)
     digest.update(data.X[::every].tobytes())
     digest.update(data.y[::every].tobytes())

@@ -242,6 +242,7 @@ def run_pairs(data, configs, seeds, options, bar=None, callbacks=()):
         bar.update(bar.total - bar.n)
     seconds = np.empty(pairs)
     for group in rule_groups:
+        thetas[group.rows] = group.thetas  # (every pair's last θ, also for epochs=0: its start)
         seconds[group.rows] = group.seconds / group.rows.size
     return {"theta": thetas, "loss": losses, "validation_loss": validation_losses,
             "diverged_epoch": diverged_epoch, "diverged_step": diverged_step, "stopped_epoch": stopped_epoch,

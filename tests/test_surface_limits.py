@@ -33,6 +33,7 @@ def test_a_resolution_whose_grid_cannot_fit_is_refused_before_allocating(monkeyp
                               "more than the "), message
     assert message.endswith(" of memory available)")
     monkeypatch.setattr(_checks, "available_memory", lambda: 10**6)
+    monkeypatch.setattr(_checks, "SMALL_ALLOCATION", 0)  # (sizes this small pass unasked otherwise)
     with pytest.raises(ValueError, match=r"^Invalid resolution: 400 \(a 400 × 400 grid needs about 1.23 MiB"):
         fo.surface(fo.data.two_points(), resolution=400)
     assert fo.surface(fo.data.two_points(), resolution=300).loss.shape == (300, 300)

@@ -71,6 +71,17 @@ def test_sweep_of_16_configs_and_2_seeds_equals_32_train_runs(data):
     assert not result.diverged.any() and np.all(result.seconds > 0)
 
 
+def test_a_sweep_of_zero_epochs_is_its_starting_points(data):
+    # train(epochs=0) is allowed (the run's start); so is the sweep's, row for row
+    result = fo.sweep(data, CONFIGS[:3], seeds=SEEDS, epochs=0, batch_size=10, init=(0.5, -0.5))
+    assert len(result) == 6 and result.loss.shape == (6, 0)
+    assert np.array_equal(result.theta, np.tile([0.5, -0.5], (6, 1)))
+    assert np.all(result.best_epoch == -1) and np.all(np.isnan(result.best_loss))
+    assert np.all(np.isnan(result.final_loss)) and not result.diverged.any() and np.all(result.steps == 0)
+    run = fo.train(data, CONFIGS[0], epochs=0, batch_size=10, init=(0.5, -0.5))
+    assert np.array_equal(run.theta, result.theta[0]) and run.loss.size == 0
+
+
 VARIANTS = {
     # validation split per seed (each seed's own training set), per-epoch schedule, sum reduction
     "validation-schedule": dict(epochs=3, batch_size=40, init=(0.5, -0.5), shuffle=True, validation=0.25,
