@@ -102,6 +102,9 @@ ARGUMENT_FLAGS = {
     # the built-in data sets and the surface
     "n": "--n", "w_range": "--w-range", "b_range": "--b-range", "resolution": "--resolution",
 }
+#: Arguments whose items come from different flags: ``(error.argument, error.index)`` → the flag
+#: (``betas[0]`` is β1 of ``--beta``, ``betas[1]`` β2 of ``--beta2``; ``fastoptim._checks``'s rule).
+INDEXED_FLAGS = {("betas", 0): "--beta", ("betas", 1): "--beta2"}
 COMMAND_FLAGS = {
     "compare": {"optimizers": "--optimizers"},
     "warmup": {"optimizers": "--optimizers", "loss": "--losses", "dtype": "--dtypes", "d": "--features",
@@ -543,15 +546,18 @@ def build_parser():
 
 # --- library errors, reported against their flags -------------------------------------------------
 
-def _flag_of(command, argument):
-    """The flag that gives the library argument ``argument`` (None if none does)."""
+def _flag_of(command, argument, index=None):
+    """The flag that gives the library argument ``argument`` (its item ``index``, if the items
+    come from different flags: :data:`INDEXED_FLAGS`); None if none does."""
+    if (argument, index) in INDEXED_FLAGS:
+        return INDEXED_FLAGS[argument, index]
     return COMMAND_FLAGS.get(command, {}).get(argument, ARGUMENT_FLAGS.get(argument))
 
 
 def _library_error(command, error, note=""):
     """A ``UsageError`` for a library ``InvalidValue``/``InvalidType``, naming the flag of its
-    ``argument``."""
-    flag = _flag_of(command, error.argument)
+    ``argument`` (and ``index``)."""
+    flag = _flag_of(command, error.argument, error.index)
     if error.argument == "record":
         note = note or " (pictures record every step: fewer --epochs, or no picture)"
     return UsageError(flag, f"{error}{note}")
@@ -793,15 +799,8 @@ def _optimizer(name, lr, args, strict=True):
     arguments = _optimizer_arguments(cls, lr if lr is not None else _default_lr(name, args), args, strict)
     try:
         return cls(**arguments)
-    except (_checks.InvalidValue, _checks.InvalidType) as error:
-        flag = _flag_of(args.command, error.argument)
-        if error.argument == "betas":  # β1 from --beta, β2 from --beta2: which one is refused?
-            try:
-                cls(**{**arguments, "betas": (arguments["betas"][0], cls().betas[1])})
-                flag = "--beta2"
-            except (_checks.InvalidValue, _checks.InvalidType):
-                flag = "--beta"
-        raise UsageError(flag, str(error)) from None
+    except (_checks.InvalidValue, _checks.InvalidType) as error:  # betas[0] is --beta's, betas[1] --beta2's
+        raise _library_error(args.command, error) from None
 
 
 def _check_unused(args, optimizers):

@@ -246,6 +246,9 @@ BAD_FLAGS = [
     (["train", *FILE, "--optimizer", "momentum", "--beta2", "0.9"], "--beta2", ["momentum has no β2"]),
     (["train", *FILE, "--optimizer", "adam", "--beta2", "1"], "--beta2", ["Invalid betas[1]: 1.0"]),
     (["train", *FILE, "--optimizer", "adam", "--beta", "1", "--beta2", "0.5"], "--beta", ["Invalid betas[0]: 1.0"]),
+    (["train", *FILE, "--optimizer", "adam", "--beta", "1", "--beta2", "1"], "--beta", ["Invalid betas[0]: 1.0"]),
+    (["train", *FILE, "--optimizer", "nadam", "--beta", "0.5", "--beta2", "-1"], "--beta2", ["Invalid betas[1]: -1.0"]),
+    (["compare", *FILE, "--optimizers", "gd,adam", "--beta2", "2"], "--beta2", ["Invalid betas[1]: 2.0"]),
     (["train", *FILE, "--weight-decay", "-1"], "--weight-decay", ["Invalid weight_decay: -1.0"]),
     (["train", *FILE, "--line-search", "0.1,x"], "--line-search", ["expected a number, got 'x'"]),
     (["train", *FILE, "--line-search", "0.1,-1"], "--line-search", ["Invalid line_search"]),
@@ -341,6 +344,18 @@ def test_errors_are_mapped_by_their_argument_not_their_text(monkeypatch, capsys,
     monkeypatch.setitem(cli.OPTIMIZERS, "Adam", Misleading)
     assert cli.main(["train", "--optimizer", "adam"]) == 2
     one_line_naming(capsys, "--eps", "whatever the text says")
+
+    built = []
+
+    class SecondBeta(fo.Adam):  # betas[1] by its index, whatever the text says; built once, not again to find out
+        def __init__(self, **arguments):
+            built.append(arguments)
+            raise _checks.InvalidValue("betas", "Invalid betas[0]: the text names the other one", index=1)
+
+    monkeypatch.setitem(cli.OPTIMIZERS, "Adam", SecondBeta)
+    assert cli.main(["train", "--optimizer", "adam", "--beta", "0.5", "--beta2", "0.5"]) == 2
+    one_line_naming(capsys, "--beta2", "the text names the other one")
+    assert len(built) == 1
     flags = {option for command in cli.build_parser()._subparsers._actions[1].choices.values()
              for action in command._actions for option in action.option_strings}
     assert set(cli.ARGUMENT_FLAGS.values()) <= flags  # every flag of the table exists
