@@ -14,8 +14,11 @@ arguments runs ``demo``; ``fastoptim`` with none prints this help.
 
 The command line validates nothing the library validates: it parses the syntax of each value,
 hands the values to the library (``fastoptim.train``, the optimizer classes, the schedules …),
-and maps a library error to its flag through ``error.argument`` (:data:`ARGUMENT_FLAGS`), never
-by reading the message. A run's arguments are checked before the data is read or made, by
+and maps a library error to its flag through ``error.argument`` (:data:`ARGUMENT_FLAGS`, and
+``error.index`` where an argument's items come from several flags: :data:`INDEXED_FLAGS`), never
+by reading the message. ``--schedule``, ``--momentum-schedule`` and ``--on-plateau`` are parsed
+(``NAME:ARGS``: the name, and arguments that fit the function's parameters) and built after
+parsing; the schedule's or controller's own error is reported against the flag that gave it. A run's arguments are checked before the data is read or made, by
 planning the run on a stand-in data set (``fastoptim.plan_run`` on the two points), so a bad
 ``--epochs`` is refused before a large file is loaded.
 
@@ -27,6 +30,7 @@ API's (each optimizer's own ``lr``, ``reduction="mean"``, ``init`` zeros), so th
 same arguments, bit for bit (see ``DEFAULTS_TEXT``).
 """
 import argparse
+import inspect
 import json
 import math
 import os
@@ -286,17 +290,57 @@ def _call_arguments(text, where):
     return positional, keywords
 
 
-def _one_schedule(text, table, whole):
+class _Call:
+    """``NAME:ARGS`` as argparse leaves it: the function the name picks and the arguments, which
+    fit its parameters (the syntax); :meth:`build` calls it, and the library's own checks decide
+    the values (its error, carrying ``.argument``, is reported against the flag by
+    :func:`_build_values`)."""
+
+    def __init__(self, name, function, positional, keywords):
+        self.name, self.function, self.positional, self.keywords = name, function, positional, keywords
+
+    def build(self):
+        try:
+            return self.function(*self.positional, **self.keywords)
+        except (_checks.InvalidValue, _checks.InvalidType) as error:
+            raise _BuildError(self.name, error) from None
+
+
+class _Joined:
+    """``PART+PART@START+...``: the parts (each a :class:`_Call`) and their starts, joined by
+    ``fastoptim.schedules.join`` when built."""
+
+    def __init__(self, parts, starts):
+        self.parts, self.starts = parts, starts
+
+    def build(self):
+        parts = [part.build() for part in self.parts]
+        return _Call("join", _schedules.join, [parts, self.starts], {}).build()
+
+
+class _BuildError(Exception):
+    """A library error (``error``, with ``.argument``) from building the value of one flag, and
+    the function that raised it (``where``, as the message says it: ``cosine: Invalid …``)."""
+
+    def __init__(self, where, error):
+        super().__init__(where, error)
+        self.where, self.error = where, error
+
+
+def _call_of(text, table, whole, what):
+    """``NAME:ARGS`` → a :class:`_Call` of ``table[NAME]``: the name known, the arguments in the
+    function's signature (a missing, extra or unknown one is a syntax error, said here)."""
     name, _, rest = text.partition(":")
     key = name.strip().lower().replace("-", "_")
-    factory = table.get(key)
-    if factory is None:
-        raise argparse.ArgumentTypeError(f"unknown schedule {name.strip()!r}; choose from {', '.join(table)}")
+    function = table.get(key)
+    if function is None:
+        raise argparse.ArgumentTypeError(f"unknown {what} {name.strip()!r}; choose from {', '.join(table)}")
     positional, keywords = _call_arguments(rest, whole)
     try:
-        return factory(*positional, **keywords)
-    except (TypeError, ValueError) as error:
+        inspect.signature(function).bind(*positional, **keywords)
+    except TypeError as error:  # (the signature's own words: "missing a required argument: 'period'")
         raise argparse.ArgumentTypeError(f"{key}: {error}") from None
+    return _Call(key, function, positional, keywords)
 
 
 #: ``+`` between two parts of a joined schedule: before a name, never inside a number (``1e+3``).
@@ -305,7 +349,8 @@ _JOIN = re.compile(r"\+(?=\s*[A-Za-z_])")
 
 def _schedule_from(table):
     def parse(text):
-        """``NAME:ARGS`` or ``NAME:ARGS+NAME:ARGS@START+...`` -> a ``fastoptim.schedules`` schedule."""
+        """``NAME:ARGS`` or ``NAME:ARGS+NAME:ARGS@START+...`` -> what builds the schedule (:class:`_Call`
+        or :class:`_Joined`: the values are checked by ``fastoptim.schedules`` once the flags are parsed)."""
         parts, starts = [], []
         for index, part in enumerate(_JOIN.split(text)):
             body, at, start = part.rpartition("@") if "@" in part else (part, "", "")
@@ -321,28 +366,34 @@ def _schedule_from(table):
                     raise argparse.ArgumentTypeError(f"the first part starts at 0, not @{start}")
                 if index > 0:
                     starts.append(start)
-            parts.append(_one_schedule(body, table, text))
-        if len(parts) == 1:
-            return parts[0]
-        try:
-            return _schedules.join(parts, starts)
-        except (TypeError, ValueError) as error:
-            raise argparse.ArgumentTypeError(f"join: {error}") from None
+            parts.append(_call_of(body, table, text, "schedule"))
+        return parts[0] if len(parts) == 1 else _Joined(parts, starts)
     return parse
 
 
 def _controller(text):
-    """``halve`` or ``reduce:factor=0.5,patience=2`` -> a ``fastoptim.plateau`` controller."""
-    name, _, rest = text.partition(":")
-    key = name.strip().lower().replace("-", "_")
-    factory = CONTROLLERS.get(key)
-    if factory is None:
-        raise argparse.ArgumentTypeError(f"unknown controller {name.strip()!r}; choose halve or reduce:...")
-    positional, keywords = _call_arguments(rest, text)
-    try:
-        return factory(*positional, **keywords)
-    except (TypeError, ValueError) as error:
-        raise argparse.ArgumentTypeError(f"{key}: {error}") from None
+    """``halve`` or ``reduce:factor=0.5,patience=2`` -> what builds a ``fastoptim.plateau`` controller."""
+    return _call_of(text, CONTROLLERS, text, "controller")
+
+
+#: The flags whose values the library builds from ``NAME:ARGS`` (schedules, a controller), by the
+#: name of the ``fastoptim.train`` argument each gives.
+BUILT_ARGUMENTS = ("schedule", "momentum_schedule", "on_plateau")
+
+
+def _build_values(args):
+    """Build the values of :data:`BUILT_ARGUMENTS` (in place of what argparse left); a library
+    error (an ``InvalidValue``/``InvalidType``, whose ``.argument`` names the schedule's or the
+    controller's argument) is one line against the flag that gave the value: ``argument
+    --schedule: cosine: Invalid max_lr: -1 (…)``. Any other exception is not a usage error and
+    is not caught."""
+    for name in BUILT_ARGUMENTS:
+        value = getattr(args, name, None)
+        if isinstance(value, (_Call, _Joined)):
+            try:
+                setattr(args, name, value.build())
+            except _BuildError as failed:
+                raise UsageError(_flag_of(args.command, name), f"{failed.where}: {failed.error}") from None
 
 
 # --- the parser -----------------------------------------------------------------------------------
@@ -1257,6 +1308,7 @@ def main(argv=None):
         return EXIT_USAGE
     try:
         try:
+            _build_values(args)
             return COMMANDS[args.command](args)
         except (_checks.InvalidValue, _checks.InvalidType) as error:  # from the run itself (init, resume ...)
             _progress.close_all()

@@ -14,7 +14,9 @@ loop.
 
 Counters must satisfy ``0 <= t <= 2**53`` (every such integer is exact in float64). Every argument
 is validated when the schedule is built, so that no schedule raises, returns NaN, infinity or a
-negative value at any valid ``t``.
+negative value at any valid ``t``. A bad argument raises ``fastoptim._checks.InvalidValue`` (a
+``ValueError``, a wrong type included) whose ``argument`` names the schedule's argument
+(``"max_lr"``, ``"boundaries"`` …); a bad counter ``InvalidType``/``InvalidValue`` naming ``t``.
 
 Learning-rate schedules: :func:`constant`, :func:`step_decay`, :func:`exponential`,
 :func:`inverse_time`, :func:`cyclic`, :func:`cosine`, :func:`warm_restarts`,
@@ -39,6 +41,7 @@ from typing import Any, ClassVar, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from . import _checks
 from .kernels import schedules as _kernels
 
 __all__ = [
@@ -72,12 +75,18 @@ IntArray = NDArray[np.int64]
 
 
 # --------------------------------------------------------------------------------------------
-# argument validation: one message shape, "Invalid <name>: <value> (<requirement>)"
+# argument validation: the package's vocabulary (fastoptim._checks), one message shape,
+# "Invalid <name>: <value> (<requirement>)", and the argument's name in error.argument
 # --------------------------------------------------------------------------------------------
 
 
-def _invalid(name: str, value: Any, requirement: str) -> ValueError:
-    return ValueError(f"Invalid {name}: {value!r} ({requirement})")
+def _invalid(name: str, value: Any, requirement: str) -> _checks.InvalidValue:
+    """The error for a bad argument ``name`` of a schedule or a controller: an
+    ``InvalidValue`` (a ``ValueError``) whose ``argument`` is ``name``, a value of the wrong type
+    included (a schedule's or a controller's bad argument has always been a ``ValueError``; the
+    counter ``t`` and ``n_or_t`` of a call are checked by type first, :class:`InvalidType`)."""
+    error: _checks.InvalidValue = _checks.invalid(name, value, requirement)
+    return error
 
 
 def _real(name: str, value: Any, requirement: str) -> float:
@@ -143,33 +152,33 @@ def _counter(t: Any) -> tuple[IntArray, tuple[int, ...] | None]:
     """
     requirement = "must be an integer in [0, 2**53]"
     if isinstance(t, (bool, np.bool_)):
-        raise TypeError(f"Invalid t: {t!r} ({requirement}, not a bool)")
+        raise _checks.InvalidType("t", f"Invalid t: {t!r} ({requirement}, not a bool)")
     if isinstance(t, numbers.Integral):
         value = int(t)
         if value < 0 or value > MAX_T:
-            raise ValueError(f"Invalid t: {value} ({requirement})")
+            raise _checks.InvalidValue("t", f"Invalid t: {value} ({requirement})")
         return np.array([value], dtype=np.int64), None
     if isinstance(t, numbers.Number):  # float, complex, Fraction, ...
-        raise TypeError(f"Invalid t: {t!r} ({requirement})")
+        raise _checks.InvalidType("t", f"Invalid t: {t!r} ({requirement})")
     try:
         array = np.asarray(t)
     except ValueError as error:  # a ragged list
-        raise TypeError(f"Invalid t: {t!r} ({requirement}, or an array of them)") from error
+        raise _checks.InvalidType("t", f"Invalid t: {t!r} ({requirement}, or an array of them)") from error
     if array.size == 0 and array.dtype.kind == "f":  # [] and np.array([]): no counters
         array = array.astype(np.int64)
     if array.dtype.kind not in "iu":
-        raise TypeError(f"Invalid t: array of dtype {array.dtype} ({requirement}; "
-                        f"the dtype must be an integer dtype)")
+        raise _checks.InvalidType("t", f"Invalid t: array of dtype {array.dtype} ({requirement}; "
+                                       f"the dtype must be an integer dtype)")
     # (a uint64 counter past 2**63 wraps to a negative int64, out of range too)
     return np.ascontiguousarray(array, dtype=np.int64).reshape(-1), array.shape
 
 
-def _out_of_range(t: Any) -> ValueError:
+def _out_of_range(t: Any) -> _checks.InvalidValue:
     """The error for an array of counters not all in [0, 2**53]."""
     array = np.asarray(t)
     low = int(array.min())
     bad = low if low < 0 else int(array.max())
-    return ValueError(f"Invalid t: array containing {bad} (must be an integer in [0, 2**53])")
+    return _checks.InvalidValue("t", f"Invalid t: array containing {bad} (must be an integer in [0, 2**53])")
 
 
 def _within(t: IntArray, offset: int, limit: int) -> bool:
@@ -220,12 +229,12 @@ class Schedule:
         if isinstance(n_or_t, numbers.Integral) and not isinstance(n_or_t, (bool, np.bool_)):
             n = int(n_or_t)
             if n < 0 or n > MAX_T + 1:
-                raise ValueError(f"Invalid n: {n} (must be an integer in [0, 2**53 + 1])")
+                raise _checks.InvalidValue("n_or_t", f"Invalid n: {n} (must be an integer in [0, 2**53 + 1])")
             result: FloatArray = self(np.arange(n, dtype=np.int64))
             return result
         if isinstance(n_or_t, (bool, np.bool_, numbers.Number)):
-            raise TypeError(f"Invalid n_or_t: {n_or_t!r} (must be an integer count or an "
-                            f"integer array of counters)")
+            raise _checks.InvalidType("n_or_t", f"Invalid n_or_t: {n_or_t!r} (must be an integer count or an "
+                                                f"integer array of counters)")
         return np.asarray(self(np.asarray(n_or_t)), dtype=np.float64)
 
     def __repr__(self) -> str:
@@ -774,8 +783,6 @@ def evaluate(function: Any, counters: IntArray, name: str, kind: str) -> FloatAr
     per counter, and each value must be a real number, finite and ``>= 0`` for ``kind="lr"``,
     in ``[0, 1)`` for ``kind="momentum"``; ``ValueError``/``TypeError`` naming ``name`` and the
     counter otherwise."""
-    from . import _checks
-
     if isinstance(function, Schedule):
         return np.asarray(function(counters), dtype=np.float64)
     values = np.empty(len(counters))

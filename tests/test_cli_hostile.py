@@ -4,6 +4,7 @@ negative pairs, and prints "interrupted" on a line of its own.
 
 The commands run in-process through ``cli.main``; ``train`` is replaced by a function that
 fails the test, to show that a refusal comes before any training."""
+import inspect
 import io
 import os
 import sys
@@ -360,3 +361,51 @@ def test_errors_are_mapped_by_their_argument_not_their_text(monkeypatch, capsys,
              for action in command._actions for option in action.option_strings}
     assert set(cli.ARGUMENT_FLAGS.values()) <= flags  # every flag of the table exists
     assert {flag for table in cli.COMMAND_FLAGS.values() for flag in table.values()} <= flags
+
+
+@pytest.mark.parametrize("table, key, argv, flag", [
+    ("SCHEDULES", "cosine", ["--schedule", "cosine:0.1,0.01,5"], "--schedule"),
+    ("SCHEDULES", "cosine", ["--schedule", "constant:0.1+cosine:0.1,0.01,5@3"], "--schedule"),  # a joined part
+    ("MOMENTUM_SCHEDULES", "cosine", ["--momentum-schedule", "cosine:0.1,0.01,5", "--optimizer", "momentum"],
+     "--momentum-schedule"),
+    ("CONTROLLERS", "reduce", ["--on-plateau", "reduce:0.5", "--validation", "0.5"], "--on-plateau"),
+])
+def test_schedule_and_controller_errors_are_library_errors_reported_against_their_flag(table, key, argv, flag,
+                                                                                      monkeypatch, capsys, no_training):
+    """A schedule's or a controller's bad argument is the library's ``InvalidValue`` (its
+    ``.argument`` names the schedule's argument); the command line builds the value after parsing
+    and reports such an error against the flag that gave it, whatever its text says. An exception
+    that is not the library's check (no ``.argument``) is not a usage error: it is not caught."""
+    from fastoptim import _checks
+
+    def refuses(*arguments, **keywords):
+        raise _checks.InvalidValue("max_lr", "Invalid max_lr: the text speaks of --lr and --beta")
+
+    def broken(*arguments, **keywords):
+        raise ValueError("a bug, not a bad argument")
+
+    for function, outcome in ((refuses, 2), (broken, ValueError)):
+        function.__signature__ = inspect.signature(getattr(cli, table)[key])
+        monkeypatch.setitem(getattr(cli, table), key, function)
+        if outcome == 2:
+            assert cli.main(["train", *argv, "--quiet"]) == 2
+            one_line_naming(capsys, flag, f"{key}: Invalid max_lr: the text speaks of --lr and --beta")
+        else:
+            with pytest.raises(ValueError, match="a bug"):
+                cli.main(["train", *argv, "--quiet"])
+
+
+def test_a_real_schedule_error_carries_its_argument_and_the_command_names_the_flag(capsys, no_training):
+    with pytest.raises(ValueError) as raised:
+        fo.schedules.cosine(0.1, 0.2, 10)
+    assert isinstance(raised.value, fo._checks.InvalidValue) and raised.value.argument == "min_lr"
+    assert cli.main(["train", "--schedule", "cosine:0.1,0.2,10", "--quiet"]) == 2
+    line = one_line_naming(capsys, "--schedule", "cosine: Invalid min_lr: 0.2 (must be <= max_lr=0.1)")
+    assert line.endswith(str(raised.value) + " (see fastoptim train --help)")
+    with pytest.raises(ValueError) as raised:
+        fo.plateau.ReduceOnPlateau(patience=-1)
+    assert raised.value.argument == "patience"
+    assert cli.main(["train", "--on-plateau", "reduce:patience=-1", "--validation", "0.5", "--quiet"]) == 2
+    one_line_naming(capsys, "--on-plateau", "reduce: Invalid patience: -1")
+    assert cli.main(["train", "--schedule", "cosine:0.1,0.01", "--quiet"]) == 2  # the call's syntax: argparse's
+    one_line_naming(capsys, "--schedule", "cosine: missing a required argument: 'period'")
