@@ -18,9 +18,10 @@ and maps a library error to its flag through ``error.argument`` (:data:`ARGUMENT
 ``error.index`` where an argument's items come from several flags: :data:`INDEXED_FLAGS`), never
 by reading the message. ``--schedule``, ``--momentum-schedule`` and ``--on-plateau`` are parsed
 (``NAME:ARGS``: the name, and arguments that fit the function's parameters) and built after
-parsing; the schedule's or controller's own error is reported against the flag that gave it. A run's arguments are checked before the data is read or made, by
-planning the run on a stand-in data set (``fastoptim.plan_run`` on the two points), so a bad
-``--epochs`` is refused before a large file is loaded.
+parsing; the schedule's or controller's own error is reported against the flag that gave it.
+A run's arguments are checked before the data is read or made, by
+``fastoptim.check_train_arguments`` (every ``train`` argument that needs no data), so a bad
+``--epochs`` or ``--validation 1.5`` is refused before a large file is loaded.
 
 Defaults: on the built-in data sets (the lecture's two points, sparse, synthetic) the command
 keeps the lecture's settings (η = 1 for gd, momentum, nesterov and adadelta, 0.1 for the
@@ -52,8 +53,8 @@ from .callbacks import EarlyStopping
 from .error_surface import check_arguments as _check_surface_arguments
 from .error_surface import surface as _surface
 from .optimizers import OPTIMIZERS
-from .plan import plan_run as _plan_run
 from .plateau import ReduceOnPlateau, halve_on_increase
+from .training import check_train_arguments as _check_train_arguments
 from .training import train as _train
 
 #: Command-line names of the optimizers (lower case class names).
@@ -890,15 +891,16 @@ def _run_options_of(args, record, early_stopping, resume=None):
 
 
 def _check_run(args, optimizer, options):
-    """Plan the run on a stand-in data set (the two points) before the data is read or made:
-    the library's own checks of every run argument that does not depend on the data (``init``'s
-    length, the validation fraction against the data's size, ``resume`` and the log loss's
-    targets are checked by the real run)."""
-    probe = _data.two_points()
-    stand_in = dict(options, init=[0.0, 0.0], resume=None, progress=False,
-                    validation=probe if options["validation"] is not None else None)
+    """The library's own checks of every run argument that needs no data
+    (``fastoptim.check_train_arguments``), before the data is read or made: ``--validation``'s
+    fraction, not its file (read with the data); ``init``'s length, whether the fraction leaves
+    both parts non-empty, ``--resume``'s settings and the log loss's targets are checked by the
+    run itself."""
+    validation = options["validation"]
+    if isinstance(validation, str):  # a file, read with the data: a data set stands in for it
+        validation = _data.two_points()
     try:
-        _plan_run(probe, optimizer, **stand_in)
+        _check_train_arguments(optimizer, **dict(options, validation=validation))
     except (_checks.InvalidValue, _checks.InvalidType) as error:
         raise _library_error(args.command, error) from None
 

@@ -20,11 +20,11 @@ import numpy as np
 from . import compiling
 from .callbacks import EpochRecord, run_callbacks
 from .optimizers import State
-from .plan import STEPS_PER_CALL, plan_run
+from .plan import STEPS_PER_CALL, check_arguments, plan_run
 from .progress import EpochBar
 from .runs import Run
 
-__all__ = ["train", "run_plan", "CompiledEngine"]
+__all__ = ["train", "check_train_arguments", "run_plan", "CompiledEngine"]
 
 
 class CompiledEngine:
@@ -117,6 +117,30 @@ def train(data, optimizer, *, epochs, batch_size=None, init, loss="squared", red
                     validation=validation, on_plateau=on_plateau, early_stopping=early_stopping,
                     callbacks=callbacks, resume=resume, progress=progress)
     return run_plan(plan, CompiledEngine)
+
+
+def check_train_arguments(optimizer, *, epochs, batch_size=None, loss="squared", reduction="mean", schedule=None,
+                          per="step", momentum_schedule=None, shuffle=False, seed=0, drop_last=False,
+                          line_search=None, record="epoch", validation=None, on_plateau=None, early_stopping=None,
+                          callbacks=(), resume=None, progress=False):
+    """Check :func:`train`'s arguments before there is data: every argument but ``data`` and
+    ``init``, with ``train``'s own checks and errors (``ValueError``/``TypeError`` naming the
+    argument in ``error.argument``); returns None, runs and compiles nothing. E.g. to refuse a
+    bad configuration before a large file is read (the ``fastoptim`` command does).
+
+    What only the data can tell is left to ``train``: ``init``'s length (``d + 1``) and whether
+    it fits the data's dtype, a validation Dataset's ``d`` and dtype, whether a validation
+    fraction leaves both parts non-empty, the log loss's targets in [0, 1], ``resume``'s
+    settings against this run's, the values of a plain function given as a schedule (checked
+    as the run evaluates them), and the record's exact size (checked here at the least any data
+    could need: one step an epoch, one feature in float32). A validation fraction's range,
+    (0, 1), is checked here.
+    """
+    check_arguments(optimizer, epochs=epochs, batch_size=batch_size, loss=loss, reduction=reduction,
+                    schedule=schedule, per=per, momentum_schedule=momentum_schedule, shuffle=shuffle, seed=seed,
+                    drop_last=drop_last, line_search=line_search, record=record, validation=validation,
+                    on_plateau=on_plateau, early_stopping=early_stopping, callbacks=callbacks, resume=resume,
+                    progress=progress)
 
 
 def _copy_state(state):

@@ -256,6 +256,12 @@ BAD_FLAGS = [
     (["train", *FILE, "--line-search", "1,2", "--schedule", "cosine:1,0.1,10"], "--line-search",
      ["schedule= and a schedule as the optimizer's lr are excluded"]),
     (["train", *FILE, "--on-plateau", "halve"], "--on-plateau", ["needs a validation set"]),
+    # the fraction's range, before the file is read (whether it leaves both parts non-empty needs the data)
+    (["train", *FILE, "--validation", "0"], "--validation", ["Invalid validation: 0.0 (must be a Dataset or a "
+                                                            "fraction in (0, 1))"]),
+    (["train", *FILE, "--validation", "1.5"], "--validation", ["Invalid validation: 1.5"]),
+    (["train", *FILE, "--validation", "nan"], "--validation", ["Invalid validation: nan"]),
+    (["compare", *FILE, "--validation", "1"], "--validation", ["Invalid validation: 1.0"]),
     (["train", *FILE, "--on-plateau", "reduce:factor=2", "--validation", "0.2"], "--on-plateau",
      ["reduce: Invalid factor: 2"]),
     (["train", *FILE, "--on-plateau", "wait"], "--on-plateau", ["unknown controller 'wait'"]),
@@ -311,7 +317,6 @@ def test_bad_flags_exit_2_naming_the_flag_before_the_data_is_read(argv, flag, wo
 @pytest.mark.parametrize("argv, flag, words", [
     (["--init", "0,0"], "--init", ["Invalid init: [0.0, 0.0] (must have length d + 1 = 3"]),
     (["--validation", "0.0001"], "--validation", ["leaves an empty part of a data set of 4 points"]),
-    (["--validation", "0"], "--validation", ["Invalid validation: 0.0"]),  # checked with the split
     (["--features", "a", "--resume", "first.npz"], "--resume", ["its data differs"]),
     (["--lr", "0.5", "--resume", "first.npz"], "--resume", ["its optimizer_arguments differs"]),
     (["--batch-size", "2", "--resume", "first.npz"], "--resume", ["its batch_size differs"]),
