@@ -1,15 +1,22 @@
-"""Say when a kernel is about to compile, and compile ahead of time (``fastoptim.warmup``).
+"""Say when kernels are about to compile, have them ready before a run, and compile ahead of
+time (``fastoptim.warmup``).
 
 Numba compiles a kernel the first time it is called with new argument types and keeps the
 machine code on disk (``cache=True``), so only a process that meets a new combination (a rule,
 a loss, float32 or float64 data, 1-D or (N, d), weights or not, shuffled or not …) pays for it,
-a few seconds. :func:`announce` prints one line on stderr before such a call, when nothing in
-the process or on disk has the code yet; ``fastoptim warmup`` (or :func:`fastoptim.warmup`)
-compiles chosen combinations ahead of time, e.g. in CI or in a container build.
+a few seconds. Before a run, ``train`` hands :func:`prepare` every compiled call the run will
+make (the steps, the per-epoch loss, the schedules' loops): what is neither in the process nor
+in the disk cache is compiled then, after one line on stderr (``progress=True``) that lists it,
+and what the cache has is loaded, so the run's clock (``Run.seconds``) counts neither.
+``fastoptim warmup`` (or :func:`fastoptim.warmup`) compiles chosen combinations ahead of time,
+e.g. in CI or in a container build.
 """
 import sys
 
-__all__ = ["announce", "will_compile", "warmup"]
+import numpy as np
+
+
+__all__ = ["prepare", "will_compile", "warmup"]
 
 
 def will_compile(dispatcher, args):
@@ -30,13 +37,61 @@ def will_compile(dispatcher, args):
         return False
 
 
-def announce(dispatcher, args, what, file=None):
-    """One line on stderr (or ``file``) if calling ``dispatcher(*args)`` is about to compile."""
-    if will_compile(dispatcher, args):
-        print(f"fastoptim: compiling {what} (first use with these types; a few seconds, then cached on disk) ...",
-              file=sys.stderr if file is None else file, flush=True)
+def _compile(dispatcher, args):
+    """Compile ``dispatcher`` for the types of ``args``, as its first call would (and save it to
+    the disk cache); a failure is left to that call, which raises it where it belongs."""
+    try:
+        dispatcher.compile(tuple(dispatcher.typeof_pyval(arg) for arg in args))
         return True
-    return False
+    except Exception:  # (a typing error is the call's to report, with its context)
+        return False
+
+
+def notice(what):
+    """The one line that says ``what`` (descriptions) is about to compile."""
+    listed = what[0] if len(what) == 1 else ", ".join(what[:-1]) + " and " + what[-1]
+    return f"fastoptim: compiling {listed} (first use with these types; a few seconds, then cached on disk) ..."
+
+
+#: ``(dispatcher, the arguments' type keys)`` found ready in this process: numba's typing of the
+#: arguments (``typeof``, 3-8 µs an array) is done once per combination, not once per run.
+_READY = set()
+
+
+def _type_key(value):
+    """What numba's type of ``value`` depends on, cheaply: for an array its dtype, dimensions,
+    layout, writability and alignment, for anything else its class. Two values with the same key
+    have the same numba type, for the arguments fastoptim passes its kernels (a key too coarse
+    would only leave a compile to the call itself)."""
+    if type(value) is np.ndarray:
+        flags = value.flags
+        return (value.dtype, value.ndim, flags.c_contiguous, flags.f_contiguous, flags.writeable, flags.aligned)
+    return type(value)
+
+
+def prepare(calls, *, announce=False, file=None):
+    """Have every call of ``calls`` — ``(dispatcher, arguments, what)``, ``what`` a description —
+    ready before it is made: loaded from numba's disk cache if it is there (:func:`will_compile`),
+    else compiled now for the arguments' types. With ``announce``, one line on stderr (or
+    ``file``) first, listing what compiles (each description once), and only if something does.
+    Returns the descriptions of what compiled, in order (empty: everything was in the process or
+    on disk)."""
+    pending = []
+    for dispatcher, args, what in calls:
+        key = (dispatcher, tuple(_type_key(arg) for arg in args))
+        if key in _READY:
+            continue
+        if will_compile(dispatcher, args):
+            pending.append((dispatcher, args, what, key))
+        else:
+            _READY.add(key)
+    compiled = tuple(dict.fromkeys(what for _, _, what, _ in pending))
+    if announce and compiled:
+        print(notice(compiled), file=sys.stderr if file is None else file, flush=True)
+    for dispatcher, args, _, key in pending:
+        if _compile(dispatcher, args):
+            _READY.add(key)
+    return compiled
 
 
 def warmup(optimizers=("Adam",), *, losses=("squared",), dtypes=("float64",), features=(1,),

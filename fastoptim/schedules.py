@@ -197,20 +197,39 @@ class Schedule:
     ``s(t)`` for an integer returns a float; for an integer array, a float64 array of the same
     shape; both bit for bit equal. ``s.values(n)`` is ``s(np.arange(n))``. Subclasses are
     frozen dataclasses whose fields are the validated arguments; they implement
-    :meth:`_evaluate`.
+    :meth:`_kernel` (the compiled loop and its arguments) or :meth:`_evaluate` itself.
     """
 
     __slots__ = ()
     #: The name of the function that builds the schedule (used by ``repr``).
     name: ClassVar[str] = "schedule"
 
-    def _evaluate(self, t: IntArray, offset: int, limit: int,
-                  out: FloatArray) -> bool:  # pragma: no cover - abstract
+    def _kernel(self) -> tuple[Any, tuple[Any, ...]] | None:
+        """The compiled loop of ``fastoptim.kernels.schedules`` that evaluates the schedule, and
+        its arguments between ``(t, offset, limit)`` and ``out``; None for a schedule that
+        implements :meth:`_evaluate` otherwise."""
+        return None
+
+    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
         """Write ``s(t − offset)`` into ``out`` (float64, the size of ``t``) for a contiguous 1-D
         int64 ``t`` whose counters all lie in ``[offset, limit]`` (``limit <= offset + 2**53``);
         return False (``out`` is then unspecified) if one does not, as the kernels of
         ``fastoptim.kernels.schedules`` do."""
-        raise NotImplementedError
+        found = self._kernel()
+        if found is None:  # pragma: no cover - every schedule has one or the other
+            raise NotImplementedError
+        kernel, arguments = found
+        result: bool = kernel(t, offset, limit, *arguments, out)
+        return result
+
+    def _kernel_calls(self) -> list[tuple[Any, tuple[Any, ...], str]]:
+        """``(dispatcher, arguments, name)`` of each compiled loop an evaluation calls, with
+        stand-in counters and output of the types a run passes (see :func:`kernel_calls`)."""
+        found = self._kernel()
+        if found is None:
+            return []
+        kernel, arguments = found
+        return [(kernel, (np.zeros(1, dtype=np.int64), 0, MAX_T, *arguments, np.empty(1)), self.name)]
 
     def __call__(self, t: int | ArrayLike) -> Any:
         flat, shape = _counter(t)
@@ -271,8 +290,8 @@ class Constant(Schedule):
     def __post_init__(self) -> None:
         _set(self, "lr", _non_negative("lr", self.lr))
 
-    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
-        return _kernels.constant(t, offset, limit, self.lr, out)
+    def _kernel(self) -> tuple[Any, tuple[Any, ...]]:
+        return _kernels.constant, (self.lr,)
 
 
 def constant(lr: float) -> Constant:
@@ -301,9 +320,8 @@ class StepDecay(Schedule):
                                           closed_low=False, closed_high=True))
         _set(self, "every", _integer("every", self.every, 1))
 
-    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
-        return _kernels.geometric(t, offset, limit, float(self.every), *_base(self.factor),
-                                  self.lr, out)
+    def _kernel(self) -> tuple[Any, tuple[Any, ...]]:
+        return _kernels.geometric, (float(self.every), *_base(self.factor), self.lr)
 
 
 def step_decay(lr: float, factor: float = 0.5, every: int = 5) -> StepDecay:
@@ -336,9 +354,9 @@ class Exponential(Schedule):
         _set(self, "lr", _non_negative("lr", self.lr))
         _set(self, "k", _non_negative("k", self.k))
 
-    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
+    def _kernel(self) -> tuple[Any, tuple[Any, ...]]:
         # e^(−k t) = b^t with b = e^−k
-        return _kernels.geometric(t, offset, limit, 1.0, 0.0, -self.k, self.lr, out)
+        return _kernels.geometric, (1.0, 0.0, -self.k, self.lr)
 
 
 def exponential(lr: float, k: float) -> Exponential:
@@ -368,9 +386,9 @@ class InverseTime(Schedule):
         _set(self, "lr", _non_negative("lr", self.lr))
         _set(self, "k", _non_negative("k", self.k))
 
-    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
+    def _kernel(self) -> tuple[Any, tuple[Any, ...]]:
         # 1 + k t >= 1: never a division by zero; k t may overflow to inf, giving 0.
-        return _kernels.inverse_time(t, offset, limit, self.lr, self.k, out)
+        return _kernels.inverse_time, (self.lr, self.k)
 
 
 def inverse_time(lr: float, k: float) -> InverseTime:
@@ -412,11 +430,10 @@ class Cyclic(Schedule):
                            f"mode that uses it; mode={self.mode!r}")
         _set(self, "gamma", gamma)
 
-    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
+    def _kernel(self) -> tuple[Any, tuple[Any, ...]]:
         # scale = (½)^(halvings (c − 1)) or γ^t = e^(t ln γ)
         halvings = 1.0 if self.mode == "triangular2" else 0.0
-        return _kernels.cyclic(t, offset, limit, float(self.step_size), self.base_lr,
-                               self.max_lr, halvings, math.log(self.gamma), out)
+        return _kernels.cyclic, (float(self.step_size), self.base_lr, self.max_lr, halvings, math.log(self.gamma))
 
 
 def cyclic(base_lr: float, max_lr: float, step_size: int, mode: str = "triangular",
@@ -464,9 +481,8 @@ class Cosine(Schedule):
         _set(self, "min_lr", min_lr)
         _set(self, "period", _integer("period", self.period, 1))
 
-    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
-        return _kernels.cosine(t, offset, limit, float(self.period), self.max_lr, self.min_lr,
-                               out)
+    def _kernel(self) -> tuple[Any, tuple[Any, ...]]:
+        return _kernels.cosine, (float(self.period), self.max_lr, self.min_lr)
 
 
 def cosine(max_lr: float, min_lr: float, period: int) -> Cosine:
@@ -518,9 +534,8 @@ class WarmRestarts(Schedule):
         _set(self, "_starts", np.array(starts, dtype=np.int64))
         _set(self, "_periods", np.array(periods, dtype=np.float64))
 
-    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
-        return _kernels.warm_restarts(t, offset, limit, self._starts, self._periods,
-                                      self.max_lr, self.min_lr, out)
+    def _kernel(self) -> tuple[Any, tuple[Any, ...]]:
+        return _kernels.warm_restarts, (self._starts, self._periods, self.max_lr, self.min_lr)
 
 
 def warm_restarts(max_lr: float, min_lr: float, T0: int, T_mult: int = 1) -> WarmRestarts:
@@ -562,10 +577,9 @@ class LinearWarmup(Schedule):
         _set(self, "warmup", _integer("warmup", self.warmup, 1))
         _set(self, "start_lr", _non_negative("start_lr", self.start_lr))
 
-    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
+    def _kernel(self) -> tuple[Any, tuple[Any, ...]]:
         # t / w first (< 1): (lr − start_lr) · t could overflow for huge rates and warm-ups.
-        return _kernels.linear_warmup(t, offset, limit, self.lr, float(self.warmup),
-                                      self.start_lr, out)
+        return _kernels.linear_warmup, (self.lr, float(self.warmup), self.start_lr)
 
 
 def linear_warmup(lr: float, warmup: int, start_lr: float = 0.0) -> LinearWarmup:
@@ -602,9 +616,8 @@ class TransformerWarmup(Schedule):
         _set(self, "warmup", _integer("warmup", self.warmup, 1))
         _set(self, "scale", _non_negative("scale", self.scale))
 
-    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
-        return _kernels.transformer_warmup(t, offset, limit, self.scale * self.d_model ** -0.5,
-                                           self.warmup ** -1.5, out)
+    def _kernel(self) -> tuple[Any, tuple[Any, ...]]:
+        return _kernels.transformer_warmup, (self.scale * self.d_model ** -0.5, self.warmup ** -1.5)
 
 
 def transformer_warmup(d_model: int, warmup: int = 4000, scale: float = 1.0
@@ -663,6 +676,9 @@ class Join(Schedule):
         _set(self, "schedules", tuple(self.schedules))
         _set(self, "boundaries", boundaries)
         _set(self, "_boundaries", np.array(boundaries, dtype=np.int64))
+
+    def _kernel_calls(self) -> list[tuple[Any, tuple[Any, ...], str]]:
+        return [call for schedule in self.schedules for call in schedule._kernel_calls()]
 
     def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
         # Phase k holds the counters firsts[k] .. lasts[k], seen as counters from firsts[k].
@@ -750,10 +766,9 @@ class SutskeverMomentum(Schedule):
                                             closed_low=True, closed_high=False))
         _set(self, "every", _integer("every", self.every, 1))
 
-    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
+    def _kernel(self) -> tuple[Any, tuple[Any, ...]]:
         # 2^(−1 − log2 n) = 1 / (2n) exactly, so β = 1 − 0.5/n with n = ⌊t/every⌋ + 1.
-        return _kernels.sutskever_momentum(t, offset, limit, float(self.every), self.beta_max,
-                                           out)
+        return _kernels.sutskever_momentum, (float(self.every), self.beta_max)
 
 
 def sutskever_momentum(beta_max: float, every: int = 250) -> SutskeverMomentum:
@@ -774,6 +789,16 @@ def sutskever_momentum(beta_max: float, every: int = 250) -> SutskeverMomentum:
         ``>= 1``, counts between two increases (250 in the paper).
     """
     return SutskeverMomentum(beta_max, every)
+
+
+def kernel_calls(function: Any) -> list[tuple[Any, tuple[Any, ...], str]]:
+    """The compiled loops evaluating ``function`` calls, as ``(dispatcher, arguments, name)``
+    with stand-in counters and output of the types a run passes (the schedule's name, e.g.
+    ``"cosine"``): what ``fastoptim.compiling`` checks, and compiles ahead of a run. Empty for
+    a function that is not a fastoptim schedule (Python evaluates it)."""
+    if isinstance(function, Schedule):
+        return function._kernel_calls()
+    return []
 
 
 def evaluate(function: Any, counters: IntArray, name: str, kind: str) -> FloatArray:
