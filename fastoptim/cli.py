@@ -112,8 +112,9 @@ ARGUMENT_FLAGS = {
 INDEXED_FLAGS = {("betas", 0): "--beta", ("betas", 1): "--beta2"}
 COMMAND_FLAGS = {
     "compare": {"optimizers": "--optimizers"},
-    "warmup": {"optimizers": "--optimizers", "loss": "--losses", "dtype": "--dtypes", "d": "--features",
-               "batch_size": "--batch-sizes", "batch_sizes": "--batch-sizes", "features": "--features"},
+    "warmup": {"optimizers": "--optimizers", "losses": "--losses", "dtypes": "--dtypes", "features": "--features",
+               "batch_sizes": "--batch-sizes", "shuffle": "--shuffle", "weights": "--weights",
+               "line_search": "--line-search", "sweep": "--sweep"},
 }
 
 DEFAULTS_TEXT = """\
@@ -576,7 +577,7 @@ def build_parser():
                         help="data without sample weights, with, or both (default: no)")
     warmup.add_argument("--line-search", action="store_true", help="runs with line search")
     warmup.add_argument("--sweep", action="store_true", help="also the sweep kernels (fastoptim.sweep)")
-    warmup.add_argument("--quiet", action="store_true", help="no line per compiled combination")
+    warmup.add_argument("--quiet", action="store_true", help="no compile notices on stderr")
 
     demo = commands.add_parser("demo", help="the lecture's story on built-in data, with tables and pictures",
                                description="Reproduce the lecture: the error surface; GD, momentum, Nesterov and "
@@ -1244,16 +1245,8 @@ _BOTH = {"no": (False,), "yes": (True,), "both": (False, True)}
 def _command_warmup(args):
     from .compiling import warmup
 
-    try:  # the counts, by the library's own check, before anything compiles
-        for value in args.features:
-            _checks.positive_int("features", value)
-        for value in args.batch_sizes:
-            if value is not None:
-                _checks.positive_int("batch_sizes", value)
-    except (_checks.InvalidValue, _checks.InvalidType) as error:
-        raise _library_error(args.command, error) from None
     started = time.perf_counter()
-    try:
+    try:  # (warmup checks every argument before it compiles anything)
         count = warmup(args.optimizers, losses=args.losses, dtypes=args.dtypes, features=args.features,
                        batch_sizes=args.batch_sizes, shuffle=_BOTH[args.shuffle], weights=_BOTH[args.weights],
                        line_search=args.line_search, sweep=args.sweep, progress=not args.quiet)

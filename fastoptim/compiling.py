@@ -11,10 +11,12 @@ and what the cache has is loaded, so the run's clock (``Run.seconds``) counts ne
 ``fastoptim warmup`` (or :func:`fastoptim.warmup`) compiles chosen combinations ahead of time,
 e.g. in CI or in a container build.
 """
+import numbers
 import sys
 
 import numpy as np
 
+from . import _checks
 
 __all__ = ["prepare", "will_compile", "warmup"]
 
@@ -94,6 +96,50 @@ def prepare(calls, *, announce=False, file=None):
     return compiled
 
 
+def _each(name, value, check, what):
+    """``value`` as a list: one value (a string, a bool, None or a number is one) or a non-empty
+    sequence of them, each passed through ``check`` (which raises naming ``name``)."""
+    if value is None or isinstance(value, (str, bytes, bool, np.bool_, numbers.Number)):
+        items = [value]
+    else:
+        try:
+            items = list(value)
+        except TypeError:
+            items = [value]
+    if not items:
+        raise _checks.invalid(name, value, f"must name at least one {what}")
+    return [check(item) for item in items]
+
+
+def _optimizer_name(optimizers):
+    from .optimizers import OPTIMIZERS, Optimizer
+
+    def check(optimizer):
+        if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
+            optimizer = optimizer.__name__
+        if not isinstance(optimizer, str) or optimizer not in OPTIMIZERS:
+            raise _checks.invalid("optimizers", optimizers, f"must name fastoptim optimizers: {', '.join(OPTIMIZERS)}")
+        return optimizer
+    return check
+
+
+def _dtype_name(value):
+    if not isinstance(value, str):
+        try:
+            value = np.dtype(value).name
+        except TypeError:
+            pass
+    return _checks.choice("dtypes", value, WARMUP_DTYPES)
+
+
+def _batch_size(value):
+    return None if value is None else _checks.positive_int("batch_sizes", value)
+
+
+WARMUP_LOSSES = ("squared", "log")
+WARMUP_DTYPES = ("float64", "float32")
+
+
 def warmup(optimizers=("Adam",), *, losses=("squared",), dtypes=("float64",), features=(1,),
            batch_sizes=(1, 32, None), shuffle=(False, True), weights=(False,), line_search=False,
            sweep=False, progress=True):
@@ -104,29 +150,34 @@ def warmup(optimizers=("Adam",), *, losses=("squared",), dtypes=("float64",), fe
     ``optimizers``: class names (``"Adam"``) or classes; ``losses``: ``"squared"``, ``"log"``;
     ``dtypes``: ``"float64"``, ``"float32"``; ``features``: ``d`` values (1 is ``X`` of shape
     (N,)); ``batch_sizes``: as ``train`` takes them (None: batch GD, whose batches are large
-    enough for the parallel kernels); ``shuffle``, ``weights``: which of False/True; ``sweep``:
-    also the sweep kernels. Each combination is a short run on a small synthetic data set above
-    ``model.PARALLEL_THRESHOLD`` points (so the parallel loss of the record compiles too).
-    Returns the number of combinations run; with ``progress``, one line on stderr for each that
-    had to compile.
+    enough for the parallel kernels); ``shuffle``, ``weights``: which of False/True (each of these
+    one value or a sequence of them); ``line_search``, ``sweep`` (also the sweep kernels),
+    ``progress``: True or False. Every argument is checked before anything compiles
+    (``ValueError``/``TypeError`` naming it). Each combination is a short run on a small
+    synthetic data set above ``model.PARALLEL_THRESHOLD`` points (so the parallel loss of the
+    record compiles too). Returns the number of combinations run; with ``progress``, ``train``'s
+    own line on stderr (:func:`prepare`) for each run that compiles something, and none for one
+    whose kernels were in the process or on disk. (The sweep kernels compile without a line.)
     """
     import itertools
-    import time
 
-    import numpy as np
+    from . import data as datasets
 
-    from . import _checks, data as datasets
-    from .optimizers import OPTIMIZERS, Optimizer
+    names = _each("optimizers", optimizers if not isinstance(optimizers, type) else [optimizers],
+                  _optimizer_name(optimizers), "optimizer")
+    losses = _each("losses", losses, lambda value: _checks.choice("losses", value, WARMUP_LOSSES), "loss")
+    dtypes = _each("dtypes", dtypes, _dtype_name, "dtype")
+    features = _each("features", features, lambda value: _checks.positive_int("features", value), "feature count")
+    batch_sizes = _each("batch_sizes", batch_sizes, _batch_size, "batch size")
+    shuffle = _each("shuffle", shuffle, lambda value: _checks.flag("shuffle", value), "value")
+    weights = _each("weights", weights, lambda value: _checks.flag("weights", value), "value")
+    line_search = _checks.flag("line_search", line_search)
+    sweep = _checks.flag("sweep", sweep)
+    progress = _checks.flag("progress", progress)
 
-    names = []
-    for optimizer in (optimizers,) if isinstance(optimizers, (str, type)) else optimizers:
-        if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
-            optimizer = optimizer.__name__
-        if not isinstance(optimizer, str) or optimizer not in OPTIMIZERS:
-            raise _checks.invalid("optimizers", optimizers, f"must name fastoptim optimizers: {', '.join(OPTIMIZERS)}")
-        names.append(optimizer)
+    from . import training
     from .kernels.model import PARALLEL_THRESHOLD
-    from .training import train
+    from .optimizers import OPTIMIZERS
 
     count = 0
     cache = {}
@@ -138,20 +189,14 @@ def warmup(optimizers=("Adam",), *, losses=("squared",), dtypes=("float64",), fe
             y = np.clip(base.y, 0.0, 1.0)
             cache[key] = datasets.Dataset(base.X, y, weights=np.ones(base.n, dtype=base.dtype) if weighted else None)
         data = cache[key]
-        started = time.perf_counter()
         options = dict(epochs=1, batch_size=batch_size, init=np.zeros(data.d + 1), loss=loss, shuffle=shuffled,
                        line_search=[0.1, 1.0] if line_search else None)
         optimizer = OPTIMIZERS[name]()
-        train(data, optimizer, **options)
+        training.train(data, optimizer, progress=progress, **options)
         if sweep:
             from .sweeps import sweep as run_sweep
 
             run_sweep(data, [optimizer], epochs=1, batch_size=batch_size, init=np.zeros(data.d + 1), loss=loss,
                       shuffle=shuffled)
-        seconds = time.perf_counter() - started
         count += 1
-        if progress and seconds > 0.2:
-            print(f"fastoptim warmup: {name}, {loss} loss, {dtype}, d = {d}, batch {batch_size or 'full'}"
-                  f"{', shuffled' if shuffled else ''}{', weighted' if weighted else ''}: {seconds:.1f} s",
-                  file=sys.stderr, flush=True)
     return count

@@ -307,8 +307,8 @@ def test_bad_flags_exit_2_naming_the_flag_before_the_data_is_read(argv, flag, wo
     monkeypatch.chdir(tmp_path)
     (tmp_path / "points.csv").write_text("x,y\n1,0\n2,1\n")
     (tmp_path / "junk.npz").write_bytes(b"not a zip archive")
-    if argv[0] == "warmup":
-        monkeypatch.setattr("fastoptim.compiling.warmup", lambda *a, **k: pytest.fail("warmup ran"))
+    if argv[0] == "warmup":  # fastoptim.warmup checks its arguments before it runs (compiles) anything
+        monkeypatch.setattr("fastoptim.training.train", lambda *a, **k: pytest.fail("a warmup run started"))
     extra = {"train": ["--quiet"], "compare": ["--no-plots", "--quiet"], "surface": ["--no-plots"], "warmup": []}
     assert cli.main([*argv, *extra[argv[0]]]) == 2
     one_line_naming(capsys, flag, *words)

@@ -2,7 +2,8 @@
 ``Run.seconds`` counts: ``train(progress=True)`` lists every kernel the run compiles (the steps,
 the per-epoch loss, the schedules' loops) in one line on stderr, compiles them before the first
 step, and a second process, which loads them from numba's disk cache, prints nothing and compiles
-nothing.
+nothing. ``fastoptim.warmup`` checks all its arguments before it compiles anything and says
+"compiling" only for what compiles.
 """
 import json
 import os
@@ -11,6 +12,7 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 
 import fastoptim as fo
 from fastoptim import compiling
@@ -166,3 +168,56 @@ def test_seconds_count_the_run_from_its_first_step(monkeypatch):
     monkeypatch.setattr(training.CompiledEngine, "prepare", prepare)
     run = fo.train(fo.data.two_points(), fo.GD(lr=1.0), epochs=3, init=(0, 0))
     assert slow == [True] and run.seconds < 0.25
+
+
+# --- fastoptim.warmup -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("arguments, argument, words", [
+    (dict(optimizers=["Adam", "SGD"]), "optimizers", "must name fastoptim optimizers"),
+    (dict(optimizers=[]), "optimizers", "must name at least one"),
+    (dict(losses=["squared", "hinge"]), "losses", "Invalid losses: 'hinge' (must be one of 'squared', 'log')"),
+    (dict(losses="hinge"), "losses", "Invalid losses: 'hinge'"),
+    (dict(losses=[]), "losses", "must name at least one"),
+    (dict(dtypes=["float16"]), "dtypes", "Invalid dtypes: 'float16' (must be one of 'float64', 'float32')"),
+    (dict(features=[1, 0]), "features", "Invalid features: 0 (must be an integer >= 1)"),
+    (dict(features=[2.5]), "features", "Invalid features: 2.5"),
+    (dict(batch_sizes=[32, -4]), "batch_sizes", "Invalid batch_sizes: -4 (must be an integer >= 1)"),
+    (dict(batch_sizes=[True]), "batch_sizes", "Invalid batch_sizes: True"),
+    (dict(shuffle=["yes"]), "shuffle", "Invalid shuffle: 'yes' (must be True or False)"),
+    (dict(weights=(False, 1)), "weights", "Invalid weights: 1 (must be True or False)"),
+    (dict(line_search="no"), "line_search", "Invalid line_search: 'no' (must be True or False)"),
+    (dict(sweep=None), "sweep", "Invalid sweep: None"),
+    (dict(progress=1), "progress", "Invalid progress: 1"),
+])
+def test_warmup_checks_every_argument_before_it_compiles_anything(arguments, argument, words, monkeypatch):
+    """Issue: ``warmup`` checked only ``optimizers`` up front; a bad loss, dtype or batch size
+    raised from inside a run after earlier combinations had compiled (minutes, in CI)."""
+    from fastoptim import training
+
+    def refuse(*positional, **keywords):
+        raise AssertionError("a combination ran before every argument was checked")
+
+    monkeypatch.setattr(training, "train", refuse)
+    monkeypatch.setattr(training, "run_plan", refuse)
+    arguments = dict(dict(optimizers=["GD", "Adam"], losses=["squared", "log"], features=[1, 3]), **arguments)
+    with pytest.raises((ValueError, TypeError)) as raised:
+        fo.warmup(**arguments)
+    assert isinstance(raised.value, (fo._checks.InvalidValue, fo._checks.InvalidType))
+    assert raised.value.argument == argument and words in str(raised.value), str(raised.value)
+
+
+def test_warmup_says_compiling_only_when_something_compiles(monkeypatch, capsys):
+    """One line per combination that compiles (the training path's own line and check,
+    ``compiling.prepare``), none for one loaded from the cache, however long it took."""
+    options = dict(optimizers="GD", batch_sizes=[None], shuffle=[False])
+    assert fo.warmup(**options) == 1  # compiled (or loaded) now, whatever the cache held
+    capsys.readouterr()
+    assert fo.warmup(**options) == 1
+    assert capsys.readouterr().err == ""  # ready: no line, even if the run took long
+    monkeypatch.setattr(compiling, "_READY", set())
+    monkeypatch.setattr(compiling, "will_compile", lambda dispatcher, arguments: True)
+    assert fo.warmup(**options) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("fastoptim: compiling the GD training steps (squared loss, "
+                                                   "float64 data of shape (N,), batches on threads)"), lines
+    assert fo.warmup(**options, progress=False) == 1 and capsys.readouterr().err == ""
