@@ -50,7 +50,7 @@ _LAZY = {
     "Dataset": "data",
     "Surface": "error_surface", "surface": "error_surface",
     "Run": "runs", "load_run": "runs",
-    "train": "training",
+    "train": "training", "check_train_arguments": "training",
     "grid": "sweeps", "sweep": "sweeps", "SweepResult": "sweeps",
     "lr_search": "search", "lr_range_test": "search", "suggest_lr": "search",
     "EarlyStopping": "callbacks", "EpochRecord": "callbacks", "STOP": "callbacks", "StopTraining": "callbacks",

@@ -4,9 +4,17 @@ Kernels assume valid input; everything a kernel receives passes through here fir
 raises :class:`InvalidValue` (a ``ValueError``) or :class:`InvalidType` (a ``TypeError``) with
 one message shape, ``Invalid {name}: {value} ({requirement})``, and the argument's name in
 ``error.argument`` (the command line maps that name to its flag without reading the text).
+
+The one rule for a ``name`` that points inside an argument (:func:`invalid`): ``error.argument``
+is the name up to its first ``[`` or ``.`` (``betas[1]`` → ``"betas"``, ``state.slots`` →
+``"state"``), the argument a caller passed; ``error.index`` is the integer index that directly
+follows it (``betas[1]`` → ``1``), or None (no index, or a key or attribute: ``state['lr']``,
+``state.slots``). So ``(error.argument, error.index)`` tells ``betas[0]`` from ``betas[1]``
+without reading the message.
 """
 import numbers
 import os
+import re
 
 import numpy as np
 
@@ -15,19 +23,26 @@ REDUCTIONS = ("sum", "mean")
 
 
 class InvalidValue(ValueError):
-    """A bad value; ``argument`` names the argument (``"epochs"``, ``"schedule"``, ``"X"`` …)."""
+    """A bad value; ``argument`` names the argument (``"epochs"``, ``"schedule"``, ``"X"`` …),
+    ``index`` the item of it that is bad (``betas[1]``: 1), or None (the module docstring)."""
 
-    def __init__(self, argument, message):
+    index = None  # (subclasses that set ``argument`` themselves have no index)
+
+    def __init__(self, argument, message, index=None):
         super().__init__(message)
         self.argument = argument
+        self.index = index
 
 
 class InvalidType(TypeError):
-    """A value of the wrong type; ``argument`` names the argument."""
+    """A value of the wrong type; ``argument`` and ``index`` as :class:`InvalidValue`'s."""
 
-    def __init__(self, argument, message):
+    index = None
+
+    def __init__(self, argument, message, index=None):
         super().__init__(message)
         self.argument = argument
+        self.index = index
 
 
 def describe(value):
@@ -43,12 +58,25 @@ def describe(value):
 shown = describe
 
 
+#: An argument's name, then an optional integer index right after it: ``betas[1]``.
+_NAME = re.compile(r"([^\[.]*)(?:\[(\d+)\])?")
+
+
+def argument_of(name):
+    """``(argument, index)`` of a ``name`` as :func:`invalid` takes it (the module docstring's
+    rule): ``"betas[1]"`` → ``("betas", 1)``, ``"state.slots"`` → ``("state", None)``."""
+    match = _NAME.match(name)
+    return match.group(1), None if match.group(2) is None else int(match.group(2))
+
+
 def invalid(name, value, requirement, error=ValueError):
     """The exception (:class:`InvalidValue`, or :class:`InvalidType` for ``error=TypeError``) with
     the message ``Invalid {name}: {value} ({requirement})``: ``raise invalid(...)``. Its
-    ``argument`` is ``name`` without an index or attribute (``betas[0]`` → ``betas``)."""
+    ``argument`` is ``name`` without an index or attribute and its ``index`` the integer index
+    that follows the argument (``betas[0]`` → ``betas`` and 0; see :func:`argument_of`)."""
     kind = InvalidType if issubclass(error, TypeError) else InvalidValue
-    return kind(name.split("[")[0].split(".")[0], f"Invalid {name}: {describe(value)} ({requirement})")
+    argument, index = argument_of(name)
+    return kind(argument, f"Invalid {name}: {describe(value)} ({requirement})", index)
 
 
 def wrong_type(name, value, requirement):

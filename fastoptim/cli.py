@@ -14,10 +14,14 @@ arguments runs ``demo``; ``fastoptim`` with none prints this help.
 
 The command line validates nothing the library validates: it parses the syntax of each value,
 hands the values to the library (``fastoptim.train``, the optimizer classes, the schedules …),
-and maps a library error to its flag through ``error.argument`` (:data:`ARGUMENT_FLAGS`), never
-by reading the message. A run's arguments are checked before the data is read or made, by
-planning the run on a stand-in data set (``fastoptim.plan_run`` on the two points), so a bad
-``--epochs`` is refused before a large file is loaded.
+and maps a library error to its flag through ``error.argument`` (:data:`ARGUMENT_FLAGS`, and
+``error.index`` where an argument's items come from several flags: :data:`INDEXED_FLAGS`), never
+by reading the message. ``--schedule``, ``--momentum-schedule`` and ``--on-plateau`` are parsed
+(``NAME:ARGS``: the name, and arguments that fit the function's parameters) and built after
+parsing; the schedule's or controller's own error is reported against the flag that gave it.
+A run's arguments are checked before the data is read or made, by
+``fastoptim.check_train_arguments`` (every ``train`` argument that needs no data), so a bad
+``--epochs`` or ``--validation 1.5`` is refused before a large file is loaded.
 
 Defaults: on the built-in data sets (the lecture's two points, sparse, synthetic) the command
 keeps the lecture's settings (η = 1 for gd, momentum, nesterov and adadelta, 0.1 for the
@@ -27,6 +31,7 @@ API's (each optimizer's own ``lr``, ``reduction="mean"``, ``init`` zeros), so th
 same arguments, bit for bit (see ``DEFAULTS_TEXT``).
 """
 import argparse
+import inspect
 import json
 import math
 import os
@@ -48,8 +53,8 @@ from .callbacks import EarlyStopping
 from .error_surface import check_arguments as _check_surface_arguments
 from .error_surface import surface as _surface
 from .optimizers import OPTIMIZERS
-from .plan import plan_run as _plan_run
 from .plateau import ReduceOnPlateau, halve_on_increase
+from .training import check_train_arguments as _check_train_arguments
 from .training import train as _train
 
 #: Command-line names of the optimizers (lower case class names).
@@ -102,10 +107,14 @@ ARGUMENT_FLAGS = {
     # the built-in data sets and the surface
     "n": "--n", "w_range": "--w-range", "b_range": "--b-range", "resolution": "--resolution",
 }
+#: Arguments whose items come from different flags: ``(error.argument, error.index)`` → the flag
+#: (``betas[0]`` is β1 of ``--beta``, ``betas[1]`` β2 of ``--beta2``; ``fastoptim._checks``'s rule).
+INDEXED_FLAGS = {("betas", 0): "--beta", ("betas", 1): "--beta2"}
 COMMAND_FLAGS = {
     "compare": {"optimizers": "--optimizers"},
-    "warmup": {"optimizers": "--optimizers", "loss": "--losses", "dtype": "--dtypes", "d": "--features",
-               "batch_size": "--batch-sizes", "batch_sizes": "--batch-sizes", "features": "--features"},
+    "warmup": {"optimizers": "--optimizers", "losses": "--losses", "dtypes": "--dtypes", "features": "--features",
+               "batch_sizes": "--batch-sizes", "shuffle": "--shuffle", "weights": "--weights",
+               "line_search": "--line-search", "sweep": "--sweep"},
 }
 
 DEFAULTS_TEXT = """\
@@ -283,17 +292,57 @@ def _call_arguments(text, where):
     return positional, keywords
 
 
-def _one_schedule(text, table, whole):
+class _Call:
+    """``NAME:ARGS`` as argparse leaves it: the function the name picks and the arguments, which
+    fit its parameters (the syntax); :meth:`build` calls it, and the library's own checks decide
+    the values (its error, carrying ``.argument``, is reported against the flag by
+    :func:`_build_values`)."""
+
+    def __init__(self, name, function, positional, keywords):
+        self.name, self.function, self.positional, self.keywords = name, function, positional, keywords
+
+    def build(self):
+        try:
+            return self.function(*self.positional, **self.keywords)
+        except (_checks.InvalidValue, _checks.InvalidType) as error:
+            raise _BuildError(self.name, error) from None
+
+
+class _Joined:
+    """``PART+PART@START+...``: the parts (each a :class:`_Call`) and their starts, joined by
+    ``fastoptim.schedules.join`` when built."""
+
+    def __init__(self, parts, starts):
+        self.parts, self.starts = parts, starts
+
+    def build(self):
+        parts = [part.build() for part in self.parts]
+        return _Call("join", _schedules.join, [parts, self.starts], {}).build()
+
+
+class _BuildError(Exception):
+    """A library error (``error``, with ``.argument``) from building the value of one flag, and
+    the function that raised it (``where``, as the message says it: ``cosine: Invalid …``)."""
+
+    def __init__(self, where, error):
+        super().__init__(where, error)
+        self.where, self.error = where, error
+
+
+def _call_of(text, table, whole, what):
+    """``NAME:ARGS`` → a :class:`_Call` of ``table[NAME]``: the name known, the arguments in the
+    function's signature (a missing, extra or unknown one is a syntax error, said here)."""
     name, _, rest = text.partition(":")
     key = name.strip().lower().replace("-", "_")
-    factory = table.get(key)
-    if factory is None:
-        raise argparse.ArgumentTypeError(f"unknown schedule {name.strip()!r}; choose from {', '.join(table)}")
+    function = table.get(key)
+    if function is None:
+        raise argparse.ArgumentTypeError(f"unknown {what} {name.strip()!r}; choose from {', '.join(table)}")
     positional, keywords = _call_arguments(rest, whole)
     try:
-        return factory(*positional, **keywords)
-    except (TypeError, ValueError) as error:
+        inspect.signature(function).bind(*positional, **keywords)
+    except TypeError as error:  # (the signature's own words: "missing a required argument: 'period'")
         raise argparse.ArgumentTypeError(f"{key}: {error}") from None
+    return _Call(key, function, positional, keywords)
 
 
 #: ``+`` between two parts of a joined schedule: before a name, never inside a number (``1e+3``).
@@ -302,7 +351,8 @@ _JOIN = re.compile(r"\+(?=\s*[A-Za-z_])")
 
 def _schedule_from(table):
     def parse(text):
-        """``NAME:ARGS`` or ``NAME:ARGS+NAME:ARGS@START+...`` -> a ``fastoptim.schedules`` schedule."""
+        """``NAME:ARGS`` or ``NAME:ARGS+NAME:ARGS@START+...`` -> what builds the schedule (:class:`_Call`
+        or :class:`_Joined`: the values are checked by ``fastoptim.schedules`` once the flags are parsed)."""
         parts, starts = [], []
         for index, part in enumerate(_JOIN.split(text)):
             body, at, start = part.rpartition("@") if "@" in part else (part, "", "")
@@ -318,28 +368,34 @@ def _schedule_from(table):
                     raise argparse.ArgumentTypeError(f"the first part starts at 0, not @{start}")
                 if index > 0:
                     starts.append(start)
-            parts.append(_one_schedule(body, table, text))
-        if len(parts) == 1:
-            return parts[0]
-        try:
-            return _schedules.join(parts, starts)
-        except (TypeError, ValueError) as error:
-            raise argparse.ArgumentTypeError(f"join: {error}") from None
+            parts.append(_call_of(body, table, text, "schedule"))
+        return parts[0] if len(parts) == 1 else _Joined(parts, starts)
     return parse
 
 
 def _controller(text):
-    """``halve`` or ``reduce:factor=0.5,patience=2`` -> a ``fastoptim.plateau`` controller."""
-    name, _, rest = text.partition(":")
-    key = name.strip().lower().replace("-", "_")
-    factory = CONTROLLERS.get(key)
-    if factory is None:
-        raise argparse.ArgumentTypeError(f"unknown controller {name.strip()!r}; choose halve or reduce:...")
-    positional, keywords = _call_arguments(rest, text)
-    try:
-        return factory(*positional, **keywords)
-    except (TypeError, ValueError) as error:
-        raise argparse.ArgumentTypeError(f"{key}: {error}") from None
+    """``halve`` or ``reduce:factor=0.5,patience=2`` -> what builds a ``fastoptim.plateau`` controller."""
+    return _call_of(text, CONTROLLERS, text, "controller")
+
+
+#: The flags whose values the library builds from ``NAME:ARGS`` (schedules, a controller), by the
+#: name of the ``fastoptim.train`` argument each gives.
+BUILT_ARGUMENTS = ("schedule", "momentum_schedule", "on_plateau")
+
+
+def _build_values(args):
+    """Build the values of :data:`BUILT_ARGUMENTS` (in place of what argparse left); a library
+    error (an ``InvalidValue``/``InvalidType``, whose ``.argument`` names the schedule's or the
+    controller's argument) is one line against the flag that gave the value: ``argument
+    --schedule: cosine: Invalid max_lr: -1 (…)``. Any other exception is not a usage error and
+    is not caught."""
+    for name in BUILT_ARGUMENTS:
+        value = getattr(args, name, None)
+        if isinstance(value, (_Call, _Joined)):
+            try:
+                setattr(args, name, value.build())
+            except _BuildError as failed:
+                raise UsageError(_flag_of(args.command, name), f"{failed.where}: {failed.error}") from None
 
 
 # --- the parser -----------------------------------------------------------------------------------
@@ -521,7 +577,7 @@ def build_parser():
                         help="data without sample weights, with, or both (default: no)")
     warmup.add_argument("--line-search", action="store_true", help="runs with line search")
     warmup.add_argument("--sweep", action="store_true", help="also the sweep kernels (fastoptim.sweep)")
-    warmup.add_argument("--quiet", action="store_true", help="no line per compiled combination")
+    warmup.add_argument("--quiet", action="store_true", help="no compile notices on stderr")
 
     demo = commands.add_parser("demo", help="the lecture's story on built-in data, with tables and pictures",
                                description="Reproduce the lecture: the error surface; GD, momentum, Nesterov and "
@@ -543,15 +599,18 @@ def build_parser():
 
 # --- library errors, reported against their flags -------------------------------------------------
 
-def _flag_of(command, argument):
-    """The flag that gives the library argument ``argument`` (None if none does)."""
+def _flag_of(command, argument, index=None):
+    """The flag that gives the library argument ``argument`` (its item ``index``, if the items
+    come from different flags: :data:`INDEXED_FLAGS`); None if none does."""
+    if (argument, index) in INDEXED_FLAGS:
+        return INDEXED_FLAGS[argument, index]
     return COMMAND_FLAGS.get(command, {}).get(argument, ARGUMENT_FLAGS.get(argument))
 
 
 def _library_error(command, error, note=""):
     """A ``UsageError`` for a library ``InvalidValue``/``InvalidType``, naming the flag of its
-    ``argument``."""
-    flag = _flag_of(command, error.argument)
+    ``argument`` (and ``index``)."""
+    flag = _flag_of(command, error.argument, error.index)
     if error.argument == "record":
         note = note or " (pictures record every step: fewer --epochs, or no picture)"
     return UsageError(flag, f"{error}{note}")
@@ -793,15 +852,8 @@ def _optimizer(name, lr, args, strict=True):
     arguments = _optimizer_arguments(cls, lr if lr is not None else _default_lr(name, args), args, strict)
     try:
         return cls(**arguments)
-    except (_checks.InvalidValue, _checks.InvalidType) as error:
-        flag = _flag_of(args.command, error.argument)
-        if error.argument == "betas":  # β1 from --beta, β2 from --beta2: which one is refused?
-            try:
-                cls(**{**arguments, "betas": (arguments["betas"][0], cls().betas[1])})
-                flag = "--beta2"
-            except (_checks.InvalidValue, _checks.InvalidType):
-                flag = "--beta"
-        raise UsageError(flag, str(error)) from None
+    except (_checks.InvalidValue, _checks.InvalidType) as error:  # betas[0] is --beta's, betas[1] --beta2's
+        raise _library_error(args.command, error) from None
 
 
 def _check_unused(args, optimizers):
@@ -840,15 +892,16 @@ def _run_options_of(args, record, early_stopping, resume=None):
 
 
 def _check_run(args, optimizer, options):
-    """Plan the run on a stand-in data set (the two points) before the data is read or made:
-    the library's own checks of every run argument that does not depend on the data (``init``'s
-    length, the validation fraction against the data's size, ``resume`` and the log loss's
-    targets are checked by the real run)."""
-    probe = _data.two_points()
-    stand_in = dict(options, init=[0.0, 0.0], resume=None, progress=False,
-                    validation=probe if options["validation"] is not None else None)
+    """The library's own checks of every run argument that needs no data
+    (``fastoptim.check_train_arguments``), before the data is read or made: ``--validation``'s
+    fraction, not its file (read with the data); ``init``'s length, whether the fraction leaves
+    both parts non-empty, ``--resume``'s settings and the log loss's targets are checked by the
+    run itself."""
+    validation = options["validation"]
+    if isinstance(validation, str):  # a file, read with the data: a data set stands in for it
+        validation = _data.two_points()
     try:
-        _plan_run(probe, optimizer, **stand_in)
+        _check_train_arguments(optimizer, **dict(options, validation=validation))
     except (_checks.InvalidValue, _checks.InvalidType) as error:
         raise _library_error(args.command, error) from None
 
@@ -1192,16 +1245,8 @@ _BOTH = {"no": (False,), "yes": (True,), "both": (False, True)}
 def _command_warmup(args):
     from .compiling import warmup
 
-    try:  # the counts, by the library's own check, before anything compiles
-        for value in args.features:
-            _checks.positive_int("features", value)
-        for value in args.batch_sizes:
-            if value is not None:
-                _checks.positive_int("batch_sizes", value)
-    except (_checks.InvalidValue, _checks.InvalidType) as error:
-        raise _library_error(args.command, error) from None
     started = time.perf_counter()
-    try:
+    try:  # (warmup checks every argument before it compiles anything)
         count = warmup(args.optimizers, losses=args.losses, dtypes=args.dtypes, features=args.features,
                        batch_sizes=args.batch_sizes, shuffle=_BOTH[args.shuffle], weights=_BOTH[args.weights],
                        line_search=args.line_search, sweep=args.sweep, progress=not args.quiet)
@@ -1258,6 +1303,7 @@ def main(argv=None):
         return EXIT_USAGE
     try:
         try:
+            _build_values(args)
             return COMMANDS[args.command](args)
         except (_checks.InvalidValue, _checks.InvalidType) as error:  # from the run itself (init, resume ...)
             _progress.close_all()

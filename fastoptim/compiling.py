@@ -1,15 +1,24 @@
-"""Say when a kernel is about to compile, and compile ahead of time (``fastoptim.warmup``).
+"""Say when kernels are about to compile, have them ready before a run, and compile ahead of
+time (``fastoptim.warmup``).
 
 Numba compiles a kernel the first time it is called with new argument types and keeps the
 machine code on disk (``cache=True``), so only a process that meets a new combination (a rule,
 a loss, float32 or float64 data, 1-D or (N, d), weights or not, shuffled or not …) pays for it,
-a few seconds. :func:`announce` prints one line on stderr before such a call, when nothing in
-the process or on disk has the code yet; ``fastoptim warmup`` (or :func:`fastoptim.warmup`)
-compiles chosen combinations ahead of time, e.g. in CI or in a container build.
+a few seconds. Before a run, ``train`` hands :func:`prepare` every compiled call the run will
+make (the steps, the per-epoch loss, the schedules' loops): what is neither in the process nor
+in the disk cache is compiled then, after one line on stderr (``progress=True``) that lists it,
+and what the cache has is loaded, so the run's clock (``Run.seconds``) counts neither.
+``fastoptim warmup`` (or :func:`fastoptim.warmup`) compiles chosen combinations ahead of time,
+e.g. in CI or in a container build.
 """
+import numbers
 import sys
 
-__all__ = ["announce", "will_compile", "warmup"]
+import numpy as np
+
+from . import _checks
+
+__all__ = ["prepare", "will_compile", "warmup"]
 
 
 def will_compile(dispatcher, args):
@@ -30,13 +39,105 @@ def will_compile(dispatcher, args):
         return False
 
 
-def announce(dispatcher, args, what, file=None):
-    """One line on stderr (or ``file``) if calling ``dispatcher(*args)`` is about to compile."""
-    if will_compile(dispatcher, args):
-        print(f"fastoptim: compiling {what} (first use with these types; a few seconds, then cached on disk) ...",
-              file=sys.stderr if file is None else file, flush=True)
+def _compile(dispatcher, args):
+    """Compile ``dispatcher`` for the types of ``args``, as its first call would (and save it to
+    the disk cache); a failure is left to that call, which raises it where it belongs."""
+    try:
+        dispatcher.compile(tuple(dispatcher.typeof_pyval(arg) for arg in args))
         return True
-    return False
+    except Exception:  # (a typing error is the call's to report, with its context)
+        return False
+
+
+def notice(what):
+    """The one line that says ``what`` (descriptions) is about to compile."""
+    listed = what[0] if len(what) == 1 else ", ".join(what[:-1]) + " and " + what[-1]
+    return f"fastoptim: compiling {listed} (first use with these types; a few seconds, then cached on disk) ..."
+
+
+#: ``(dispatcher, the arguments' type keys)`` found ready in this process: numba's typing of the
+#: arguments (``typeof``, 3-8 µs an array) is done once per combination, not once per run.
+_READY = set()
+
+
+def _type_key(value):
+    """What numba's type of ``value`` depends on, cheaply: for an array its dtype, dimensions,
+    layout, writability and alignment, for anything else its class. Two values with the same key
+    have the same numba type, for the arguments fastoptim passes its kernels (a key too coarse
+    would only leave a compile to the call itself)."""
+    if type(value) is np.ndarray:
+        flags = value.flags
+        return (value.dtype, value.ndim, flags.c_contiguous, flags.f_contiguous, flags.writeable, flags.aligned)
+    return type(value)
+
+
+def prepare(calls, *, announce=False, file=None):
+    """Have every call of ``calls`` — ``(dispatcher, arguments, what)``, ``what`` a description —
+    ready before it is made: loaded from numba's disk cache if it is there (:func:`will_compile`),
+    else compiled now for the arguments' types. With ``announce``, one line on stderr (or
+    ``file``) first, listing what compiles (each description once), and only if something does.
+    Returns the descriptions of what compiled, in order (empty: everything was in the process or
+    on disk)."""
+    pending = []
+    for dispatcher, args, what in calls:
+        key = (dispatcher, tuple(_type_key(arg) for arg in args))
+        if key in _READY:
+            continue
+        if will_compile(dispatcher, args):
+            pending.append((dispatcher, args, what, key))
+        else:
+            _READY.add(key)
+    compiled = tuple(dict.fromkeys(what for _, _, what, _ in pending))
+    if announce and compiled:
+        print(notice(compiled), file=sys.stderr if file is None else file, flush=True)
+    for dispatcher, args, _, key in pending:
+        if _compile(dispatcher, args):
+            _READY.add(key)
+    return compiled
+
+
+def _each(name, value, check, what):
+    """``value`` as a list: one value (a string, a bool, None or a number is one) or a non-empty
+    sequence of them, each passed through ``check`` (which raises naming ``name``)."""
+    if value is None or isinstance(value, (str, bytes, bool, np.bool_, numbers.Number)):
+        items = [value]
+    else:
+        try:
+            items = list(value)
+        except TypeError:
+            items = [value]
+    if not items:
+        raise _checks.invalid(name, value, f"must name at least one {what}")
+    return [check(item) for item in items]
+
+
+def _optimizer_name(optimizers):
+    from .optimizers import OPTIMIZERS, Optimizer
+
+    def check(optimizer):
+        if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
+            optimizer = optimizer.__name__
+        if not isinstance(optimizer, str) or optimizer not in OPTIMIZERS:
+            raise _checks.invalid("optimizers", optimizers, f"must name fastoptim optimizers: {', '.join(OPTIMIZERS)}")
+        return optimizer
+    return check
+
+
+def _dtype_name(value):
+    if not isinstance(value, str):
+        try:
+            value = np.dtype(value).name
+        except TypeError:
+            pass
+    return _checks.choice("dtypes", value, WARMUP_DTYPES)
+
+
+def _batch_size(value):
+    return None if value is None else _checks.positive_int("batch_sizes", value)
+
+
+WARMUP_LOSSES = ("squared", "log")
+WARMUP_DTYPES = ("float64", "float32")
 
 
 def warmup(optimizers=("Adam",), *, losses=("squared",), dtypes=("float64",), features=(1,),
@@ -49,29 +150,34 @@ def warmup(optimizers=("Adam",), *, losses=("squared",), dtypes=("float64",), fe
     ``optimizers``: class names (``"Adam"``) or classes; ``losses``: ``"squared"``, ``"log"``;
     ``dtypes``: ``"float64"``, ``"float32"``; ``features``: ``d`` values (1 is ``X`` of shape
     (N,)); ``batch_sizes``: as ``train`` takes them (None: batch GD, whose batches are large
-    enough for the parallel kernels); ``shuffle``, ``weights``: which of False/True; ``sweep``:
-    also the sweep kernels. Each combination is a short run on a small synthetic data set above
-    ``model.PARALLEL_THRESHOLD`` points (so the parallel loss of the record compiles too).
-    Returns the number of combinations run; with ``progress``, one line on stderr for each that
-    had to compile.
+    enough for the parallel kernels); ``shuffle``, ``weights``: which of False/True (each of these
+    one value or a sequence of them); ``line_search``, ``sweep`` (also the sweep kernels),
+    ``progress``: True or False. Every argument is checked before anything compiles
+    (``ValueError``/``TypeError`` naming it). Each combination is a short run on a small
+    synthetic data set above ``model.PARALLEL_THRESHOLD`` points (so the parallel loss of the
+    record compiles too). Returns the number of combinations run; with ``progress``, ``train``'s
+    own line on stderr (:func:`prepare`) for each run that compiles something, and none for one
+    whose kernels were in the process or on disk. (The sweep kernels compile without a line.)
     """
     import itertools
-    import time
 
-    import numpy as np
+    from . import data as datasets
 
-    from . import _checks, data as datasets
-    from .optimizers import OPTIMIZERS, Optimizer
+    names = _each("optimizers", optimizers if not isinstance(optimizers, type) else [optimizers],
+                  _optimizer_name(optimizers), "optimizer")
+    losses = _each("losses", losses, lambda value: _checks.choice("losses", value, WARMUP_LOSSES), "loss")
+    dtypes = _each("dtypes", dtypes, _dtype_name, "dtype")
+    features = _each("features", features, lambda value: _checks.positive_int("features", value), "feature count")
+    batch_sizes = _each("batch_sizes", batch_sizes, _batch_size, "batch size")
+    shuffle = _each("shuffle", shuffle, lambda value: _checks.flag("shuffle", value), "value")
+    weights = _each("weights", weights, lambda value: _checks.flag("weights", value), "value")
+    line_search = _checks.flag("line_search", line_search)
+    sweep = _checks.flag("sweep", sweep)
+    progress = _checks.flag("progress", progress)
 
-    names = []
-    for optimizer in (optimizers,) if isinstance(optimizers, (str, type)) else optimizers:
-        if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
-            optimizer = optimizer.__name__
-        if not isinstance(optimizer, str) or optimizer not in OPTIMIZERS:
-            raise _checks.invalid("optimizers", optimizers, f"must name fastoptim optimizers: {', '.join(OPTIMIZERS)}")
-        names.append(optimizer)
+    from . import training
     from .kernels.model import PARALLEL_THRESHOLD
-    from .training import train
+    from .optimizers import OPTIMIZERS
 
     count = 0
     cache = {}
@@ -83,20 +189,14 @@ def warmup(optimizers=("Adam",), *, losses=("squared",), dtypes=("float64",), fe
             y = np.clip(base.y, 0.0, 1.0)
             cache[key] = datasets.Dataset(base.X, y, weights=np.ones(base.n, dtype=base.dtype) if weighted else None)
         data = cache[key]
-        started = time.perf_counter()
         options = dict(epochs=1, batch_size=batch_size, init=np.zeros(data.d + 1), loss=loss, shuffle=shuffled,
                        line_search=[0.1, 1.0] if line_search else None)
         optimizer = OPTIMIZERS[name]()
-        train(data, optimizer, **options)
+        training.train(data, optimizer, progress=progress, **options)
         if sweep:
             from .sweeps import sweep as run_sweep
 
             run_sweep(data, [optimizer], epochs=1, batch_size=batch_size, init=np.zeros(data.d + 1), loss=loss,
                       shuffle=shuffled)
-        seconds = time.perf_counter() - started
         count += 1
-        if progress and seconds > 0.2:
-            print(f"fastoptim warmup: {name}, {loss} loss, {dtype}, d = {d}, batch {batch_size or 'full'}"
-                  f"{', shuffled' if shuffled else ''}{', weighted' if weighted else ''}: {seconds:.1f} s",
-                  file=sys.stderr, flush=True)
     return count

@@ -100,6 +100,13 @@ def evaluate(data, theta, loss="squared", reduction="mean"):
 
 # --- sums over large data sets, spread over threads ---------------------------------------------
 
+def _serial(n):
+    """Whether :func:`data_sums` sums ``n`` points on one thread."""
+    from . import threads
+
+    return n < _kernels.PARALLEL_THRESHOLD or threads.thread_count() == 1
+
+
 def data_sums(data, theta, sums, loss, order=None):
     """``[Σ s ℓ, Σ s r x_1 … Σ s r x_d, Σ s r, Σ s]`` over ``data`` at ``theta`` (float64), as
     ``sums`` asks (``kernels.model.LossSum()`` …; ``loss`` the kernels' marker): in the order of
@@ -110,7 +117,7 @@ def data_sums(data, theta, sums, loss, order=None):
     theta = np.asarray(theta, dtype=np.float64)
     out = np.empty(theta.size + 2)
     n = data.n if order is None else order.size
-    if n < _kernels.PARALLEL_THRESHOLD or threads.thread_count() == 1:
+    if _serial(n):
         _kernels.range_sums(sums, loss, data.X, data.y, data.weights, order, theta, 0, n, out)
         return out
     partials = np.empty((-(-n // _kernels.BLOCK), out.size))
@@ -125,3 +132,22 @@ def total_loss(data, theta, loss, mean):
     total weight (``mean``): :func:`data_sums`."""
     out = data_sums(data, theta, _kernels.LossSum(), loss)
     return float(out[0] / out[-1]) if mean else float(out[0])
+
+
+def sums_calls(data, sums, loss, order=None):
+    """The compiled calls :func:`data_sums` makes over ``data`` (the same arguments), as
+    ``(dispatcher, arguments)`` with a stand-in θ and outputs of the types it passes: what
+    ``fastoptim.compiling`` checks, and compiles ahead of a run."""
+    theta = np.zeros(data.d + 1)
+    out = np.empty(theta.size + 2)
+    n = data.n if order is None else order.size
+    if _serial(n):
+        return [(_kernels.range_sums, (sums, loss, data.X, data.y, data.weights, order, theta, 0, n, out))]
+    partials = np.empty((1, out.size))
+    return [(_kernels.block_sums, (sums, loss, data.X, data.y, data.weights, order, theta, 0, n, 0, 1, partials)),
+            (_kernels.combine, (partials, out))]
+
+
+def total_loss_calls(data, loss):
+    """The compiled calls of :func:`total_loss` over ``data`` (see :func:`sums_calls`)."""
+    return sums_calls(data, _kernels.LossSum(), loss)

@@ -271,28 +271,37 @@ def steps_per_epoch(n, batch_size, drop_last):
     return n // batch_size if drop_last else -(-n // batch_size)
 
 
-def _validation_set(validation, data, seed):
+def _validation_argument(validation):
+    """``validation`` on its own (no data needed): None, a Dataset, or a fraction in (0, 1) (a
+    real number, not a bool), as a float."""
+    if validation is None or isinstance(validation, Dataset):
+        return validation
+    if not _checks.is_real(validation):
+        raise _checks.wrong_type("validation", validation, "must be a Dataset or a fraction in (0, 1)")
+    fraction = float(validation)
+    if not 0.0 < fraction < 1.0:  # (NaN fails too)
+        raise _checks.invalid("validation", validation, "must be a Dataset or a fraction in (0, 1)")
+    return fraction
+
+
+def _validation_set(validation, data, seed, given):
+    """The training and validation parts of ``data`` for a checked ``validation``
+    (:func:`_validation_argument`; ``given``: the caller's value, for the message)."""
     if validation is None:
         return data, None, None
     if isinstance(validation, Dataset):
         if validation.d != data.d or validation.dtype != data.dtype:
             raise _checks.invalid("validation", validation, f"must have d = {data.d} and dtype {data.dtype} like data")
         return data, validation, describe_data(validation)
-    if _checks.is_real(validation):
-        fraction = float(validation)
-        if not 0.0 < fraction < 1.0:
-            raise _checks.invalid("validation", validation, "must be a Dataset or a fraction in (0, 1)")
-        try:  # (the fraction is checked above: only an empty part is left to fail)
-            train_part, validation_part = data.split(fraction, seed)
-        except ValueError as error:  # reworded to name train's argument
-            raise _checks.invalid("validation", validation,
-                                  f"leaves an empty part of a data set of {data.n} points") from error
-        return train_part, validation_part, fraction
-    raise _checks.wrong_type("validation", validation, "must be a Dataset or a fraction in (0, 1)")
+    try:  # (the fraction is checked: only an empty part is left to fail)
+        train_part, validation_part = data.split(validation, seed)
+    except ValueError as error:  # reworded to name train's argument
+        raise _checks.invalid("validation", given,
+                              f"leaves an empty part of a data set of {data.n} points") from error
+    return train_part, validation_part, validation
 
 
-def _check_loss(loss, data, validation):
-    loss = _checks.choice("loss", loss, LOSSES)
+def _check_loss_labels(loss, data, validation):
     if loss == "log":
         for name, part in (("data", data), ("validation", validation)):
             if part is None:
@@ -313,14 +322,42 @@ def _record_memory(record, epochs, steps, size, itemsize, validation):
     return epochs * per_epoch + steps * per_step
 
 
-def plan_run(data, optimizer, *, epochs, batch_size=None, init, loss="squared", reduction="mean",
-             schedule=None, per="step", momentum_schedule=None, shuffle=False, seed=0,
-             drop_last=False, line_search=None, record="epoch", validation=None, on_plateau=None,
-             early_stopping=None, callbacks=(), resume=None, progress=False):
-    """Check ``train``'s arguments and decide the run (see ``fastoptim.train`` for each
-    argument's meaning); raises ``ValueError``/``TypeError`` naming the argument before any
-    kernel runs or any run-sized memory is allocated."""
-    _checks.dataset(data)
+def _check_record_memory(record, epochs, steps, size, itemsize, validation):
+    """The record must fit before anything is allocated: ``ValueError`` naming ``epochs`` (or
+    ``record``, when every step is recorded) otherwise."""
+    _checks.fits_in_memory("epochs" if record != "step" else "record", epochs if record != "step" else record,
+                           _record_memory(record, epochs, steps, size, itemsize, validation),
+                           f"the record of {epochs:,} epochs" + (f" and {steps:,} steps" if record == "step" else ""))
+
+
+@dataclass(frozen=True)
+class RunArguments:
+    """``train``'s arguments that need no data, checked and normalised (:func:`check_arguments`)."""
+
+    optimizer: Optimizer
+    epochs: int
+    batch_size: int | None          # None: batch GD
+    loss: str
+    reduction: str
+    record: str
+    shuffle: bool
+    drop_last: bool
+    progress: bool
+    seed: int
+    rates: Rates
+    schedule: Callable | None
+    per: str
+    momentum_schedule: Callable | None
+    validation: Any                 # None, a Dataset, or a fraction (float) in (0, 1)
+    on_plateau: Any
+    early_stopping: EarlyStopping | None
+    callbacks: tuple
+    resume: Run | None
+
+
+def _check_arguments(optimizer, *, epochs, batch_size, loss, reduction, schedule, per, momentum_schedule, shuffle,
+                     seed, drop_last, line_search, record, validation, on_plateau, early_stopping, callbacks, resume,
+                     progress):
     if not isinstance(optimizer, Optimizer):
         raise _checks.wrong_type("optimizer", optimizer, "must be a fastoptim optimizer such as fastoptim.Adam()")
     epochs = _checks.positive_int("epochs", epochs, minimum=0)
@@ -334,6 +371,7 @@ def plan_run(data, optimizer, *, epochs, batch_size=None, init, loss="squared", 
     seed = _checks.positive_int("seed", seed, minimum=0)
     rates = resolve_rates(optimizer, schedule=schedule, per=per, momentum_schedule=momentum_schedule,
                           line_search=line_search, on_plateau=on_plateau)
+    validation = _validation_argument(validation)
     if on_plateau is not None and validation is None:
         raise _checks.invalid("on_plateau", on_plateau, "needs a validation set: pass validation=<Dataset or fraction>")
     if early_stopping is not None:
@@ -346,21 +384,68 @@ def plan_run(data, optimizer, *, epochs, batch_size=None, init, loss="squared", 
         if early_stopping.monitor == "loss" and record == "none":
             raise _checks.invalid("record", record, "'none' computes no training loss, which early_stopping monitors")
     callbacks = check_callbacks(callbacks)
-    train_data, validation_data, validation_setting = _validation_set(validation, data, seed)
-    loss = _check_loss(loss, train_data, validation_data)
+    loss = _checks.choice("loss", loss, LOSSES)
+    if batch_size is not None:
+        batch_size = _checks.positive_int("batch_size", batch_size)
+    if resume is not None and not isinstance(resume, Run):
+        raise _checks.wrong_type("resume", resume, "must be a Run (from train or load_run)")
+    return RunArguments(optimizer=optimizer, epochs=epochs, batch_size=batch_size, loss=loss, reduction=reduction,
+                        record=record, shuffle=shuffle, drop_last=drop_last, progress=progress, seed=seed, rates=rates,
+                        schedule=schedule, per=per,
+                        momentum_schedule=momentum_schedule, validation=validation, on_plateau=on_plateau,
+                        early_stopping=early_stopping, callbacks=callbacks, resume=resume)
+
+
+def check_arguments(optimizer, *, epochs, batch_size=None, loss="squared", reduction="mean", schedule=None,
+                    per="step", momentum_schedule=None, shuffle=False, seed=0, drop_last=False, line_search=None,
+                    record="epoch", validation=None, on_plateau=None, early_stopping=None, callbacks=(),
+                    resume=None, progress=False):
+    """Check ``train``'s arguments that need no data (all but ``data`` and ``init``), as
+    :func:`plan_run` checks them, with the same errors; return them as :class:`RunArguments`.
+
+    Not checked here, because they depend on the data: ``init``'s length and dtype, a
+    validation Dataset's ``d`` and dtype, whether a validation fraction leaves both parts
+    non-empty, the log loss's targets, ``resume``'s settings against this run's, and the
+    record's exact size. The record is checked at the least it can need (one step an epoch,
+    one feature, float32: refused here only if no data could make it fit)."""
+    arguments = _check_arguments(optimizer, epochs=epochs, batch_size=batch_size, loss=loss, reduction=reduction,
+                                 schedule=schedule, per=per, momentum_schedule=momentum_schedule, shuffle=shuffle,
+                                 seed=seed, drop_last=drop_last, line_search=line_search, record=record,
+                                 validation=validation, on_plateau=on_plateau, early_stopping=early_stopping,
+                                 callbacks=callbacks, resume=resume, progress=progress)
+    _check_record_memory(arguments.record, arguments.epochs, arguments.epochs, 2, 4, arguments.validation)
+    return arguments
+
+
+def plan_run(data, optimizer, *, epochs, batch_size=None, init, loss="squared", reduction="mean",
+             schedule=None, per="step", momentum_schedule=None, shuffle=False, seed=0,
+             drop_last=False, line_search=None, record="epoch", validation=None, on_plateau=None,
+             early_stopping=None, callbacks=(), resume=None, progress=False):
+    """Check ``train``'s arguments and decide the run (see ``fastoptim.train`` for each
+    argument's meaning); raises ``ValueError``/``TypeError`` naming the argument before any
+    kernel runs or any run-sized memory is allocated: first every argument on its own
+    (:func:`check_arguments`), then those that depend on the data."""
+    _checks.dataset(data)
+    given_validation = validation
+    arguments = _check_arguments(optimizer, epochs=epochs, batch_size=batch_size, loss=loss, reduction=reduction,
+                                 schedule=schedule, per=per, momentum_schedule=momentum_schedule, shuffle=shuffle,
+                                 seed=seed, drop_last=drop_last, line_search=line_search, record=record,
+                                 validation=validation, on_plateau=on_plateau, early_stopping=early_stopping,
+                                 callbacks=callbacks, resume=resume, progress=progress)
+    epochs, reduction, record, loss = arguments.epochs, arguments.reduction, arguments.record, arguments.loss
+    shuffle, drop_last, progress, seed = arguments.shuffle, arguments.drop_last, arguments.progress, arguments.seed
+    rates, callbacks = arguments.rates, arguments.callbacks
+    train_data, validation_data, validation_setting = _validation_set(arguments.validation, data, seed,
+                                                                      given_validation)
+    _check_loss_labels(loss, train_data, validation_data)
     n = train_data.n
-    batch = n if batch_size is None else min(_checks.positive_int("batch_size", batch_size), n)
+    batch = n if batch_size is None else min(arguments.batch_size, n)
     n_steps = steps_per_epoch(n, batch, drop_last)
     dtype = train_data.dtype
     start = _checks.theta(init, train_data.d, name="init", dtype=dtype)  # checked even on resume
-    if resume is not None and not isinstance(resume, Run):
-        raise _checks.wrong_type("resume", resume, "must be a Run (from train or load_run)")
     # memory: the record must fit before anything is allocated
     total_steps = n_steps * epochs
-    _checks.fits_in_memory("epochs" if record != "step" else "record", epochs if record != "step" else record,
-                           _record_memory(record, epochs, total_steps, train_data.d + 1, dtype.itemsize,
-                                          validation_data),
-                           f"the record of {epochs:,} epochs" + (f" and {total_steps:,} steps" if record == "step" else ""))
+    _check_record_memory(record, epochs, total_steps, train_data.d + 1, dtype.itemsize, validation_data)
     settings = {
         "data": describe_data(data),
         "optimizer": optimizer.name, "optimizer_arguments": optimizer_settings(optimizer), "loss": loss,
@@ -418,5 +503,5 @@ def plan_run(data, optimizer, *, epochs, batch_size=None, init, loss="squared", 
         resume=resume)
 
 
-__all__ = ["RunPlan", "Rates", "plan_run", "resolve_rates", "steps_per_epoch", "STEPS_PER_CALL",
+__all__ = ["RunPlan", "Rates", "RunArguments", "plan_run", "check_arguments", "resolve_rates", "steps_per_epoch", "STEPS_PER_CALL",
            "describe_data", "describe_function", "optimizer_settings"]

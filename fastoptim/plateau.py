@@ -6,6 +6,9 @@ A controller passed to ``train`` is a configuration: the run works on its own
 :meth:`~PlateauController.copy`, so the object passed is never changed and the same controller
 gives the same run twice; the run's final controller state is saved with it (``Run``) and a
 resumed run continues from that.
+
+A bad argument raises ``fastoptim._checks.InvalidValue`` (a ``ValueError``, as the schedules'
+do) whose ``argument`` names it (``"factor"``, ``"patience"``, ``"lr"``, ``"state"`` …).
 """
 from __future__ import annotations
 
@@ -34,7 +37,7 @@ def _loss(validation_loss: Any) -> float:
 
 def _state_number(state: dict[str, Any], key: str, kind: str) -> Any:
     if key not in state:
-        raise ValueError(f"Invalid state: missing key {key!r}")
+        raise _checks.InvalidValue("state", f"Invalid state: missing key {key!r}")
     value = state[key]
     if kind == "count":
         return _integer(f"state[{key!r}]", value, 0)
@@ -45,10 +48,10 @@ def _state_number(state: dict[str, Any], key: str, kind: str) -> Any:
 
 def _check_keys(state: Any, keys: tuple[str, ...]) -> None:
     if not isinstance(state, dict):
-        raise ValueError(f"Invalid state: {state!r} (must be a dict from state_dict())")
+        raise _invalid("state", state, "must be a dict from state_dict()")
     unknown = sorted(set(state) - set(keys))
     if unknown:
-        raise ValueError(f"Invalid state: unknown keys {unknown}")
+        raise _checks.InvalidValue("state", f"Invalid state: unknown keys {unknown}")
 
 
 class PlateauController:
@@ -94,8 +97,8 @@ class PlateauController:
 
     def _current(self) -> float:
         if self._lr is None:
-            raise ValueError(f"{type(self).__name__} has no learning rate yet: build it with lr=..., "
-                             f"or call start(lr) (fastoptim.train does, with the optimizer's lr)")
+            raise _checks.InvalidValue("lr", f"{type(self).__name__} has no learning rate yet: build it with lr=..., "
+                                             f"or call start(lr) (fastoptim.train does, with the optimizer's lr)")
         return self._lr
 
     def _state_lr(self, state: dict[str, Any]) -> float | None:

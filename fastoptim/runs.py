@@ -32,7 +32,11 @@ class Run:
       the point where the gradient was taken (``θ``, or Nesterov's look-ahead point);
       ``step_lr``, ``step_beta``: η and β used; ``trajectory``: ``θ`` before the first step and
       after every step (shape ``(steps + 1, d + 1)``).
-    - ``epochs``, ``steps``: completed so far (over all resumed parts); ``seconds``: wall time.
+    - ``epochs``, ``steps``: completed so far (over all resumed parts); ``seconds``: wall time
+      of the run from its first step (the steps, the per-epoch losses, controllers, callbacks),
+      over all resumed parts; not the checks before it, nor loading the compiled kernels from
+      numba's disk cache or compiling them, which ``train`` does before the clock starts
+      (``fastoptim.compiling.prepare``), so ``steps / seconds`` is the run's own rate.
     - ``diverged``: None, or ``{"epoch": e, "step": k}`` (0-based, ``k`` within the epoch) of
       the step whose gradient was not finite or that made ``θ`` or the optimizer's state
       non-finite: the run stopped there, with ``θ`` and the state from before that step. ``k``

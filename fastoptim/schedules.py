@@ -14,7 +14,9 @@ loop.
 
 Counters must satisfy ``0 <= t <= 2**53`` (every such integer is exact in float64). Every argument
 is validated when the schedule is built, so that no schedule raises, returns NaN, infinity or a
-negative value at any valid ``t``.
+negative value at any valid ``t``. A bad argument raises ``fastoptim._checks.InvalidValue`` (a
+``ValueError``, a wrong type included) whose ``argument`` names the schedule's argument
+(``"max_lr"``, ``"boundaries"`` …); a bad counter ``InvalidType``/``InvalidValue`` naming ``t``.
 
 Learning-rate schedules: :func:`constant`, :func:`step_decay`, :func:`exponential`,
 :func:`inverse_time`, :func:`cyclic`, :func:`cosine`, :func:`warm_restarts`,
@@ -39,6 +41,7 @@ from typing import Any, ClassVar, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from . import _checks
 from .kernels import schedules as _kernels
 
 __all__ = [
@@ -72,12 +75,18 @@ IntArray = NDArray[np.int64]
 
 
 # --------------------------------------------------------------------------------------------
-# argument validation: one message shape, "Invalid <name>: <value> (<requirement>)"
+# argument validation: the package's vocabulary (fastoptim._checks), one message shape,
+# "Invalid <name>: <value> (<requirement>)", and the argument's name in error.argument
 # --------------------------------------------------------------------------------------------
 
 
-def _invalid(name: str, value: Any, requirement: str) -> ValueError:
-    return ValueError(f"Invalid {name}: {value!r} ({requirement})")
+def _invalid(name: str, value: Any, requirement: str) -> _checks.InvalidValue:
+    """The error for a bad argument ``name`` of a schedule or a controller: an
+    ``InvalidValue`` (a ``ValueError``) whose ``argument`` is ``name``, a value of the wrong type
+    included (a schedule's or a controller's bad argument has always been a ``ValueError``; the
+    counter ``t`` and ``n_or_t`` of a call are checked by type first, :class:`InvalidType`)."""
+    error: _checks.InvalidValue = _checks.invalid(name, value, requirement)
+    return error
 
 
 def _real(name: str, value: Any, requirement: str) -> float:
@@ -143,33 +152,33 @@ def _counter(t: Any) -> tuple[IntArray, tuple[int, ...] | None]:
     """
     requirement = "must be an integer in [0, 2**53]"
     if isinstance(t, (bool, np.bool_)):
-        raise TypeError(f"Invalid t: {t!r} ({requirement}, not a bool)")
+        raise _checks.InvalidType("t", f"Invalid t: {t!r} ({requirement}, not a bool)")
     if isinstance(t, numbers.Integral):
         value = int(t)
         if value < 0 or value > MAX_T:
-            raise ValueError(f"Invalid t: {value} ({requirement})")
+            raise _checks.InvalidValue("t", f"Invalid t: {value} ({requirement})")
         return np.array([value], dtype=np.int64), None
     if isinstance(t, numbers.Number):  # float, complex, Fraction, ...
-        raise TypeError(f"Invalid t: {t!r} ({requirement})")
+        raise _checks.InvalidType("t", f"Invalid t: {t!r} ({requirement})")
     try:
         array = np.asarray(t)
     except ValueError as error:  # a ragged list
-        raise TypeError(f"Invalid t: {t!r} ({requirement}, or an array of them)") from error
+        raise _checks.InvalidType("t", f"Invalid t: {t!r} ({requirement}, or an array of them)") from error
     if array.size == 0 and array.dtype.kind == "f":  # [] and np.array([]): no counters
         array = array.astype(np.int64)
     if array.dtype.kind not in "iu":
-        raise TypeError(f"Invalid t: array of dtype {array.dtype} ({requirement}; "
-                        f"the dtype must be an integer dtype)")
+        raise _checks.InvalidType("t", f"Invalid t: array of dtype {array.dtype} ({requirement}; "
+                                       f"the dtype must be an integer dtype)")
     # (a uint64 counter past 2**63 wraps to a negative int64, out of range too)
     return np.ascontiguousarray(array, dtype=np.int64).reshape(-1), array.shape
 
 
-def _out_of_range(t: Any) -> ValueError:
+def _out_of_range(t: Any) -> _checks.InvalidValue:
     """The error for an array of counters not all in [0, 2**53]."""
     array = np.asarray(t)
     low = int(array.min())
     bad = low if low < 0 else int(array.max())
-    return ValueError(f"Invalid t: array containing {bad} (must be an integer in [0, 2**53])")
+    return _checks.InvalidValue("t", f"Invalid t: array containing {bad} (must be an integer in [0, 2**53])")
 
 
 def _within(t: IntArray, offset: int, limit: int) -> bool:
@@ -188,20 +197,39 @@ class Schedule:
     ``s(t)`` for an integer returns a float; for an integer array, a float64 array of the same
     shape; both bit for bit equal. ``s.values(n)`` is ``s(np.arange(n))``. Subclasses are
     frozen dataclasses whose fields are the validated arguments; they implement
-    :meth:`_evaluate`.
+    :meth:`_kernel` (the compiled loop and its arguments) or :meth:`_evaluate` itself.
     """
 
     __slots__ = ()
     #: The name of the function that builds the schedule (used by ``repr``).
     name: ClassVar[str] = "schedule"
 
-    def _evaluate(self, t: IntArray, offset: int, limit: int,
-                  out: FloatArray) -> bool:  # pragma: no cover - abstract
+    def _kernel(self) -> tuple[Any, tuple[Any, ...]] | None:
+        """The compiled loop of ``fastoptim.kernels.schedules`` that evaluates the schedule, and
+        its arguments between ``(t, offset, limit)`` and ``out``; None for a schedule that
+        implements :meth:`_evaluate` otherwise."""
+        return None
+
+    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
         """Write ``s(t − offset)`` into ``out`` (float64, the size of ``t``) for a contiguous 1-D
         int64 ``t`` whose counters all lie in ``[offset, limit]`` (``limit <= offset + 2**53``);
         return False (``out`` is then unspecified) if one does not, as the kernels of
         ``fastoptim.kernels.schedules`` do."""
-        raise NotImplementedError
+        found = self._kernel()
+        if found is None:  # pragma: no cover - every schedule has one or the other
+            raise NotImplementedError
+        kernel, arguments = found
+        result: bool = kernel(t, offset, limit, *arguments, out)
+        return result
+
+    def _kernel_calls(self) -> list[tuple[Any, tuple[Any, ...], str]]:
+        """``(dispatcher, arguments, name)`` of each compiled loop an evaluation calls, with
+        stand-in counters and output of the types a run passes (see :func:`kernel_calls`)."""
+        found = self._kernel()
+        if found is None:
+            return []
+        kernel, arguments = found
+        return [(kernel, (np.zeros(1, dtype=np.int64), 0, MAX_T, *arguments, np.empty(1)), self.name)]
 
     def __call__(self, t: int | ArrayLike) -> Any:
         flat, shape = _counter(t)
@@ -220,12 +248,12 @@ class Schedule:
         if isinstance(n_or_t, numbers.Integral) and not isinstance(n_or_t, (bool, np.bool_)):
             n = int(n_or_t)
             if n < 0 or n > MAX_T + 1:
-                raise ValueError(f"Invalid n: {n} (must be an integer in [0, 2**53 + 1])")
+                raise _checks.InvalidValue("n_or_t", f"Invalid n: {n} (must be an integer in [0, 2**53 + 1])")
             result: FloatArray = self(np.arange(n, dtype=np.int64))
             return result
         if isinstance(n_or_t, (bool, np.bool_, numbers.Number)):
-            raise TypeError(f"Invalid n_or_t: {n_or_t!r} (must be an integer count or an "
-                            f"integer array of counters)")
+            raise _checks.InvalidType("n_or_t", f"Invalid n_or_t: {n_or_t!r} (must be an integer count or an "
+                                                f"integer array of counters)")
         return np.asarray(self(np.asarray(n_or_t)), dtype=np.float64)
 
     def __repr__(self) -> str:
@@ -262,8 +290,8 @@ class Constant(Schedule):
     def __post_init__(self) -> None:
         _set(self, "lr", _non_negative("lr", self.lr))
 
-    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
-        return _kernels.constant(t, offset, limit, self.lr, out)
+    def _kernel(self) -> tuple[Any, tuple[Any, ...]]:
+        return _kernels.constant, (self.lr,)
 
 
 def constant(lr: float) -> Constant:
@@ -292,9 +320,8 @@ class StepDecay(Schedule):
                                           closed_low=False, closed_high=True))
         _set(self, "every", _integer("every", self.every, 1))
 
-    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
-        return _kernels.geometric(t, offset, limit, float(self.every), *_base(self.factor),
-                                  self.lr, out)
+    def _kernel(self) -> tuple[Any, tuple[Any, ...]]:
+        return _kernels.geometric, (float(self.every), *_base(self.factor), self.lr)
 
 
 def step_decay(lr: float, factor: float = 0.5, every: int = 5) -> StepDecay:
@@ -327,9 +354,9 @@ class Exponential(Schedule):
         _set(self, "lr", _non_negative("lr", self.lr))
         _set(self, "k", _non_negative("k", self.k))
 
-    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
+    def _kernel(self) -> tuple[Any, tuple[Any, ...]]:
         # e^(−k t) = b^t with b = e^−k
-        return _kernels.geometric(t, offset, limit, 1.0, 0.0, -self.k, self.lr, out)
+        return _kernels.geometric, (1.0, 0.0, -self.k, self.lr)
 
 
 def exponential(lr: float, k: float) -> Exponential:
@@ -359,9 +386,9 @@ class InverseTime(Schedule):
         _set(self, "lr", _non_negative("lr", self.lr))
         _set(self, "k", _non_negative("k", self.k))
 
-    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
+    def _kernel(self) -> tuple[Any, tuple[Any, ...]]:
         # 1 + k t >= 1: never a division by zero; k t may overflow to inf, giving 0.
-        return _kernels.inverse_time(t, offset, limit, self.lr, self.k, out)
+        return _kernels.inverse_time, (self.lr, self.k)
 
 
 def inverse_time(lr: float, k: float) -> InverseTime:
@@ -403,11 +430,10 @@ class Cyclic(Schedule):
                            f"mode that uses it; mode={self.mode!r}")
         _set(self, "gamma", gamma)
 
-    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
+    def _kernel(self) -> tuple[Any, tuple[Any, ...]]:
         # scale = (½)^(halvings (c − 1)) or γ^t = e^(t ln γ)
         halvings = 1.0 if self.mode == "triangular2" else 0.0
-        return _kernels.cyclic(t, offset, limit, float(self.step_size), self.base_lr,
-                               self.max_lr, halvings, math.log(self.gamma), out)
+        return _kernels.cyclic, (float(self.step_size), self.base_lr, self.max_lr, halvings, math.log(self.gamma))
 
 
 def cyclic(base_lr: float, max_lr: float, step_size: int, mode: str = "triangular",
@@ -455,9 +481,8 @@ class Cosine(Schedule):
         _set(self, "min_lr", min_lr)
         _set(self, "period", _integer("period", self.period, 1))
 
-    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
-        return _kernels.cosine(t, offset, limit, float(self.period), self.max_lr, self.min_lr,
-                               out)
+    def _kernel(self) -> tuple[Any, tuple[Any, ...]]:
+        return _kernels.cosine, (float(self.period), self.max_lr, self.min_lr)
 
 
 def cosine(max_lr: float, min_lr: float, period: int) -> Cosine:
@@ -509,9 +534,8 @@ class WarmRestarts(Schedule):
         _set(self, "_starts", np.array(starts, dtype=np.int64))
         _set(self, "_periods", np.array(periods, dtype=np.float64))
 
-    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
-        return _kernels.warm_restarts(t, offset, limit, self._starts, self._periods,
-                                      self.max_lr, self.min_lr, out)
+    def _kernel(self) -> tuple[Any, tuple[Any, ...]]:
+        return _kernels.warm_restarts, (self._starts, self._periods, self.max_lr, self.min_lr)
 
 
 def warm_restarts(max_lr: float, min_lr: float, T0: int, T_mult: int = 1) -> WarmRestarts:
@@ -553,10 +577,9 @@ class LinearWarmup(Schedule):
         _set(self, "warmup", _integer("warmup", self.warmup, 1))
         _set(self, "start_lr", _non_negative("start_lr", self.start_lr))
 
-    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
+    def _kernel(self) -> tuple[Any, tuple[Any, ...]]:
         # t / w first (< 1): (lr − start_lr) · t could overflow for huge rates and warm-ups.
-        return _kernels.linear_warmup(t, offset, limit, self.lr, float(self.warmup),
-                                      self.start_lr, out)
+        return _kernels.linear_warmup, (self.lr, float(self.warmup), self.start_lr)
 
 
 def linear_warmup(lr: float, warmup: int, start_lr: float = 0.0) -> LinearWarmup:
@@ -593,9 +616,8 @@ class TransformerWarmup(Schedule):
         _set(self, "warmup", _integer("warmup", self.warmup, 1))
         _set(self, "scale", _non_negative("scale", self.scale))
 
-    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
-        return _kernels.transformer_warmup(t, offset, limit, self.scale * self.d_model ** -0.5,
-                                           self.warmup ** -1.5, out)
+    def _kernel(self) -> tuple[Any, tuple[Any, ...]]:
+        return _kernels.transformer_warmup, (self.scale * self.d_model ** -0.5, self.warmup ** -1.5)
 
 
 def transformer_warmup(d_model: int, warmup: int = 4000, scale: float = 1.0
@@ -654,6 +676,9 @@ class Join(Schedule):
         _set(self, "schedules", tuple(self.schedules))
         _set(self, "boundaries", boundaries)
         _set(self, "_boundaries", np.array(boundaries, dtype=np.int64))
+
+    def _kernel_calls(self) -> list[tuple[Any, tuple[Any, ...], str]]:
+        return [call for schedule in self.schedules for call in schedule._kernel_calls()]
 
     def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
         # Phase k holds the counters firsts[k] .. lasts[k], seen as counters from firsts[k].
@@ -741,10 +766,9 @@ class SutskeverMomentum(Schedule):
                                             closed_low=True, closed_high=False))
         _set(self, "every", _integer("every", self.every, 1))
 
-    def _evaluate(self, t: IntArray, offset: int, limit: int, out: FloatArray) -> bool:
+    def _kernel(self) -> tuple[Any, tuple[Any, ...]]:
         # 2^(−1 − log2 n) = 1 / (2n) exactly, so β = 1 − 0.5/n with n = ⌊t/every⌋ + 1.
-        return _kernels.sutskever_momentum(t, offset, limit, float(self.every), self.beta_max,
-                                           out)
+        return _kernels.sutskever_momentum, (float(self.every), self.beta_max)
 
 
 def sutskever_momentum(beta_max: float, every: int = 250) -> SutskeverMomentum:
@@ -767,6 +791,16 @@ def sutskever_momentum(beta_max: float, every: int = 250) -> SutskeverMomentum:
     return SutskeverMomentum(beta_max, every)
 
 
+def kernel_calls(function: Any) -> list[tuple[Any, tuple[Any, ...], str]]:
+    """The compiled loops evaluating ``function`` calls, as ``(dispatcher, arguments, name)``
+    with stand-in counters and output of the types a run passes (the schedule's name, e.g.
+    ``"cosine"``): what ``fastoptim.compiling`` checks, and compiles ahead of a run. Empty for
+    a function that is not a fastoptim schedule (Python evaluates it)."""
+    if isinstance(function, Schedule):
+        return function._kernel_calls()
+    return []
+
+
 def evaluate(function: Any, counters: IntArray, name: str, kind: str) -> FloatArray:
     """``function`` at every counter, as float64, checked: the one validator of schedule values
     (``fastoptim.train`` and ``Optimizer.lr_at`` use it). A fastoptim schedule is one
@@ -774,8 +808,6 @@ def evaluate(function: Any, counters: IntArray, name: str, kind: str) -> FloatAr
     per counter, and each value must be a real number, finite and ``>= 0`` for ``kind="lr"``,
     in ``[0, 1)`` for ``kind="momentum"``; ``ValueError``/``TypeError`` naming ``name`` and the
     counter otherwise."""
-    from . import _checks
-
     if isinstance(function, Schedule):
         return np.asarray(function(counters), dtype=np.float64)
     values = np.empty(len(counters))

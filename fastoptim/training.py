@@ -20,11 +20,11 @@ import numpy as np
 from . import compiling
 from .callbacks import EpochRecord, run_callbacks
 from .optimizers import State
-from .plan import STEPS_PER_CALL, plan_run
+from .plan import STEPS_PER_CALL, check_arguments, plan_run
 from .progress import EpochBar
 from .runs import Run
 
-__all__ = ["train", "run_plan", "CompiledEngine"]
+__all__ = ["train", "check_train_arguments", "run_plan", "CompiledEngine"]
 
 
 class CompiledEngine:
@@ -33,7 +33,7 @@ class CompiledEngine:
     def __init__(self, plan):
         from .kernels import epochs, layout, model
 
-        self._epochs, self._model = epochs, model
+        self._epochs, self._model, self._layout = epochs, model, layout
         self.plan = plan
         self.loss_marker = layout.LOSSES[plan.loss]
         self.parallel = layout.Parallel() if plan.batch_size >= model.PARALLEL_THRESHOLD else layout.Serial()
@@ -41,13 +41,40 @@ class CompiledEngine:
         self.data = plan.data
         self.weights = plan.data.weights
 
-    def announce(self, theta, state, order, records):
-        """One line on stderr if the first call will compile (``fastoptim.compiling``)."""
+    def calls(self, theta, state, order, records):
+        """Every compiled call the run makes, as ``(dispatcher, arguments, what)`` with arguments
+        of the types it passes (``fastoptim.compiling.prepare``): the steps (one specialisation
+        for the rule, the loss, the data's dtype and layout, weights, shuffling, line search,
+        the record, big batches), the per-epoch losses over the training and validation data, and
+        the compiled loops of the η and β schedules."""
+        from . import model, schedules
+
         plan = self.plan
-        compiling.announce(self._epochs.run_steps, self._arguments(theta, state, order, 0, 1, 0, np.zeros(1),
-                                                                    np.empty(0), records),
-                           f"the {type(plan.hyper).__name__[:-5]} training steps ({plan.loss} loss, "
-                           f"{plan.data.dtype} data of shape {'(N,)' if plan.data.X.ndim == 1 else '(N, d)'})")
+        variant = [f"{plan.loss} loss", f"{plan.data.dtype} data of shape {'(N,)' if plan.data.X.ndim == 1 else '(N, d)'}"]
+        variant += [words for words, used in (
+            ("weighted", self.weights is not None), ("shuffled", order is not None),
+            ("line search", self.candidates is not None), ("every step recorded", plan.record == "step"),
+            ("batches on threads", isinstance(self.parallel, self._layout.Parallel))) if used]
+        calls = [(self._epochs.run_steps, self._arguments(theta, state, order, 0, 1, 0, np.zeros(1),
+                                                          np.empty(0), records),
+                  f"the {'Nesterov look-ahead' if plan.lookahead else type(plan.hyper).__name__[:-5]} training steps "
+                  f"({', '.join(variant)})")]
+        for data in (plan.data if plan.record != "none" else None, plan.validation):
+            if data is not None:
+                calls += [(dispatcher, arguments, "the per-epoch loss")
+                          for dispatcher, arguments in model.total_loss_calls(data, self.loss_marker)]
+        rates = plan.rates
+        for function in (rates.schedule, rates.momentum):
+            calls += [(dispatcher, arguments, f"the {name} schedule")
+                      for dispatcher, arguments, name in schedules.kernel_calls(function)]
+        return calls
+
+    def prepare(self, theta, state, order, records, announce=False):
+        """Load or compile every kernel of :meth:`calls` before the run's first step, with one
+        line on stderr first if ``announce`` and something compiles; returns what compiled."""
+        if self.plan.epochs == 0:
+            return ()
+        return compiling.prepare(self.calls(theta, state, order, records), announce=announce)
 
     def _arguments(self, theta, state, order, first_batch, n_steps, step0, lrs, betas, records):
         plan = self.plan
@@ -105,8 +132,12 @@ def train(data, optimizer, *, epochs, batch_size=None, init, loss="squared", red
       size, dtype and a sample of points) and the same settings; ``ValueError`` names the first
       that differs. A plain function as a schedule is compared by its name only.
     - ``progress``: show a bar (epochs, loss, updates/s) on a terminal for runs longer than
-      about a second, updated between epochs (``fastoptim.progress``), and say on stderr when
-      the first call is about to compile kernels.
+      about a second, updated between epochs (``fastoptim.progress``), and say on stderr, in one
+      line before the first step, what the run is about to compile (its steps, the per-epoch
+      loss, the schedules' loops; nothing when numba's disk cache has them).
+
+    Every kernel the run calls is loaded from numba's cache or compiled before the first step,
+    so ``run.seconds`` counts the run itself, not the compile or the load.
 
     ``Nesterov`` is run in the lecture's look-ahead form (the gradient at ``θ − β u``); its state
     records that form (``State.form``).
@@ -117,6 +148,30 @@ def train(data, optimizer, *, epochs, batch_size=None, init, loss="squared", red
                     validation=validation, on_plateau=on_plateau, early_stopping=early_stopping,
                     callbacks=callbacks, resume=resume, progress=progress)
     return run_plan(plan, CompiledEngine)
+
+
+def check_train_arguments(optimizer, *, epochs, batch_size=None, loss="squared", reduction="mean", schedule=None,
+                          per="step", momentum_schedule=None, shuffle=False, seed=0, drop_last=False,
+                          line_search=None, record="epoch", validation=None, on_plateau=None, early_stopping=None,
+                          callbacks=(), resume=None, progress=False):
+    """Check :func:`train`'s arguments before there is data: every argument but ``data`` and
+    ``init``, with ``train``'s own checks and errors (``ValueError``/``TypeError`` naming the
+    argument in ``error.argument``); returns None, runs and compiles nothing. E.g. to refuse a
+    bad configuration before a large file is read (the ``fastoptim`` command does).
+
+    What only the data can tell is left to ``train``: ``init``'s length (``d + 1``) and whether
+    it fits the data's dtype, a validation Dataset's ``d`` and dtype, whether a validation
+    fraction leaves both parts non-empty, the log loss's targets in [0, 1], ``resume``'s
+    settings against this run's, the values of a plain function given as a schedule (checked
+    as the run evaluates them), and the record's exact size (checked here at the least any data
+    could need: one step an epoch, one feature in float32). A validation fraction's range,
+    (0, 1), is checked here.
+    """
+    check_arguments(optimizer, epochs=epochs, batch_size=batch_size, loss=loss, reduction=reduction,
+                    schedule=schedule, per=per, momentum_schedule=momentum_schedule, shuffle=shuffle, seed=seed,
+                    drop_last=drop_last, line_search=line_search, record=record, validation=validation,
+                    on_plateau=on_plateau, early_stopping=early_stopping, callbacks=callbacks, resume=resume,
+                    progress=progress)
 
 
 def _copy_state(state):
@@ -204,8 +259,8 @@ def run_plan(plan, engine_class):
     """Run ``plan`` with an engine (``CompiledEngine``, or the reference's): epochs of calls of
     ``engine.steps`` on chunks of steps, the losses after each epoch by ``engine.loss``, then
     the controller, callbacks and early stopping; returns the :class:`Run` (joined to the
-    resumed run's record)."""
-    started = time.perf_counter()
+    resumed run's record). Its ``seconds`` count from the first step, once ``engine.prepare``
+    has loaded or compiled the kernels: neither is counted."""
     engine = engine_class(plan)
     theta, state = plan.theta.copy(), _copy_state(plan.state)
     rng = np.random.default_rng(plan.seed)
@@ -221,8 +276,8 @@ def run_plan(plan, engine_class):
     record = _Record(plan)
     n_positions = plan.data.n
     order = np.empty(n_positions, dtype=order_dtype(n_positions)) if plan.shuffle else None
-    if plan.progress:
-        engine.announce(theta, state, order, record.arrays(0, 1))
+    engine.prepare(theta, state, order, record.arrays(0, 1), announce=plan.progress)
+    started = time.perf_counter()  # (after the kernels are loaded or compiled)
     rates, S = plan.rates, plan.steps_per_epoch
     done = 0                 # steps done in this call of run_plan
     completed = 0            # epochs completed

@@ -4,6 +4,7 @@ negative pairs, and prints "interrupted" on a line of its own.
 
 The commands run in-process through ``cli.main``; ``train`` is replaced by a function that
 fails the test, to show that a refusal comes before any training."""
+import inspect
 import io
 import os
 import sys
@@ -246,12 +247,21 @@ BAD_FLAGS = [
     (["train", *FILE, "--optimizer", "momentum", "--beta2", "0.9"], "--beta2", ["momentum has no β2"]),
     (["train", *FILE, "--optimizer", "adam", "--beta2", "1"], "--beta2", ["Invalid betas[1]: 1.0"]),
     (["train", *FILE, "--optimizer", "adam", "--beta", "1", "--beta2", "0.5"], "--beta", ["Invalid betas[0]: 1.0"]),
+    (["train", *FILE, "--optimizer", "adam", "--beta", "1", "--beta2", "1"], "--beta", ["Invalid betas[0]: 1.0"]),
+    (["train", *FILE, "--optimizer", "nadam", "--beta", "0.5", "--beta2", "-1"], "--beta2", ["Invalid betas[1]: -1.0"]),
+    (["compare", *FILE, "--optimizers", "gd,adam", "--beta2", "2"], "--beta2", ["Invalid betas[1]: 2.0"]),
     (["train", *FILE, "--weight-decay", "-1"], "--weight-decay", ["Invalid weight_decay: -1.0"]),
     (["train", *FILE, "--line-search", "0.1,x"], "--line-search", ["expected a number, got 'x'"]),
     (["train", *FILE, "--line-search", "0.1,-1"], "--line-search", ["Invalid line_search"]),
     (["train", *FILE, "--line-search", "1,2", "--schedule", "cosine:1,0.1,10"], "--line-search",
      ["schedule= and a schedule as the optimizer's lr are excluded"]),
     (["train", *FILE, "--on-plateau", "halve"], "--on-plateau", ["needs a validation set"]),
+    # the fraction's range, before the file is read (whether it leaves both parts non-empty needs the data)
+    (["train", *FILE, "--validation", "0"], "--validation", ["Invalid validation: 0.0 (must be a Dataset or a "
+                                                            "fraction in (0, 1))"]),
+    (["train", *FILE, "--validation", "1.5"], "--validation", ["Invalid validation: 1.5"]),
+    (["train", *FILE, "--validation", "nan"], "--validation", ["Invalid validation: nan"]),
+    (["compare", *FILE, "--validation", "1"], "--validation", ["Invalid validation: 1.0"]),
     (["train", *FILE, "--on-plateau", "reduce:factor=2", "--validation", "0.2"], "--on-plateau",
      ["reduce: Invalid factor: 2"]),
     (["train", *FILE, "--on-plateau", "wait"], "--on-plateau", ["unknown controller 'wait'"]),
@@ -297,8 +307,8 @@ def test_bad_flags_exit_2_naming_the_flag_before_the_data_is_read(argv, flag, wo
     monkeypatch.chdir(tmp_path)
     (tmp_path / "points.csv").write_text("x,y\n1,0\n2,1\n")
     (tmp_path / "junk.npz").write_bytes(b"not a zip archive")
-    if argv[0] == "warmup":
-        monkeypatch.setattr("fastoptim.compiling.warmup", lambda *a, **k: pytest.fail("warmup ran"))
+    if argv[0] == "warmup":  # fastoptim.warmup checks its arguments before it runs (compiles) anything
+        monkeypatch.setattr("fastoptim.training.train", lambda *a, **k: pytest.fail("a warmup run started"))
     extra = {"train": ["--quiet"], "compare": ["--no-plots", "--quiet"], "surface": ["--no-plots"], "warmup": []}
     assert cli.main([*argv, *extra[argv[0]]]) == 2
     one_line_naming(capsys, flag, *words)
@@ -307,7 +317,6 @@ def test_bad_flags_exit_2_naming_the_flag_before_the_data_is_read(argv, flag, wo
 @pytest.mark.parametrize("argv, flag, words", [
     (["--init", "0,0"], "--init", ["Invalid init: [0.0, 0.0] (must have length d + 1 = 3"]),
     (["--validation", "0.0001"], "--validation", ["leaves an empty part of a data set of 4 points"]),
-    (["--validation", "0"], "--validation", ["Invalid validation: 0.0"]),  # checked with the split
     (["--features", "a", "--resume", "first.npz"], "--resume", ["its data differs"]),
     (["--lr", "0.5", "--resume", "first.npz"], "--resume", ["its optimizer_arguments differs"]),
     (["--batch-size", "2", "--resume", "first.npz"], "--resume", ["its batch_size differs"]),
@@ -341,7 +350,67 @@ def test_errors_are_mapped_by_their_argument_not_their_text(monkeypatch, capsys,
     monkeypatch.setitem(cli.OPTIMIZERS, "Adam", Misleading)
     assert cli.main(["train", "--optimizer", "adam"]) == 2
     one_line_naming(capsys, "--eps", "whatever the text says")
+
+    built = []
+
+    class SecondBeta(fo.Adam):  # betas[1] by its index, whatever the text says; built once, not again to find out
+        def __init__(self, **arguments):
+            built.append(arguments)
+            raise _checks.InvalidValue("betas", "Invalid betas[0]: the text names the other one", index=1)
+
+    monkeypatch.setitem(cli.OPTIMIZERS, "Adam", SecondBeta)
+    assert cli.main(["train", "--optimizer", "adam", "--beta", "0.5", "--beta2", "0.5"]) == 2
+    one_line_naming(capsys, "--beta2", "the text names the other one")
+    assert len(built) == 1
     flags = {option for command in cli.build_parser()._subparsers._actions[1].choices.values()
              for action in command._actions for option in action.option_strings}
     assert set(cli.ARGUMENT_FLAGS.values()) <= flags  # every flag of the table exists
     assert {flag for table in cli.COMMAND_FLAGS.values() for flag in table.values()} <= flags
+
+
+@pytest.mark.parametrize("table, key, argv, flag", [
+    ("SCHEDULES", "cosine", ["--schedule", "cosine:0.1,0.01,5"], "--schedule"),
+    ("SCHEDULES", "cosine", ["--schedule", "constant:0.1+cosine:0.1,0.01,5@3"], "--schedule"),  # a joined part
+    ("MOMENTUM_SCHEDULES", "cosine", ["--momentum-schedule", "cosine:0.1,0.01,5", "--optimizer", "momentum"],
+     "--momentum-schedule"),
+    ("CONTROLLERS", "reduce", ["--on-plateau", "reduce:0.5", "--validation", "0.5"], "--on-plateau"),
+])
+def test_schedule_and_controller_errors_are_library_errors_reported_against_their_flag(table, key, argv, flag,
+                                                                                      monkeypatch, capsys, no_training):
+    """A schedule's or a controller's bad argument is the library's ``InvalidValue`` (its
+    ``.argument`` names the schedule's argument); the command line builds the value after parsing
+    and reports such an error against the flag that gave it, whatever its text says. An exception
+    that is not the library's check (no ``.argument``) is not a usage error: it is not caught."""
+    from fastoptim import _checks
+
+    def refuses(*arguments, **keywords):
+        raise _checks.InvalidValue("max_lr", "Invalid max_lr: the text speaks of --lr and --beta")
+
+    def broken(*arguments, **keywords):
+        raise ValueError("a bug, not a bad argument")
+
+    for function, outcome in ((refuses, 2), (broken, ValueError)):
+        function.__signature__ = inspect.signature(getattr(cli, table)[key])
+        monkeypatch.setitem(getattr(cli, table), key, function)
+        if outcome == 2:
+            assert cli.main(["train", *argv, "--quiet"]) == 2
+            one_line_naming(capsys, flag, f"{key}: Invalid max_lr: the text speaks of --lr and --beta")
+        else:
+            with pytest.raises(ValueError, match="a bug"):
+                cli.main(["train", *argv, "--quiet"])
+
+
+def test_a_real_schedule_error_carries_its_argument_and_the_command_names_the_flag(capsys, no_training):
+    with pytest.raises(ValueError) as raised:
+        fo.schedules.cosine(0.1, 0.2, 10)
+    assert isinstance(raised.value, fo._checks.InvalidValue) and raised.value.argument == "min_lr"
+    assert cli.main(["train", "--schedule", "cosine:0.1,0.2,10", "--quiet"]) == 2
+    line = one_line_naming(capsys, "--schedule", "cosine: Invalid min_lr: 0.2 (must be <= max_lr=0.1)")
+    assert line.endswith(str(raised.value) + " (see fastoptim train --help)")
+    with pytest.raises(ValueError) as raised:
+        fo.plateau.ReduceOnPlateau(patience=-1)
+    assert raised.value.argument == "patience"
+    assert cli.main(["train", "--on-plateau", "reduce:patience=-1", "--validation", "0.5", "--quiet"]) == 2
+    one_line_naming(capsys, "--on-plateau", "reduce: Invalid patience: -1")
+    assert cli.main(["train", "--schedule", "cosine:0.1,0.01", "--quiet"]) == 2  # the call's syntax: argparse's
+    one_line_naming(capsys, "--schedule", "cosine: missing a required argument: 'period'")

@@ -153,6 +153,22 @@ def test_bad_input(case):
     assert re.search(message, str(raised.value)), str(raised.value)
 
 
+@pytest.mark.parametrize("call, argument, index", [
+    (lambda: Adam(betas=(0.9, 1.0)), "betas", 1),
+    (lambda: NAdam(betas=(-0.1, 1.0)), "betas", 0),   # β1 is checked first
+    (lambda: AdaMax(betas=("a", 0.9)), "betas", 0),
+    (lambda: Adam(betas=(0.9,)), "betas", None),       # the pair as a whole
+    (lambda: Momentum(beta=1.0), "beta", None),
+    (lambda: Adam(lr=-0.1), "lr", None),
+])
+def test_an_error_names_its_argument_and_the_item_of_it(call, argument, index):
+    """``error.argument`` is the constructor's argument, ``error.index`` the bad item of it
+    (fastoptim._checks's rule), so a caller tells β1 from β2 without reading the message."""
+    with pytest.raises((ValueError, TypeError)) as raised:
+        call()
+    assert (raised.value.argument, raised.value.index) == (argument, index)
+
+
 def test_a_refused_step_changes_nothing():
     params = np.ones(4)
     opt = Adam(lr=0.1)

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from fastoptim import schedules
+from fastoptim._checks import InvalidType, InvalidValue
 from fastoptim.schedules import (
     HalveOnIncrease,
     ReduceOnPlateau,
@@ -518,6 +519,8 @@ def test_bad_argument_raises_value_error_naming_it(factory, kwargs, argument):
     with pytest.raises(ValueError, match=rf"Invalid {argument}\b") as error:
         factory(**kwargs)
     assert "must" in str(error.value)
+    # the package's error, naming the argument for callers that map it (the command line's flags)
+    assert isinstance(error.value, InvalidValue) and error.value.argument == argument
 
 
 def test_the_bad_argument_table_is_large():
@@ -532,8 +535,9 @@ def test_the_bad_argument_table_is_large():
     ([[1, 2], [3]], TypeError),
 ])
 def test_bad_counter_is_rejected_naming_t(bad_t, error):
-    with pytest.raises(error, match=r"Invalid t\b"):
+    with pytest.raises(error, match=r"Invalid t\b") as raised:
         cosine(0.1, 0.0, 10)(bad_t)
+    assert isinstance(raised.value, (InvalidValue, InvalidType)) and raised.value.argument == "t"
 
 
 def test_empty_counters_give_an_empty_array_and_negative_zero_is_zero():
@@ -676,8 +680,9 @@ def test_controller_state_saves_and_restores_exactly(make, via):
                          ids=["halve_on_increase", "ReduceOnPlateau"])
 @pytest.mark.parametrize("loss", [float("nan"), float("inf"), np.nan, "0.5", None, True])
 def test_controller_rejects_a_bad_validation_loss(controller, loss):
-    with pytest.raises(ValueError, match="validation_loss"):
+    with pytest.raises(ValueError, match="validation_loss") as raised:
         controller.update(loss)
+    assert raised.value.argument == "validation_loss"
     assert controller.state_dict()["epochs"] == 0
 
 
@@ -689,8 +694,9 @@ def test_controller_rejects_a_bad_validation_loss(controller, loss):
     ([0.1, 0.0, 0], "state"),
 ])
 def test_bad_state_is_rejected(state, match):
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(ValueError, match=match) as raised:
         HalveOnIncrease(0.1).load_state_dict(state)
+    assert isinstance(raised.value, InvalidValue) and raised.value.argument == "state"
 
 
 @pytest.mark.parametrize("make", [halve_on_increase, lambda: ReduceOnPlateau(0.5, 0, 0.0, 0.01)],

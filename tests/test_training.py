@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import fastoptim as fo
-from fastoptim import schedules
+from fastoptim import _checks, schedules
 from tests.helpers import assert_relative
 from tests.tolerances import TRAIN_FLOOR, TRAIN_RTOL
 
@@ -435,6 +435,58 @@ def test_bad_input_raises_before_training(changes, error, message):
         warnings.simplefilter("error")
         with pytest.raises(error, match=message):
             fo.train(arguments.pop("data"), arguments.pop("optimizer"), **arguments)
+
+
+#: Cases of BAD_INPUTS that only the data (or the run's evaluation of a schedule) can refuse.
+NEEDS_THE_DATA = {"validation leaves nothing", "validation wrong d", "schedule negative", "schedule NaN",
+                  "schedule returns text", "momentum schedule returns None", "momentum schedule >= 1"}
+
+
+@pytest.mark.parametrize("changes, error, message", [case[1:] for case in BAD_INPUTS], ids=[case[0] for case in BAD_INPUTS])
+def test_check_train_arguments_refuses_what_train_refuses_without_data(changes, error, message, request):
+    """``fastoptim.check_train_arguments`` (the train layer's check before there is data, which
+    the command line calls before it reads a file): the same error as ``train`` for every
+    argument that needs no data; no error for those that do (``init``, the split, the targets,
+    ``resume``'s settings, a function's values)."""
+    if "data" in changes or "init" in changes:
+        return  # not its arguments
+    arguments = dict(optimizer=fo.GD(), epochs=2)
+    arguments.update(changes)
+    case = request.node.callspec.id
+    if case in NEEDS_THE_DATA:
+        assert fo.check_train_arguments(arguments.pop("optimizer"), **arguments) is None
+        return
+    with pytest.raises(error, match=message) as raised:
+        fo.check_train_arguments(arguments.pop("optimizer"), **arguments)
+    assert isinstance(raised.value, (_checks.InvalidValue, _checks.InvalidType))
+
+
+@pytest.mark.parametrize("fraction, error", [(0, ValueError), (0.0, ValueError), (1, ValueError), (1.5, ValueError),
+                                             (-0.2, ValueError), (float("nan"), ValueError), (float("inf"), ValueError),
+                                             (True, TypeError), (np.True_, TypeError), ("0.2", TypeError),
+                                             (None, None), (0.2, None), (np.float32(0.5), None)])
+def test_the_validation_fraction_is_checked_with_the_other_arguments(fraction, error):
+    """Issue: the fraction's range was checked together with the split, after the data's own
+    checks; now first, with the other arguments (and before there is data)."""
+    if error is None:
+        fo.check_train_arguments(fo.GD(), epochs=1, validation=fraction)
+        return
+    with pytest.raises(error, match=r"^Invalid validation: .* \(must be a Dataset or a fraction in \(0, 1\)\)$") as caught:
+        fo.check_train_arguments(fo.GD(), epochs=1, validation=fraction)
+    assert caught.value.argument == "validation"
+    # train refuses it before it looks at the data: a data set whose log-loss targets are bad is not read
+    bad_targets = fo.data.Dataset(np.ones(3), np.array([0.0, 1.0, 2.0]))
+    with pytest.raises(error, match=r"^Invalid validation: "):
+        fo.train(bad_targets, fo.GD(), epochs=1, init=(0, 0), loss="log", validation=fraction)
+
+
+def test_check_train_arguments_takes_trains_arguments_but_data_and_init():
+    import inspect
+
+    train = inspect.signature(fo.train).parameters
+    check = inspect.signature(fo.check_train_arguments).parameters
+    assert [name for name in train if name not in ("data", "init")] == list(check)
+    assert all(check[name].default == train[name].default for name in check)
 
 
 def test_batch_size_above_n_means_one_batch():

@@ -26,8 +26,9 @@ class ReferenceEngine:
         self.plan = plan
         self.reduction = plan.reduction
 
-    def announce(self, theta, state, order, records):
-        """Nothing to compile."""
+    def prepare(self, theta, state, order, records, announce=False):
+        """Nothing to compile: nothing compiled."""
+        return ()
 
     def loss(self, data, theta):
         """``J`` over ``data`` at ``theta``."""
