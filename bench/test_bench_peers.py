@@ -18,7 +18,8 @@ not installed are skipped, row by row; the hand loops always run.
   hand loop, ``jax-jit`` (``value_and_grad``).
 - **sweep**, ``64-adam/batch-100/epochs-5/{ordered,shuffled}``: 64 Adam runs (learning rates
   ``ADAM_LRS``) on 10^5 points (quick profile: 10^4), batch 100, 5 epochs, one seed:
-  ``fastoptim.sweep`` (``kernel``) against 64 ``fastoptim.train`` calls (``reference``) and
+  ``fastoptim.sweep`` (``kernel``; ``kernel-record-none``: ``record="none"``, no loss after
+  each epoch, the work of ``jax-vmap``) against 64 ``fastoptim.train`` calls (``reference``) and
   ``jax-vmap`` (the JAX trainer mapped over the 64 rates, the epochs' permutations drawn once
   for all of them, in the timed call; no per-epoch loss, which the sweep computes for every
   run).
@@ -154,7 +155,7 @@ def sweep_data():
 
 
 @pytest.mark.parametrize("shuffle", [False, True], ids=["ordered", "shuffled"])
-@pytest.mark.parametrize("impl", ["reference", "kernel", "jax-vmap"])
+@pytest.mark.parametrize("impl", ["reference", "kernel", "kernel-record-none", "jax-vmap"])
 def test_sweep_64_adam(benchmark, sweep_data, impl, shuffle):
     configs = fo.grid(fo.Adam, lr=ADAM_LRS.tolist())
     settings = dict(epochs=SWEEP_EPOCHS, batch_size=SWEEP_BATCH, init=INIT, shuffle=shuffle)
@@ -162,6 +163,8 @@ def test_sweep_64_adam(benchmark, sweep_data, impl, shuffle):
         work = lambda: [fo.train(sweep_data, config, **settings).theta for config in configs]  # noqa: E731
     elif impl == "kernel":
         work = lambda: fo.sweep(sweep_data, configs, **settings).theta  # noqa: E731
+    elif impl == "kernel-record-none":  # no loss after each epoch: the work of jax-vmap
+        work = lambda: fo.sweep(sweep_data, configs, record="none", **settings).theta  # noqa: E731
     else:
         _skip_without("jax")
         sweep = peers.jax_sweep(fo.Adam(), n=SWEEP_N, epochs=SWEEP_EPOCHS, batch_size=SWEEP_BATCH, shuffle=shuffle)

@@ -45,8 +45,8 @@ class CompiledEngine:
         """Every compiled call the run makes, as ``(dispatcher, arguments, what)`` with arguments
         of the types it passes (``fastoptim.compiling.prepare``): the steps (one specialisation
         for the rule, the loss, the data's dtype and layout, weights, shuffling, line search,
-        the record, big batches), the per-epoch losses over the training and validation data, and
-        the compiled loops of the η and β schedules."""
+        the record, big batches), the per-epoch losses over the training and validation data, the
+        shuffle (``permutation_into``), and the compiled loops of the η and β schedules."""
         from . import model, schedules
 
         plan = self.plan
@@ -63,6 +63,11 @@ class CompiledEngine:
             if data is not None:
                 calls += [(dispatcher, arguments, "the per-epoch loss")
                           for dispatcher, arguments in model.total_loss_calls(data, self.loss_marker)]
+        if order is not None:
+            from .kernels import shuffle
+
+            calls.append((shuffle.shuffle_range, (order, np.zeros(shuffle.STATE_SIZE, dtype=np.uint64)),
+                          "the shuffle"))
         rates = plan.rates
         for function in (rates.schedule, rates.momentum):
             calls += [(dispatcher, arguments, f"the {name} schedule")
