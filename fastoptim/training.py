@@ -125,13 +125,17 @@ def _copy_state(state):
 
 
 def permutation_into(order, rng):
-    """``order`` (uint32/uint64, length n) ← ``rng.permutation(n)``, in place: ``arange`` written in
-    chunks, then shuffled (how numpy computes ``permutation``: the same draws, the same bits)."""
+    """``order`` (uint32/uint64, length n) ← ``rng.permutation(n)``, in place: ``0 … n − 1`` written
+    by doubling (``order[m:2m] = order[:m] + m``, no temporary array), then shuffled (how numpy
+    computes ``permutation``: the same draws, the same bits)."""
     n = order.size
-    chunk = 1 << 20
-    for start in range(0, n, chunk):
-        stop = min(n, start + chunk)
-        order[start:stop] = np.arange(start, stop, dtype=order.dtype)
+    if n:
+        order[0] = 0
+    filled = 1
+    while filled < n:
+        count = min(filled, n - filled)
+        np.add(order[:count], filled, out=order[filled:filled + count])
+        filled += count
     rng.shuffle(order)
     return order
 
