@@ -582,24 +582,29 @@ def headlines(rows):
 
 # --- formatting ------------------------------------------------------------------------------------
 
+def _with_unit(value, units):
+    """``value`` in three significant digits, in the largest of ``units`` (``(name, scale)``,
+    largest first) that shows it as 1 or more: a value that the next smaller unit would round up
+    to 1000 is shown in the larger one (0.9996 s -> '1 s', not '1e+03 ms')."""
+    for (unit, scale), (_, smaller) in zip(units, units[1:]):
+        if abs(value) >= min(scale, 999.5 * smaller):
+            return f"{value / scale:.3g} {unit}"
+    unit, scale = units[-1]
+    return f"{value / scale:.3g} {unit}"
+
+
 def format_seconds(seconds):
     """0.00123 -> '1.23 ms' (three significant digits, the unit that keeps 1-999)."""
     if seconds is None or not math.isfinite(seconds):
         return "—"
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"
+    return _with_unit(seconds, (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)))
 
 
 def format_bytes(count):
     """67108864 -> '64 MiB'; 1536 -> '1.5 KiB' (three significant digits, binary units)."""
     if count is None or not math.isfinite(count):
         return "—"
-    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if abs(count) >= scale:
-            return f"{count / scale:.3g} {unit}"
-    return f"{count:.3g} B"
+    return _with_unit(count, (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10), ("B", 1)))
 
 
 def format_ratio(ratio):

@@ -30,6 +30,7 @@ def row(rows, family, kernel, impl, size=10**6, dtype="float64"):
 
 @pytest.mark.parametrize("seconds, text", [
     (1.5, "1.5 s"), (0.00123, "1.23 ms"), (4e-6, "4 µs"), (2.5e-8, "25 ns"), (123.4, "123 s"),
+    (0.9996, "1 s"), (0.999, "999 ms"), (9.9996e-4, "1 ms"), (3e-10, "0.3 ns"),
     (None, "—"), (float("nan"), "—")])
 def test_format_seconds(seconds, text):
     assert report.format_seconds(seconds) == text
@@ -421,6 +422,6 @@ def test_memory_targets_met_and_missed(document):
 
 
 @pytest.mark.parametrize("count, text", [(64 * 2**20, "64 MiB"), (1536, "1.5 KiB"), (100, "100 B"),
-                                         (3 * 2**30, "3 GiB"), (None, "—")])
+                                         (3 * 2**30, "3 GiB"), (1020 * 2**10, "0.996 MiB"), (None, "—")])
 def test_format_bytes(count, text):
     assert report.format_bytes(count) == text
