@@ -27,6 +27,9 @@ one per family measures the whole family (the schedules against the training epo
 a yardstick whose ``extra_info`` says ``paired=True`` measures only the rows of its own
 ``(family, kernel, dtype, size)`` (the log-loss epoch against the squared-error epoch of the same
 batch size), named in the report by its ``label`` (default: its kernel).
+Family ``memory`` (bench/test_bench_memory.py) measures bytes, not seconds: its rows
+(:class:`MemoryRow`) are the peak memory of a call above its data, in a table of their own beside
+the data's size, with the limits of :data:`TARGETS` (reported, never failing).
 """
 import argparse
 import datetime as _datetime
@@ -48,12 +51,15 @@ RESULTS = Path(__file__).resolve().parent / "results"
 MAX_TIME = {"quick": 0.25, "full": 1.0}
 
 #: Families in report order (others follow, by name).
-FAMILY_ORDER = ("model", "updates", "training", "record", "loss", "sweep", "estimators", "surface", "schedules", "compile")
+FAMILY_ORDER = ("model", "updates", "training", "record", "loss", "sweep", "estimators", "surface", "schedules",
+                "memory", "compile")
 REFERENCE = "reference"
 LIMIT_PREFIX = "memory-limit"
 #: Hand-written loops (bench/peers.py): the limit of a row without a memory limit, and rows too.
 HAND_LOOP_PREFIX = "hand-loop"
 YARDSTICK = "yardstick"
+#: The family whose rows are bytes, not seconds (bench/test_bench_memory.py, :class:`MemoryRow`).
+MEMORY = "memory"
 #: Implementations that are not ours: shown as extra columns, never guarded.
 PEER_PREFIXES = ("torch", "lecture", "python", "jax", "sklearn")
 
@@ -107,6 +113,10 @@ class Target:
     #: ``(peer pattern, ratio)`` pairs: every peer matching the pattern (fnmatch) measured in
     #: the run has peer median / row median at least the ratio
     min_vs_peers: tuple = ()
+    #: family memory (:class:`MemoryRow`): the peak bytes above the data, per run, at most this
+    max_bytes_per_run: float | None = None
+    #: family memory: the peak bytes above the data, per point and run, at most this
+    max_bytes_per_point_and_run: float | None = None
     source: str = ""
 
     def matches(self, row):
@@ -115,6 +125,7 @@ class Target:
 
 
 TRAINING_ISSUE = "training issue"
+MEMORY_ISSUE = "issue 13"
 ENGINE_ISSUE = "engine issue (16)"
 TARGETS = (
     Target("training", "*/batch-1", "kernel", min_speedup=30, source=TRAINING_ISSUE),
@@ -155,6 +166,11 @@ TARGETS = (
     Target("loss", "*", "kernel", max_of_yardstick=1.0, source="data-and-loss issue"),
     # Issue 15: SigmoidClassifier.fit against SGDClassifier.fit, whole fits, at their one shared batch size
     Target("estimators", "*", "estimator", min_vs_peers=(("sklearn-sgdclassifier", 1.0),), source="issue 15"),
+    # Issue 13: a run's bookkeeping is O(epochs) plus O(one chunk of steps), and shuffling copies
+    # nothing (an index permutation, 4 bytes a point); a sweep likewise per run
+    # (bench/test_bench_memory.py: peak RSS in a fresh process above the data and the loaded code)
+    Target("memory", "*/batch-1/record-epoch", "fastoptim", max_bytes_per_run=64 * 2**20, source=MEMORY_ISSUE),
+    Target("memory", "*/shuffled/*", "fastoptim", max_bytes_per_point_and_run=4.5, source=MEMORY_ISSUE),
 )
 
 
@@ -227,6 +243,41 @@ class Row:
                 "of_yardstick": self.of_yardstick}
 
 
+@dataclass(frozen=True)
+class MemoryRow:
+    """One measurement of family ``memory`` (bench/memory.py): the peak RSS of one call in a fresh
+    process above the baseline (the resident data and the loaded code), in bytes."""
+
+    family: str
+    kernel: str                      # the scenario
+    impl: str
+    dtype: str
+    size: int                        # points
+    runs: int
+    data_bytes: int
+    above_data_bytes: int
+    peak_reset: bool                 # False: the peak could not be reset after the warm-up (an upper bound)
+    seconds: float | None            # the measured call's own time
+
+    @property
+    def bytes_per_point(self):
+        return self.above_data_bytes / self.size
+
+    @property
+    def bytes_per_run(self):
+        return self.above_data_bytes / self.runs
+
+    @property
+    def bytes_per_point_and_run(self):
+        return self.above_data_bytes / self.size / self.runs
+
+    def as_dict(self):
+        return {"family": self.family, "kernel": self.kernel, "impl": self.impl, "dtype": self.dtype,
+                "size": self.size, "runs": self.runs, "data_bytes": self.data_bytes,
+                "above_data_bytes": self.above_data_bytes, "bytes_per_point": self.bytes_per_point,
+                "bytes_per_run": self.bytes_per_run, "peak_reset": self.peak_reset, "seconds": self.seconds}
+
+
 @dataclass
 class Check:
     """The outcome of one guard or target on one row."""
@@ -244,6 +295,7 @@ class Report:
     guard: list
     targets: list
     markdown: str
+    memory_rows: list = field(default_factory=list)
 
     @property
     def failures(self):
@@ -330,6 +382,8 @@ def rows_from_json(document):
         if family == "compile":
             compile_rows.extend(b["extra_info"] | {"process_seconds": b["stats"]["median"]} for b in group)
             continue
+        if family == MEMORY:  # memory_rows_from_json
+            continue
         reference = reference_node = reference_scaled_from = None
         peers, limits, limit_bytes, hand_loops, hand_nodes = {}, {}, {}, {}, {}
         own, limit_nodes = [], []
@@ -375,6 +429,21 @@ def rows_from_json(document):
     rows.sort(key=_row_order)
     compile_rows.sort(key=lambda info: (info["kernel"], info["dtype"], info["impl"] != "cold"))
     return rows, compile_rows
+
+
+def memory_rows_from_json(document):
+    """The :class:`MemoryRow` of every family-``memory`` entry of one pytest-benchmark JSON, in
+    the order measured (entries without the probe's figures are ignored)."""
+    rows = []
+    for benchmark in document.get("benchmarks", []):
+        info = benchmark.get("extra_info", {})
+        if info.get("family") != MEMORY or "above_data_bytes" not in info:
+            continue
+        rows.append(MemoryRow(family=MEMORY, kernel=info["kernel"], impl=info["impl"], dtype=info["dtype"],
+                              size=int(info["size"]), runs=int(info.get("runs", 1)),
+                              data_bytes=int(info["data_bytes"]), above_data_bytes=int(info["above_data_bytes"]),
+                              peak_reset=bool(info.get("peak_reset", False)), seconds=info.get("seconds")))
+    return rows
 
 
 def _family_rank(family):
@@ -428,6 +497,14 @@ def check_targets(rows, targets=TARGETS):
             if target.max_of_yardstick is not None:
                 ok &= row.of_yardstick is not None and row.of_yardstick <= target.max_of_yardstick
                 parts.append(f"{_of_yardstick(row)} (target ≤ {target.max_of_yardstick:.0%})")
+            if target.max_bytes_per_run is not None:
+                ok &= row.bytes_per_run <= target.max_bytes_per_run
+                parts.append(f"{format_bytes(row.bytes_per_run)} above the data{' a run' if row.runs > 1 else ''} "
+                             f"(target ≤ {format_bytes(target.max_bytes_per_run)})")
+            if target.max_bytes_per_point_and_run is not None:
+                ok &= row.bytes_per_point_and_run <= target.max_bytes_per_point_and_run
+                parts.append(f"{row.bytes_per_point_and_run:.3g} bytes a point{' and run' if row.runs > 1 else ''} "
+                             f"above the data (target ≤ {target.max_bytes_per_point_and_run:g})")
             judged = bool(parts)  # the parts above are always judged; those below need their rows
             missing = []
             if target.max_of_hand_loop is not None:
@@ -511,14 +588,29 @@ def headlines(rows):
 
 # --- formatting ------------------------------------------------------------------------------------
 
+def _with_unit(value, units):
+    """``value`` in three significant digits, in the largest of ``units`` (``(name, scale)``,
+    largest first) that shows it as 1 or more: a value that the next smaller unit would round up
+    to 1000 is shown in the larger one (0.9996 s -> '1 s', not '1e+03 ms')."""
+    for (unit, scale), (_, smaller) in zip(units, units[1:]):
+        if abs(value) >= min(scale, 999.5 * smaller):
+            return f"{value / scale:.3g} {unit}"
+    unit, scale = units[-1]
+    return f"{value / scale:.3g} {unit}"
+
+
 def format_seconds(seconds):
     """0.00123 -> '1.23 ms' (three significant digits, the unit that keeps 1-999)."""
     if seconds is None or not math.isfinite(seconds):
         return "—"
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"
+    return _with_unit(seconds, (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)))
+
+
+def format_bytes(count):
+    """67108864 -> '64 MiB'; 1536 -> '1.5 KiB' (three significant digits, binary units)."""
+    if count is None or not math.isfinite(count):
+        return "—"
+    return _with_unit(count, (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10), ("B", 1)))
 
 
 def format_ratio(ratio):
@@ -571,7 +663,39 @@ def machine_summary(document):
     return ", ".join(part for part in parts if part)
 
 
-def to_markdown(document, rows, compile_rows, guard, targets):
+def memory_table(memory_rows, targets):
+    """The Markdown lines of family ``memory`` (none without rows): each row's bytes above the
+    data beside the data's size, per point and per run, and its target's limit and verdict."""
+    if not memory_rows:
+        return []
+    verdicts = {id(check.row): check for check in targets if isinstance(check.row, MemoryRow)}
+    body = []
+    for row in memory_rows:
+        check = verdicts.get(id(row))
+        limit = "—"
+        if check is not None and check.rule.max_bytes_per_run is not None:
+            limit = f"≤ {format_bytes(check.rule.max_bytes_per_run)}{' a run' if row.runs > 1 else ''}"
+        elif check is not None and check.rule.max_bytes_per_point_and_run is not None:
+            limit = f"≤ {check.rule.max_bytes_per_point_and_run:g} B a point{' and run' if row.runs > 1 else ''}"
+        verdict = "—" if check is None or check.ok is None else "met" if check.ok else "MISSED"
+        body.append([row.kernel, row.dtype, format_size(row.size), row.runs, format_bytes(row.data_bytes),
+                     format_bytes(row.above_data_bytes) + ("" if row.peak_reset else " (upper bound)"),
+                     f"{row.bytes_per_point_and_run:.3g} B", format_bytes(row.bytes_per_run), limit, verdict,
+                     format_seconds(row.seconds)])
+    lines = ["", f"## {MEMORY}", "",
+             "Peak memory of one call in a fresh process (bench/memory.py), above the baseline: the RSS "
+             "once the data is resident and a warm-up run on its first 2^16 points has loaded the "
+             "compiled code and started the threads; the peak (VmHWM) is reset there, so neither "
+             "making the data nor compiling counts. \"above the data\" = peak − baseline.", ""]
+    lines += _table(["scenario", "dtype", "points", "runs", "data", "above the data", "a point and run", "a run",
+                     f"limit ({MEMORY_ISSUE})", "verdict", "call"], body)
+    if not all(row.peak_reset for row in memory_rows):
+        lines += ["", "(upper bound): the peak could not be reset after the warm-up (no /proc/self/clear_refs): "
+                      "the warm-up's own peak may be in the figure."]
+    return lines
+
+
+def to_markdown(document, rows, compile_rows, guard, targets, memory_rows=()):
     info = document.get("machine_info", {})
     commit = document.get("commit_info", {})
     profile = info.get("profile", "?")
@@ -647,6 +771,7 @@ def to_markdown(document, rows, compile_rows, guard, targets):
     if scaled:
         lines += ["", "† the reference was timed on the first N points of the data (N in brackets) and "
                       "its time scaled by size / N: its cost is linear in the points."]
+    lines += memory_table(memory_rows, targets)
     if compile_rows:
         body = []
         kernels = sorted({(c["kernel"], c["dtype"]) for c in compile_rows})
@@ -705,10 +830,11 @@ def _cache_missed(compile_rows, kernel, dtype):
 def build(document, guards=GUARDS, targets=TARGETS):
     """The whole report from one pytest-benchmark JSON document (a dict). Pure: no I/O."""
     rows, compile_rows = rows_from_json(document)
+    memory_rows = memory_rows_from_json(document)
     guard = check_guards(rows, guards)
-    target_checks = check_targets(rows, targets)
-    markdown = to_markdown(document, rows, compile_rows, guard, target_checks)
-    return Report(rows, compile_rows, guard, target_checks, markdown)
+    target_checks = check_targets(rows + memory_rows, targets)
+    markdown = to_markdown(document, rows, compile_rows, guard, target_checks, memory_rows)
+    return Report(rows, compile_rows, guard, target_checks, markdown, memory_rows)
 
 
 # --- the plot ---------------------------------------------------------------------------------------
@@ -795,6 +921,7 @@ def _slim(document, report):
     slim["benchmarks"] = [{**b, "stats": {k: v for k, v in b["stats"].items() if k != "data"}}
                           for b in document.get("benchmarks", [])]
     slim["report"] = {"rows": [row.as_dict() for row in report.rows],
+                      "memory": [row.as_dict() for row in report.memory_rows],
                       "guard": [{"ok": c.ok, "message": c.message} for c in report.guard],
                       "targets": [{"ok": c.ok, "message": c.message} for c in report.targets]}
     return slim

@@ -80,6 +80,18 @@ class _Pictures:
         return path
 
 
+def _batch_runs(data, optimizers, epochs, init, progress):
+    """Batch GD with each optimizer from ``init``, J summed, every step recorded (sections 2, 3)."""
+    return [train(data, optimizer, epochs=epochs, init=init, reduction="sum", record="step", progress=progress)
+            for optimizer in optimizers]
+
+
+def _print_header(header):
+    """A table's header line and its rule of dashes (the header's indent of three spaces kept)."""
+    print(header)
+    print("   " + "-" * (len(header) - 3))
+
+
 def _demo_two_points(pictures, progress):
     data = datasets.two_points()
     print("1. The error surface (lecture 5.1). X = [0.5, 2.5], y = [0.2, 0.9], J = ½ Σ (σ(wx + b) − y)²")
@@ -100,14 +112,12 @@ def _demo_two_points(pictures, progress):
     optimizers = [GD(lr=1.0), Momentum(lr=1.0, beta=0.9), Nesterov(lr=1.0, beta=0.9),
                   AdaGrad(lr=0.1), RMSProp(lr=0.1), Adam(lr=0.1)]
     epochs, init = 100, [-2.0, -2.0]
-    runs = [train(data, optimizer, epochs=epochs, init=init, reduction="sum", record="step", progress=progress)
-            for optimizer in optimizers]
+    runs = _batch_runs(data, optimizers, epochs, init, progress)
     print(f"\n2. Gradient descent, momentum, Nesterov and the adaptive methods on the two points (lecture 5.2-5.5):"
           f"\n   batch GD, {epochs} epochs from (w, b) = (−2, −2); {_logit_note()}\n")
     header = (f"   {'optimizer':<9} {'η':>5} {'J @10':>9} {'J @50':>9} {'J @100':>9} {'J<1e-3 at':>9} "
               f"{'max w':>6} {'min b':>6} {'u-turns w/b':>11}")
-    print(header)
-    print("   " + "-" * (len(header) - 3))
+    _print_header(header)
     facts = {}
     for optimizer, run in zip(optimizers, runs):
         path = run.trajectory
@@ -150,15 +160,13 @@ def _demo_sparse(pictures, progress):
     data = datasets.sparse(500, zero_fraction=0.8, seed=0)
     optimizers = [GD(lr=0.01), AdaGrad(lr=0.3), RMSProp(lr=0.3), Adam(lr=0.3)]
     epochs, init = 200, [-4.0, 4.0]
-    runs = [train(data, optimizer, epochs=epochs, init=init, reduction="sum", record="step", progress=progress)
-            for optimizer in optimizers]
+    runs = _batch_runs(data, optimizers, epochs, init, progress)
     nonzero = int(np.count_nonzero(data.X))
     print(f"\n3. A sparse feature (lecture 5.9): {data.n} points, x = 0 for {data.n - nonzero} of them, "
           f"y = σ(2x − 1) (minimum at w = 2, b = −1);\n   batch GD, J summed, {epochs} epochs from (w, b) = (−4, 4)\n")
     header = (f"   {'optimizer':<9} {'η':>5} {'moved w,b @10':>14} {'J @20':>9} {'J @50':>9} {'J @200':>9} "
               f"{'w':>6} {'b':>6} {'step @1-10':>10} {'step @181-200':>13} {'η/(√v+ε) w, b':>17}")
-    print(header)
-    print("   " + "-" * (len(header) - 3))
+    _print_header(header)
     facts = {}
     for optimizer, run in zip(optimizers, runs):
         path = run.trajectory

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _checks
-from .kernels.surface import loss_grid
 
 
 @dataclass(frozen=True)
@@ -68,6 +67,7 @@ def surface(data, w_range=(-6.0, 6.0), b_range=(-6.0, 6.0), resolution=121, redu
     w_range, b_range, resolution, reduction, loss = check_arguments(data, w_range, b_range, resolution,
                                                                     reduction, loss)
     from .kernels.layout import LOSSES
+    from .kernels.surface import loss_grid  # here: the numpy reference imports this module's checks
 
     w = np.linspace(*w_range, resolution)
     b = np.linspace(*b_range, resolution)

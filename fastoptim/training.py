@@ -193,20 +193,23 @@ def permutation_into(order, rng):
     n = order.size
     bits = rng.bit_generator
     if type(bits) is np.random.PCG64 and n <= shuffle.MAX_POINTS:
-        announced = bits.state
-        state = np.array([announced["state"]["state"] >> 64, announced["state"]["state"] & (2**64 - 1),
-                          announced["state"]["inc"] >> 64, announced["state"]["inc"] & (2**64 - 1),
-                          announced["has_uint32"], announced["uinteger"]], dtype=np.uint64)
+        current = bits.state
+        state = np.array([current["state"]["state"] >> 64, current["state"]["state"] & (2**64 - 1),
+                          current["state"]["inc"] >> 64, current["state"]["inc"] & (2**64 - 1),
+                          current["has_uint32"], current["uinteger"]], dtype=np.uint64)
         shuffle.shuffle_range(order, state)
         bits.state = {"bit_generator": "PCG64",
                       "state": {"state": (int(state[shuffle.STATE_HIGH]) << 64) | int(state[shuffle.STATE_LOW]),
-                                "inc": announced["state"]["inc"]},
+                                "inc": current["state"]["inc"]},
                       "has_uint32": int(state[shuffle.HAS_UINT32]), "uinteger": int(state[shuffle.UINTEGER])}
         return order
-    chunk = 1 << 20
-    for start in range(0, n, chunk):
-        stop = min(n, start + chunk)
-        order[start:stop] = np.arange(start, stop, dtype=order.dtype)
+    if n:  # 0 … n − 1 by doubling (order[m:2m] = order[:m] + m: no temporary array), then numpy's shuffle
+        order[0] = 0
+    filled = 1
+    while filled < n:
+        count = min(filled, n - filled)
+        np.add(order[:count], filled, out=order[filled:filled + count])
+        filled += count
     rng.shuffle(order)
     return order
 

@@ -30,6 +30,7 @@ def row(rows, family, kernel, impl, size=10**6, dtype="float64"):
 
 @pytest.mark.parametrize("seconds, text", [
     (1.5, "1.5 s"), (0.00123, "1.23 ms"), (4e-6, "4 µs"), (2.5e-8, "25 ns"), (123.4, "123 s"),
+    (0.9996, "1 s"), (0.999, "999 ms"), (9.9996e-4, "1 ms"), (3e-10, "0.3 ns"),
     (None, "—"), (float("nan"), "—")])
 def test_format_seconds(seconds, text):
     assert report.format_seconds(seconds) == text
@@ -355,3 +356,72 @@ def test_a_paired_yardstick_measures_its_own_kernel_only(document):
     text = report.build(with_paired_yardsticks(document)).markdown
     assert "| loss | gd/batch-25 | kernel | float64 | 1e6 | — | 5 ms | — | 5 ns/point | — | 125.0% |" in text
     assert "| of squared error |" in text
+
+
+# --- family memory ----------------------------------------------------------------------------------
+
+def with_memory(document, above_train=1 << 20, above_shuffled=None, peak_reset=True):
+    """The document with family-memory entries as bench/test_bench_memory.py writes them: a batch-1
+    train row on 10^7 float64 points (data 160 MB), a shuffled train row on 10^8 float32 points
+    (data 800 MB; by default 4.05 bytes a point above it) and a shuffled sweep of 64 runs on 10^5
+    points (4.1 bytes a point and run)."""
+    changed = copy.deepcopy(document)
+    shuffled = int(4.05 * 10**8) if above_shuffled is None else above_shuffled
+    for kernel, dtype, size, runs, data_bytes, above in (
+            ("train/batch-1/record-epoch", "float64", 10**7, 1, 16 * 10**7, above_train),
+            ("train/shuffled/float32-memmap", "float32", 10**8, 1, 8 * 10**8, shuffled),
+            ("sweep-64/shuffled/float32-memmap", "float32", 10**5, 64, 8 * 10**5, int(4.1 * 64 * 10**5))):
+        changed["benchmarks"].append({
+            "group": f"memory:{kernel}:{dtype}:{report.format_size(size)}", "name": "test_peak_memory",
+            "fullname": f"bench/test_bench_memory.py::test_peak_memory[{kernel}]", "param": kernel,
+            "extra_info": {"family": "memory", "kernel": kernel, "impl": "fastoptim", "size": size, "dtype": dtype,
+                           "unit": "points", "scenario": kernel, "points": size, "runs": runs,
+                           "data_bytes": data_bytes, "above_data_bytes": above, "peak_reset": peak_reset,
+                           "seconds": 1.5},
+            "stats": {"min": 3.0, "max": 3.0, "mean": 3.0, "median": 3.0, "rounds": 1, "iterations": 1}})
+    return changed
+
+
+def test_memory_rows_are_bytes_in_a_table_of_their_own(document):
+    changed = with_memory(document)
+    rows, _ = report.rows_from_json(changed)
+    assert not any(r.family == "memory" for r in rows)  # not a timing row
+    memory = report.memory_rows_from_json(changed)
+    assert [r.kernel for r in memory] == ["train/batch-1/record-epoch", "train/shuffled/float32-memmap",
+                                          "sweep-64/shuffled/float32-memmap"]
+    shuffled, sweep = memory[1], memory[2]
+    assert shuffled.bytes_per_point == pytest.approx(4.05) and shuffled.bytes_per_run == 4.05e8
+    assert sweep.bytes_per_point_and_run == pytest.approx(4.1) and sweep.bytes_per_run == pytest.approx(4.1e5)
+    built = report.build(changed)
+    assert built.memory_rows == memory
+    text = built.markdown
+    assert "## memory" in text and "peak − baseline" in text
+    assert ("| train/batch-1/record-epoch | float64 | 1e7 | 1 | 153 MiB | 1 MiB | 0.105 B | 1 MiB | ≤ 64 MiB | met "
+            "| 1.5 s |") in text
+    assert ("| sweep-64/shuffled/float32-memmap | float32 | 1e5 | 64 | 781 KiB | 25 MiB | 4.1 B | 400 KiB "
+            "| ≤ 4.5 B a point and run | met | 1.5 s |") in text
+    assert "(upper bound)" not in text
+
+
+def test_memory_targets_met_and_missed(document):
+    checks = {c.row.kernel: c for c in report.build(with_memory(document, above_train=65 << 20,
+                                                                above_shuffled=int(4.6 * 10**8))).targets
+              if c.rule.source == report.MEMORY_ISSUE}
+    assert set(checks) == {"train/batch-1/record-epoch", "train/shuffled/float32-memmap",
+                           "sweep-64/shuffled/float32-memmap"}
+    assert checks["train/batch-1/record-epoch"].ok is False
+    assert "65 MiB above the data (target ≤ 64 MiB)" in checks["train/batch-1/record-epoch"].message
+    assert checks["train/shuffled/float32-memmap"].ok is False
+    assert "4.6 bytes a point above the data (target ≤ 4.5)" in checks["train/shuffled/float32-memmap"].message
+    assert checks["sweep-64/shuffled/float32-memmap"].ok
+    assert "4.1 bytes a point and run above the data" in checks["sweep-64/shuffled/float32-memmap"].message
+    built = report.build(with_memory(document, above_train=65 << 20, peak_reset=False))
+    assert built.passed == report.build(document).passed  # a target, never the guard
+    assert "- MISSED: memory:train/batch-1/record-epoch fastoptim float64 1e7" in built.markdown
+    assert "65 MiB (upper bound)" in built.markdown and "| MISSED |" in built.markdown
+
+
+@pytest.mark.parametrize("count, text", [(64 * 2**20, "64 MiB"), (1536, "1.5 KiB"), (100, "100 B"),
+                                         (3 * 2**30, "3 GiB"), (1020 * 2**10, "0.996 MiB"), (None, "—")])
+def test_format_bytes(count, text):
+    assert report.format_bytes(count) == text

@@ -134,6 +134,18 @@ def test_same_seed_same_run_and_shuffle_changes_the_order():
     assert np.array_equal(a.trajectory, b.trajectory) and not np.array_equal(a.trajectory, c.trajectory)
 
 
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 4, 5, 1000, 1 << 16, (1 << 16) + 1])
+@pytest.mark.parametrize("dtype", [np.uint32, np.uint64])
+def test_permutation_into_draws_numpys_permutation(n, dtype):
+    """The epoch's visiting order, written in place (no temporary): default_rng(seed).permutation(n)'s
+    values, twice in a row from one generator (epochs 0 and 1)."""
+    from fastoptim.training import permutation_into
+
+    order, rng, expected = np.empty(n, dtype=dtype), np.random.default_rng(n), np.random.default_rng(n)
+    for _ in range(2):
+        assert np.array_equal(permutation_into(order, rng), expected.permutation(n))
+
+
 def test_schedule_per_step_and_per_epoch_record_the_rates():
     data = fo.data.synthetic(100)
     run = fo.train(data, fo.GD(), epochs=3, batch_size=40, init=(0, 0), schedule=schedules.step_decay(1.0, 0.5, every=2),
