@@ -8,12 +8,13 @@ draws it (pairs with the same seed share one order), and its losses by ``train``
 """
 from __future__ import annotations
 
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from . import _checks, threads
+from . import _checks, compiling, threads
 from .callbacks import EpochRecord, run_callbacks
 from .plan import STEPS_PER_CALL, plan_run
 from .training import order_dtype, permutation_into
@@ -25,6 +26,20 @@ def _read_only(array):
     view = array.view()
     view.flags.writeable = False
     return view
+
+
+class _AboveTheBar:
+    """A file for ``print`` whose lines go above a tqdm bar (``tqdm.write``), not onto its line."""
+
+    def __init__(self, bar):
+        self.bar = bar
+
+    def write(self, text):
+        if text.strip():
+            self.bar.write(text.rstrip("\n"), file=sys.stderr)
+
+    def flush(self):
+        pass
 
 
 class _Orders:
@@ -108,11 +123,18 @@ class _RuleGroup:
 def run_pairs(data, configs, seeds, options, bar=None, callbacks=()):
     """Train the pairs ``zip(configs, seeds)`` in this process; a dict of per-pair arrays (the
     columns ``SweepResult`` is built from)."""
-    from .kernels import layout, model
+    from .kernels import layout, model, shuffle
     from .kernels import sweep as kernels
 
     started = time.perf_counter()
     record_loss = options.get("record", "epoch") != "none"
+    notices = _AboveTheBar(bar) if bar is not None else None
+
+    def ready(dispatcher, args, what):
+        """Load or compile a kernel before its call with these arguments, saying so first (above
+        the progress bar) if the sweep shows progress (``fastoptim.compiling.prepare``; a call it
+        has seen costs ~µs)."""
+        compiling.prepare([(dispatcher, args, what)], announce=notices is not None, file=notices)
     plans = [plan_run(data, config, seed=seed, **options) for config, seed in zip(configs, seeds)]
     pairs = len(plans)
     first = plans[0]
@@ -149,6 +171,9 @@ def run_pairs(data, configs, seeds, options, bar=None, callbacks=()):
     # seeds → orders
     distinct = sorted(set(seeds))
     order_of = np.array([distinct.index(seed) for seed in seeds], dtype=np.int64)
+    if first.shuffle and n <= shuffle.MAX_POINTS:
+        ready(shuffle.shuffle_range, (np.empty(1, dtype=order_dtype(n)), np.zeros(shuffle.STATE_SIZE, dtype=np.uint64)),
+              "the shuffle")
     orders = _Orders(distinct, n, epochs, pairs) if first.shuffle else None
     # rule groups: the pairs of each rule in one kernel call
     by_rule = {}
@@ -194,6 +219,11 @@ def run_pairs(data, configs, seeds, options, bar=None, callbacks=()):
                                             lrs, betas, candidates, group_active, task, completed)
 
                     pending = np.flatnonzero(group_active)
+                    ready(kernels.sweep_steps, (group.template, loss, Xs, ys, ws, group_groups, epoch_orders,
+                                                group_order_of, batch, first_batch, count, mean, parallel,
+                                                group.thetas, group.slots, group.scalars, group.hypers, step0, lrs,
+                                                betas, candidates, group_active, pending, completed),
+                          f"the sweep's {type(group.template).__name__[:-5]} steps")
                     tasks = [pending] if big else [pending[a:b] for a, b in threads.ranges(pending.size)]
                     threads.spread(tasks, run)
                     # a pair that diverged in this call stops here, as train stops
@@ -209,6 +239,8 @@ def run_pairs(data, configs, seeds, options, bar=None, callbacks=()):
             finished = np.flatnonzero(active)
             if finished.size:
                 def losses_of(X_, y_, w_):
+                    ready(kernels.sweep_losses, (loss, X_, y_, w_, groups, thetas, mean, finished, epoch_loss),
+                          "the sweep's per-epoch loss")
                     threads.spread([finished[a:b] for a, b in threads.ranges(finished.size)],
                                    lambda task: kernels.sweep_losses(loss, X_, y_, w_, groups, thetas, mean, task,
                                                                      epoch_loss))
