@@ -221,3 +221,52 @@ def test_warmup_says_compiling_only_when_something_compiles(monkeypatch, capsys)
     assert len(lines) == 1 and lines[0].startswith("fastoptim: compiling the GD training steps (squared loss, "
                                                    "float64 data of shape (N,), batches on threads)"), lines
     assert fo.warmup(**options, progress=False) == 1 and capsys.readouterr().err == ""
+
+
+SWEEP_SCRIPT = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    from numba.core import event
+    import fastoptim as fo
+    from fastoptim import compiling
+
+    preparing, compiles = [False], []
+    original = compiling.prepare
+
+    def prepare(*arguments, **keywords):
+        preparing[0] = True
+        try:
+            return original(*arguments, **keywords)
+        finally:
+            preparing[0] = False
+
+    compiling.prepare = prepare
+
+    class Compiles(event.Listener):
+        def on_start(self, happening):
+            compiles.append([happening.data["dispatcher"].py_func.__qualname__, preparing[0]])
+
+        def on_end(self, happening):
+            pass
+
+    event.register("numba:compile", Compiles())
+    data = fo.data.synthetic(1000, seed=0)
+    result = fo.sweep(data, [fo.Adam(lr=0.01), fo.GD(lr=0.1)], seeds=(0, 1), epochs=2, batch_size=10,
+                      init=(0.0, 0.0), shuffle=True, validation=fo.data.synthetic(100, seed=1), progress=True)
+    print(json.dumps({"compiles": compiles, "theta": result.theta.tolist()}))
+""")
+
+
+def test_a_sweep_says_what_it_compiles_and_a_second_process_compiles_nothing(tmp_path):
+    script = tmp_path / "sweep.py"
+    script.write_text(SWEEP_SCRIPT)
+    cache = tmp_path / "numba-cache"
+    lines, first = run_script(script, cache)
+    text = "\n".join(lines)
+    for words in ("compiling the shuffle", "compiling the sweep's Adam steps", "compiling the sweep's GD steps",
+                  "compiling the sweep's per-epoch loss"):
+        assert text.count(words) == 1, (words, lines)
+    assert first["compiles"] and all(inside for _, inside in first["compiles"]), first["compiles"]
+    lines, second = run_script(script, cache)
+    assert not any("compiling" in line for line in lines), lines
+    assert second["compiles"] == [] and second["theta"] == first["theta"]
