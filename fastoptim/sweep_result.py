@@ -67,10 +67,15 @@ class SweepResult:
         judged = validation_loss if validation_loss is not None else loss
         done = ~np.isnan(judged)
         any_done = done.any(axis=1)
-        best_epoch = np.where(any_done, np.argmin(np.where(done, judged, np.inf), axis=1), -1)
-        best_loss = np.where(any_done, judged[np.arange(pairs), np.maximum(best_epoch, 0)], np.nan)
+        if judged.shape[1] == 0:  # epochs=0, as train allows: no epoch to judge
+            best_epoch, best_loss = np.full(pairs, -1), np.full(pairs, np.nan)
+        else:
+            best_epoch = np.where(any_done, np.argmin(np.where(done, judged, np.inf), axis=1), -1)
+            best_loss = np.where(any_done, judged[np.arange(pairs), np.maximum(best_epoch, 0)], np.nan)
 
         def final(matrix):
+            if matrix.shape[1] == 0:
+                return np.full(pairs, np.nan)
             completed = (~np.isnan(matrix)).sum(axis=1)
             return np.where(completed > 0, matrix[np.arange(pairs), np.maximum(completed - 1, 0)], np.nan)
 
