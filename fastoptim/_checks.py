@@ -12,9 +12,11 @@ follows it (``betas[1]`` → ``1``), or None (no index, or a key or attribute: `
 ``state.slots``). So ``(error.argument, error.index)`` tells ``betas[0]`` from ``betas[1]``
 without reading the message.
 """
+import math
 import numbers
 import os
 import re
+import warnings
 
 import numpy as np
 
@@ -51,7 +53,13 @@ def describe(value):
     if isinstance(value, np.ndarray):
         kind = "array" if type(value) is np.ndarray else type(value).__name__
         return f"{kind}(shape={value.shape}, dtype={value.dtype})"
-    text = " ".join(repr(value).split())  # one line
+    try:  # a refusal's message must not fail, nor warn, because a value prints badly
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (pandas warns printing a float16 Series)
+            text = repr(value)
+    except Exception:
+        text = f"<{type(value).__qualname__} object>"
+    text = " ".join(text.split())  # one line
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -84,14 +92,28 @@ def wrong_type(name, value, requirement):
     return invalid(name, value, requirement, TypeError)
 
 
+#: Registered as numbers but not numbers: bools, and ``np.timedelta64`` (a subclass of
+#: ``np.signedinteger``, so ``numbers.Integral``, whose ``float()``/``int()`` fail or drop the unit).
+NOT_NUMBERS = (bool, np.bool_, np.timedelta64)
+
+
 def is_real(value):
-    """A real number that is not a bool (numpy scalars included)."""
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+    """A real number that is not a bool nor a ``timedelta64`` (numpy scalars included)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, NOT_NUMBERS)
 
 
 def is_integer(value):
-    """An integer that is not a bool (numpy integers included)."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+    """An integer that is not a bool nor a ``timedelta64`` (numpy integers included)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, NOT_NUMBERS)
+
+
+def to_float(value):
+    """A real number (``is_real``) as a float, ``±inf`` where it is beyond float64's range (an
+    int or Fraction such as ``10**400``), for range checks that then refuse it by name."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def flag(name, value):
@@ -222,7 +244,7 @@ def step_count(name, value):
     requirement = "must be an integer in [0, 2**53)"
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+    if not is_integer(value):
         raise invalid(name, value, requirement, TypeError)
     if not 0 <= int(value) < MAX_STEP:
         raise invalid(name, value, requirement)
@@ -279,8 +301,11 @@ def available_memory():
 
 
 def byte_size(nbytes):
-    """``nbytes`` for a reader: ``'7.28 TiB'``, ``'512 MiB'``."""
-    value = float(nbytes)
+    """``nbytes`` for a reader: ``'7.28 TiB'``, ``'512 MiB'`` (``'10^400 bytes'`` beyond float64)."""
+    try:
+        value = float(nbytes)
+    except OverflowError:  # (epochs=10**400: an exact int, too large for any unit)
+        return f"10^{len(str(int(nbytes))) - 1} bytes"
     for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
         if value < 1024 or unit == "EiB":
             return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.3g} {unit}"

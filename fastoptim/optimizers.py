@@ -50,7 +50,10 @@ _is_real = _checks.is_real
 def _real(name: str, value: Any, requirement: str) -> float:
     if not _is_real(value):
         raise _checks.wrong_type(name, value, requirement)
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an int or Fraction beyond float64's range
+        raise _checks.invalid(name, value, requirement) from None
 
 
 def _flag(name: str, value: Any) -> bool:

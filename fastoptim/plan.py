@@ -128,7 +128,7 @@ def _line_search(candidates):
         if not _checks.is_real(value):
             raise _checks.wrong_type("line_search", candidates,
                                      f"must be a list of numbers; item {index} is {_checks.describe(value)}")
-        values.append(float(value))
+        values.append(_checks.to_float(value))
     if not values:
         raise _checks.invalid("line_search", candidates, "must hold at least one learning rate")
     array = np.array(values, dtype=np.float64)
@@ -278,7 +278,7 @@ def _validation_argument(validation):
         return validation
     if not _checks.is_real(validation):
         raise _checks.wrong_type("validation", validation, "must be a Dataset or a fraction in (0, 1)")
-    fraction = float(validation)
+    fraction = _checks.to_float(validation)
     if not 0.0 < fraction < 1.0:  # (NaN fails too)
         raise _checks.invalid("validation", validation, "must be a Dataset or a fraction in (0, 1)")
     return fraction

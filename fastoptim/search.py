@@ -47,7 +47,7 @@ def _positive_rates(name, values):
     for value in values:
         if not _checks.is_real(value):
             raise _checks.wrong_type(name, values, f"must be a list of numbers; holds {_checks.describe(value)}")
-    rates = np.array([float(value) for value in values], dtype=np.float64)
+    rates = np.array([_checks.to_float(value) for value in values], dtype=np.float64)
     if rates.size == 0:
         raise _checks.invalid(name, values, "is empty: give at least one value")
     if not np.all(np.isfinite(rates) & (rates > 0)):
@@ -89,6 +89,7 @@ def lr_search(data, optimizer, *, lrs=(1e-4, 1e-3, 1e-2, 1e-1, 1), epochs=3, ref
     optimizer = _optimizer_instance(optimizer)
     _checks.dataset(data)
     epochs = _checks.positive_int("epochs", epochs, minimum=1)  # (judged after its epochs)
+    seed = _checks.positive_int("seed", seed, minimum=0)  # (here: the sweep would name its own seeds)
     if validation is None:
         raise _checks.invalid("validation", validation, "lr_search judges by validation loss: must be a Dataset "
                                                         "or a fraction in (0, 1)")

@@ -192,6 +192,8 @@ def run_pairs(data, configs, seeds, options, bar=None, callbacks=()):
     active = np.ones(pairs, dtype=np.bool_)
     epoch_loss = np.full(pairs, np.nan)
     thetas = np.empty((pairs, size), dtype=dtype)
+    for group in rule_groups:  # each pair's start: its θ after 0 epochs (epochs=0, as train's)
+        thetas[group.rows] = group.thetas
     big = batch >= model.PARALLEL_THRESHOLD  # its gradients run in parallel: the pairs on one thread
     parallel = layout.Parallel() if big else layout.Serial()
     per_call = max(1, min(S, STEPS_PER_CALL // max(1, pairs // 8)))  # rates: (pairs, per_call) float64

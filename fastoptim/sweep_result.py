@@ -67,7 +67,7 @@ class SweepResult:
         judged = validation_loss if validation_loss is not None else loss
         done = ~np.isnan(judged)
         any_done = done.any(axis=1)
-        if judged.shape[1] == 0:  # epochs=0: nothing recorded
+        if judged.shape[1] == 0:  # epochs=0, as train allows: no epoch to judge
             best_epoch, best_loss = np.full(pairs, -1), np.full(pairs, np.nan)
         else:
             best_epoch = np.where(any_done, np.argmin(np.where(done, judged, np.inf), axis=1), -1)

@@ -104,6 +104,11 @@ def test_range_test_stops_where_the_loss_blows_up():
     (lambda d: fo.lr_search(d, "sgd"), TypeError, r"^Invalid optimizer: 'sgd' \(must be a fastoptim optimizer"),
     (lambda d: fo.lr_search(d, fo.GD(), epochs=0), ValueError, r"^Invalid epochs: 0 \(must be an integer >= 1\)$"),
     (lambda d: fo.lr_search(d, fo.GD(), validation=1.5), ValueError, "validation"),
+    # found by tests/test_fuzz.py: the seed was checked by the sweep, whose message named its "seeds";
+    # rates beyond float64 raised OverflowError
+    (lambda d: fo.lr_search(d, fo.GD(), seed=float("nan")), TypeError, r"^Invalid seed: nan \(must be an integer >= 0\)$"),
+    (lambda d: fo.lr_search(d, fo.GD(), seed=-1), ValueError, r"^Invalid seed: -1 \(must be an integer >= 0\)$"),
+    (lambda d: fo.lr_search(d, fo.GD(), lrs=(0.1, 10**400)), ValueError, r"^Invalid lrs: .* \(must hold positive finite"),
     (lambda d: lr_range_test(d, fo.GD(), min_lr=1.0, max_lr=0.1), ValueError, "min_lr < max_lr"),
     (lambda d: lr_range_test(d, fo.GD(), steps=1), ValueError, "steps"),
     (lambda d: suggest_lr("curve"), TypeError, "lr_range_test"),

@@ -51,6 +51,15 @@ BAD_INPUTS = {  # one message shape: "Invalid {name}: {value} ({requirement})" (
     "None lr": (lambda: Momentum(lr=None), TypeError, rf"^Invalid lr: None \({NUMBER_OR_SCHEDULE}\)$"),
     "bool lr": (lambda: Adam(lr=True), TypeError, rf"^Invalid lr: True \({NUMBER_OR_SCHEDULE}\)$"),
     "array lr": (lambda: Adam(lr=np.array([0.1])), TypeError, r"^Invalid lr: array\(shape=\(1,\)"),
+    # found by tests/test_fuzz.py: a timedelta64 passed for a number (a numpy integer, whose float()
+    # fails: a bare TypeError), and an int beyond float64 (float() raised OverflowError)
+    "timedelta64 lr": (lambda: GD(lr=np.timedelta64(1, "s")), TypeError,
+                       rf"^Invalid lr: np\.timedelta64\(1,'s'\) \({NUMBER_OR_SCHEDULE}\)$"),
+    "timedelta64 eps": (lambda: Adam(eps=np.timedelta64(1)), TypeError, r"^Invalid eps: .* \(must be a finite number > 0\)$"),
+    "lr beyond float64": (lambda: GD(lr=10**400), ValueError, rf"^Invalid lr: 1000.* \({NUMBER_OR_SCHEDULE}\)$"),
+    "beta2 beyond float64": (lambda: Adam(betas=(0.9, 10**400)), ValueError, rf"^Invalid betas\[1\]: 1000.* \({BETA}\)$"),
+    "weight_decay beyond float64": (lambda: AdamW(weight_decay=-(10**400)), ValueError,
+                                    r"^Invalid weight_decay: -1000.* \(must be a finite number >= 0\)$"),
     # betas
     "beta2 = 1": (lambda: Adam(betas=(0.9, 1.0)), ValueError, rf"^Invalid betas\[1\]: 1\.0 \({BETA}\)$"),
     "negative beta1": (lambda: NAdam(betas=(-0.1, 0.999)), ValueError, rf"^Invalid betas\[0\]: -0\.1 \({BETA}\)$"),
@@ -135,6 +144,13 @@ BAD_INPUTS = {  # one message shape: "Invalid {name}: {value} ({requirement})" (
     # init
     "init of a list": (lambda: Adam().init([1.0, 2.0]), TypeError,
                        r"^Invalid params: \[1\.0, 2\.0\] \(must be a numpy\.ndarray\)$"),
+    # found by tests/test_fuzz.py: printing a float16 Series for the message made pandas warn
+    # (an error under -W error) instead of the refusal
+    "init of a float16 Series": (lambda: Adam().init(__import__("pandas").Series(np.zeros(2, np.float16))),
+                                 TypeError, r"^Invalid params: 0 +0\.0 1 +0\.0 dtype: float16 \(must be a numpy\.ndarray\)$"),
+    "state step a timedelta64": (lambda: State("GD", np.timedelta64(2, "s"), np.zeros((0, 2)), np.array([1.0, 0.0]),
+                                               (2,), "float64", ()), TypeError,
+                                 r"^Invalid step: np\.timedelta64\(2,'s'\) \(must be an integer in \[0, 2\*\*53\)\)$"),
     "init of ints": (lambda: Adam().init(np.arange(3)), TypeError,
                      r"^Invalid params: array\(shape=\(3,\), dtype=int64\) \(must have dtype float32 or float64"),
 }

@@ -100,6 +100,19 @@ VARIANTS = {
 VARIANT_CONFIGS = [fo.Momentum(lr=0.1, beta=0.8), fo.Nesterov(lr=0.1), fo.Adam(lr=0.05), fo.NAdam(lr=0.02)]
 
 
+def test_a_sweep_of_zero_epochs_is_its_starting_point_as_train_is(data):
+    """Found by tests/test_fuzz.py: ``sweep(epochs=0)`` (allowed, as ``train(epochs=0)`` is, issue 12
+    item 13) raised "attempt to get argmin of an empty sequence", and with that fixed, returned the
+    uninitialised memory of its θ array (6.9e-310 …) instead of ``init``."""
+    configs = [fo.GD(), fo.Adam(), fo.Nesterov()]
+    result = fo.sweep(data, configs, seeds=(0, 1), epochs=0, init=(0.5, -1.5), shuffle=True)
+    assert result.loss.shape == (6, 0) and np.all(result.steps == 0) and not result.diverged.any()
+    assert np.all(np.isnan(result.final_loss)) and np.all(np.isnan(result.best_loss)) and np.all(result.best_epoch == -1)
+    for index, (config, seed) in enumerate((c, s) for c in configs for s in (0, 1)):
+        run = fo.train(data, config, seed=seed, epochs=0, init=(0.5, -1.5), shuffle=True)
+        assert np.array_equal(result.theta[index], run.theta) and run.theta.tolist() == [0.5, -1.5]
+
+
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_sweep_options_equal_train(data, variant):
     options = VARIANTS[variant]

@@ -436,6 +436,17 @@ BAD_INPUTS = [  # one message shape, "Invalid {name}: {value} ({requirement})" (
      r"^Invalid early_stopping: .* \(monitors the validation loss"),
     ("callbacks not callable", dict(callbacks=[print, 3]), TypeError, r"^Invalid callbacks: .* \(must be a list of functions; item 1 is 3\)$"),
     ("resume not a run", dict(resume={"theta": [0, 0]}), TypeError, r"^Invalid resume: \{'theta': \[0, 0\]\} \(must be a Run"),
+    # found by tests/test_fuzz.py: a timedelta64 is a numpy integer (int() drops its unit or fails),
+    # and an int beyond float64 overflowed in the memory estimate's message or the checks' float()
+    ("epochs a timedelta64", dict(epochs=np.timedelta64(3, "s")), TypeError,
+     r"^Invalid epochs: np\.timedelta64\(3,'s'\) \(must be an integer >= 0\)$"),
+    ("seed a generic timedelta64", dict(seed=np.timedelta64(3)), TypeError, r"^Invalid seed: .* \(must be an integer >= 0\)$"),
+    ("epochs beyond float64", dict(epochs=10**400), ValueError,
+     r"^Invalid epochs: 1000.* \(the record of .* epochs needs about 10\^401 bytes, more than the .* available\)$"),
+    ("validation beyond float64", dict(validation=10**400), ValueError,
+     r"^Invalid validation: 1000.* \(must be a Dataset or a fraction in \(0, 1\)\)$"),
+    ("line_search beyond float64", dict(line_search=[0.1, 10**400]), ValueError,
+     r"^Invalid line_search: .* \(learning rates must be positive and finite\)$"),
 ]
 
 
