@@ -31,7 +31,12 @@ def will_compile(dispatcher, args):
             return False
         if dispatcher._cache is not None:
             compiled = dispatcher._cache.load_overload(signature, dispatcher.targetctx)
-            if compiled is not None:
+            if compiled is not None:  # loaded as numba's Dispatcher.compile loads it: the function made
+                # known to the target context too, else another kernel that calls this one with these
+                # types fails to lower the call ("No definition for lowering")
+                if not compiled.objectmode:
+                    dispatcher.targetctx.insert_user_function(compiled.entry_point, compiled.fndesc,
+                                                              [compiled.library])
                 dispatcher.add_overload(compiled)
                 return False
         return True

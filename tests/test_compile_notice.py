@@ -270,3 +270,24 @@ def test_a_sweep_says_what_it_compiles_and_a_second_process_compiles_nothing(tmp
     lines, second = run_script(script, cache)
     assert not any("compiling" in line for line in lines), lines
     assert second["compiles"] == [] and second["theta"] == first["theta"]
+
+
+def test_a_kernel_loaded_from_the_cache_can_be_called_by_another_kernel(tmp_path):
+    """``will_compile`` loads a cached kernel as numba does (made known to the target context):
+    when ``train`` had loaded its steps from the disk cache, a sweep kernel that calls those
+    steps with the same types failed to lower the call ("No definition for lowering run_steps")."""
+    fill = tmp_path / "fill.py"
+    fill.write_text("import numpy as np, fastoptim as fo\n"
+                    "fo.train(fo.Dataset(np.zeros(4), np.zeros(4)), fo.GD(), epochs=1, init=(0.0, 0.0))\n")
+    both = tmp_path / "both.py"
+    both.write_text("import numpy as np, fastoptim as fo\n"
+                    "data = fo.Dataset(np.zeros(4), np.zeros(4))\n"
+                    "fo.train(data, fo.GD(), epochs=1, init=(0.0, 0.0))\n"
+                    "print(fo.lr_search(data, fo.GD(), epochs=1, validation=0.5).best_lr)\n")
+    environment = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba-cache"),
+                       PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    for script in (fill, both):
+        result = subprocess.run([sys.executable, str(script)], env=environment, capture_output=True, text=True,
+                                timeout=600)
+        assert result.returncode == 0, result.stderr[-2000:]
+    assert float(result.stdout.strip()) > 0
