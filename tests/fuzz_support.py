@@ -152,7 +152,7 @@ def build_array(values, layout="plain"):
         base[::2] = a
         return base[::2]
     if layout == "reversed":
-        return a[::-1][::-1] if a.ndim == 0 else np.flip(np.flip(a, 0).copy(), 0)
+        return a if a.ndim == 0 else np.flip(np.flip(a, 0).copy(), 0)
     if layout == "readonly":
         a.flags.writeable = False
         return a
@@ -349,13 +349,16 @@ def apply_state_edits(state, edits):
             state.scalars = value
         elif kind == "form":
             state.form = value
-        elif kind == "reshape_slots":  # in place, where only step() can see it
-            state.slots.shape = value
-        elif kind == "write_slots":
-            if state.slots.size:
-                state.slots.flat[0] = value
+        elif kind == "reshape_slots":  # in place, where only step() can see it (numpy itself refuses
+            if int(np.prod(value)) == state.slots.size:  # a shape of another size: not ours to judge)
+                state.slots.shape = value
+        elif kind == "write_slots":  # (numpy's own overflow warning, writing 1e308 into float32, is
+            if state.slots.size:      # the user's: only what the library then does is judged)
+                with np.errstate(all="ignore"):
+                    state.slots.flat[0] = value
         elif kind == "write_scalars":
-            state.scalars[edit[2]] = value
+            with np.errstate(all="ignore"):
+                state.scalars[edit[2]] = value
         else:  # pragma: no cover
             raise ValueError(f"unknown edit {kind!r}")
 
