@@ -91,7 +91,7 @@ def _invalid(name: str, value: Any, requirement: str) -> _checks.InvalidValue:
 
 def _real(name: str, value: Any, requirement: str) -> float:
     """``value`` as a finite float, or a ValueError naming ``name``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+    if not _checks.is_real(value):  # (bools and timedelta64, a numpy integer, are not numbers here)
         raise _invalid(name, value, requirement)
     try:
         result = float(value)
@@ -133,7 +133,7 @@ def _in_interval(name: str, value: Any, low: float, high: float, *, closed_low: 
 def _integer(name: str, value: Any, minimum: int) -> int:
     requirement = ("must be a positive integer" if minimum == 1
                    else f"must be an integer >= {minimum}")
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+    if not _checks.is_integer(value):
         raise _invalid(name, value, requirement)
     result = int(value)
     if result < minimum:
@@ -153,6 +153,8 @@ def _counter(t: Any) -> tuple[IntArray, tuple[int, ...] | None]:
     requirement = "must be an integer in [0, 2**53]"
     if isinstance(t, (bool, np.bool_)):
         raise _checks.InvalidType("t", f"Invalid t: {t!r} ({requirement}, not a bool)")
+    if isinstance(t, np.timedelta64):  # (a numpy integer type, but a duration, not a counter)
+        raise _checks.InvalidType("t", f"Invalid t: {t!r} ({requirement}, not a timedelta64)")
     if isinstance(t, numbers.Integral):
         value = int(t)
         if value < 0 or value > MAX_T:
@@ -245,13 +247,15 @@ class Schedule:
     def values(self, n_or_t: int | ArrayLike) -> FloatArray:
         """The values at ``t = 0, 1, ..., n - 1`` for an integer ``n``, or at each ``t`` of an
         integer array (a float64 array, the shape of ``t``)."""
-        if isinstance(n_or_t, numbers.Integral) and not isinstance(n_or_t, (bool, np.bool_)):
+        if _checks.is_integer(n_or_t):
             n = int(n_or_t)
             if n < 0 or n > MAX_T + 1:
                 raise _checks.InvalidValue("n_or_t", f"Invalid n: {n} (must be an integer in [0, 2**53 + 1])")
+            # the counters (int64) and the values (float64): refused before allocating if they cannot fit
+            _checks.fits_in_memory("n_or_t", n, 16 * n, f"{n:,} values")
             result: FloatArray = self(np.arange(n, dtype=np.int64))
             return result
-        if isinstance(n_or_t, (bool, np.bool_, numbers.Number)):
+        if isinstance(n_or_t, (bool, np.bool_, np.timedelta64, numbers.Number)):
             raise _checks.InvalidType("n_or_t", f"Invalid n_or_t: {n_or_t!r} (must be an integer count or an "
                                                 f"integer array of counters)")
         return np.asarray(self(np.asarray(n_or_t)), dtype=np.float64)

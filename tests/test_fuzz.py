@@ -819,47 +819,12 @@ def test_schedules(call):
     clean = call[0] == "clean"
     call = call[1] if clean else call
     outcome = fz.run_here("schedule", call)
-    if known_schedule_bug(call, outcome):
-        return
     fz.judge(f"schedules.{call[0]}", call, outcome, schedule_parameter_names(call[0]), must_succeed=clean)
 
 
-def _holds_timedelta(recipe):
-    if isinstance(recipe, np.timedelta64):
-        return True
-    if isinstance(recipe, R):
-        return any(_holds_timedelta(arg) for arg in recipe.args) or (
-            recipe.tag == "array" and isinstance(recipe.args[0], np.ndarray) and recipe.args[0].dtype.kind == "m")
-    if isinstance(recipe, (list, tuple)):
-        return any(_holds_timedelta(item) for item in recipe)
-    if isinstance(recipe, dict):
-        return any(_holds_timedelta(item) for item in recipe.values())
-    return False
+# --- the schedules' bugs this suite found (fixed: timedelta64 taken for a number, values(n) allocated
+# before checking it fits) ------------------------------------------------------------------------------
 
-
-def known_schedule_bug(call, outcome):
-    """The schedules' bugs this suite found in fastoptim/schedules.py and fastoptim/plateau.py,
-    which another change owns (each is an ``xfail(strict=True)`` test below): tolerated here only
-    with exactly their symptom, so that anything else still fails."""
-    raised = outcome.get("raised")
-    if raised is None or "result" in outcome:
-        return False
-    if _holds_timedelta(call) and raised["type"] == "TypeError" and (
-            "argument must be a string" in raised["message"]):
-        return True  # test_schedules_refuse_timedelta64_naming_the_argument
-    if raised["type"] == "MemoryError" and any(kind == "values" and isinstance(n, int) and n >= 10**9
-                                               for kind, n in call[3]):
-        return True  # test_schedule_values_beyond_memory_are_refused_before_allocating
-    return False
-
-
-# --- bugs found in files another change owns (fastoptim/schedules.py, fastoptim/plateau.py) -------------
-# Each fails today and is expected to; when it is fixed, the strict xfail fails: drop the marker, and
-# its tolerance in known_schedule_bug.
-
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="schedules.py and plateau.py take np.timedelta64 (a numpy integer) for a number: "
-                          "int()/float() of it raise a bare TypeError that names no argument")
 @pytest.mark.parametrize("call, name", [
     (lambda: fo.schedules.cosine(1.0, 0.0, np.timedelta64(3, "s")), "period"),
     (lambda: fo.schedules.constant(np.timedelta64(1, "s")), "lr"),
@@ -875,9 +840,6 @@ def test_schedules_refuse_timedelta64_naming_the_argument(call, name):
     assert str(raised.value).startswith(f"Invalid {name}: "), str(raised.value)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="schedules.py takes a generic np.timedelta64 as a counter or a count, silently "
-                          "(s(np.timedelta64(2)) is s(2); values(np.timedelta64(3)) gives 3 values)")
 @pytest.mark.parametrize("call", [lambda s: s(np.timedelta64(2)), lambda s: s.values(np.timedelta64(3)),
                                   ], ids=["call", "values"])
 def test_a_schedule_refuses_a_timedelta64_counter(call):
@@ -890,9 +852,6 @@ def test_a_schedule_refuses_a_timedelta64_counter(call):
         raise AssertionError(f"a timedelta64 counter was taken as a number: {value!r}")
 
 
-@pytest.mark.xfail(strict=True, raises=MemoryError,
-                   reason="Schedule.values(n) allocates n counters before checking they fit: values(10**12) "
-                          "raises numpy's MemoryError (7.28 TiB) instead of a ValueError naming n (issue 12 item 12)")
 def test_schedule_values_beyond_memory_are_refused_before_allocating():
     with pytest.raises(ValueError, match=r"^Invalid n(_or_t)?: "):
         fo.schedules.cosine(1.0, 0.0, 10).values(10**12)
