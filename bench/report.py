@@ -67,40 +67,121 @@ PEER_PREFIXES = ("torch", "lecture", "python", "jax", "sklearn")
 @dataclass(frozen=True)
 class Guard:
     """Rows of ``family`` whose kernel matches ``kernel`` (fnmatch), whose impl is one of
-    ``impls``, at ``size >= min_size``, must be faster than their reference (ratio > ``min_ratio``)."""
+    ``impls``, at ``size >= min_size``: their ``figure`` must be above ``min_ratio`` (a ratio
+    where more is better: the speed-up, a peer's median / the row's) or at most ``max_ratio``
+    (where less is better: the row's median / its yardstick, bytes). Every figure is a ratio of
+    two measurements of the same run (bytes excepted), never an absolute time.
+
+    ``figure``: ``"speedup"`` (reference / row), ``"of_yardstick"`` (row / yardstick),
+    ``"peer:<pattern>"`` (the slowest matching peer's median / the row's: the row must beat
+    each), or a :class:`MemoryRow` attribute (``"bytes_per_run"``, ``"bytes_per_point_and_run"``).
+    ``margin``: the measured figures the threshold came from (:data:`GUARDS`)."""
 
     family: str
     kernel: str
     impls: tuple
-    min_size: int
-    min_ratio: float = 1.0
+    min_size: int = 0
+    min_ratio: float | None = 1.0
     why: str = ""
+    figure: str = "speedup"
+    max_ratio: float | None = None
+    margin: str = ""
+    #: False for rows that run on threads: the baseline comparison shows their change but does
+    #: not enforce it (on a shared 2-core machine their figures move 2-100x with the load);
+    #: this guard, with its exemption for measurably starved threads, still judges them
+    compare: bool = True
 
     def matches(self, row):
         return (row.family == self.family and fnmatch.fnmatchcase(row.kernel, self.kernel)
                 and row.impl in self.impls and row.size >= self.min_size)
 
+    def value(self, row):
+        """The guarded figure of ``row`` (None when this run did not measure it)."""
+        return figure_of(row, self.figure)
+
+    def threshold(self):
+        return (f"> {_format_figure(self.figure, self.min_ratio)}" if self.max_ratio is None
+                else f"≤ {_format_figure(self.figure, self.max_ratio)}")
+
     def describe(self):
-        return (f"{self.family}:{self.kernel} [{', '.join(self.impls)}] at size ≥ {format_size(self.min_size)}: "
-                f"speed-up > {self.min_ratio:g}")
+        return (f"{self.family}:{self.kernel} [{', '.join(self.impls)}]"
+                f"{f' at size ≥ {format_size(self.min_size)}' if self.min_size else ''}: "
+                f"{figure_name(self.figure)} {self.threshold()}")
 
 
-#: The regression guard, in one place. Margins measured on the 2-core development machine
-#: (shared, so noisy): model gradient at 1e6 4-6x (serial) / 8-12x (parallel); updates at 1e5
-#: and up 3x and more; training 5x (full batch) to 150x (batch size 1).
+def figure_of(row, figure):
+    """One machine-independent figure of a row: see :class:`Guard` (None: not measured)."""
+    if figure.startswith("peer:"):
+        ratios = [row.peers[peer] / row.median for peer in row.peers
+                  if fnmatch.fnmatchcase(peer, figure[len("peer:"):])]
+        return min(ratios) if ratios else None
+    return getattr(row, figure, None)
+
+
+def figure_name(figure):
+    """What a figure divides by, in words."""
+    if figure.startswith("peer:"):
+        return f"{figure[len('peer:'):]} median / median"
+    return {"speedup": "speed-up (reference / median)", "of_yardstick": "median / yardstick",
+            "limit_fraction": "of limit (limit / median)", "bytes_per_run": "bytes above the data a run",
+            "bytes_per_point_and_run": "bytes above the data a point and run",
+            "warm_over_cold": "first call warm / cold"}.get(figure, figure)
+
+
+#: The regression guard, in one place: every family, each threshold set from the margins
+#: measured on the 2-core development machine (shared, so noisy; quick profile, three runs
+#: with the machine's two threads, as CI runs it; ``python -m bench.report --margins
+#: bench/results/*.json`` prints them): each threshold is at most half the smallest figure seen
+#: (for a "more is better" figure; at least twice the largest for "less is better"), so a
+#: kernel that loses half its margin fails, and noise (seen: ±30% on one ratio between runs)
+#: does not. ``margin`` says what was measured; the README's Benchmarks section has the table.
 GUARDS = (
-    Guard("model", "gradient", ("kernel", "kernel-parallel"), 10**6,
-          why="compiled gradient with the vectorizable exp (DESIGN.md: 4-6x numpy)"),
-    Guard("updates", "*", ("kernel", "kernel-parallel"), 10**5,
-          why="one fused pass against numpy's several passes with temporaries"),
-    Guard("training", "*", ("kernel",), 0,
-          why="one compiled call per epoch against a Python loop per step"),
+    Guard("model", "gradient", ("kernel",), 10**6, min_ratio=8,
+          why="compiled gradient with the vectorizable exp (DESIGN.md: 4-6x numpy)", margin="M_MODEL"),
+    Guard("model", "gradient", ("kernel-parallel",), 10**6, min_ratio=1,
+          why="compiled gradient with the vectorizable exp, on the threads", margin="M_MODELP"),
+    Guard("updates", "*", ("kernel",), 10**5, min_ratio=2,
+          why="one fused pass against numpy's several passes with temporaries", margin="M_UPDATES"),
+    Guard("updates", "*", ("kernel-parallel",), 10**5, min_ratio=1,
+          why="one fused pass on the threads against numpy's several passes", margin="M_UPDATESP"),
+    Guard("training", "*/batch-1", ("kernel", "kernel-record-none"), min_ratio=400,
+          why="one compiled call per epoch against a Python loop per step", margin="M_T1"),
+    Guard("training", "*/batch-25", ("kernel", "kernel-record-none"), min_ratio=100,
+          why="one compiled call per epoch against a Python loop per step", margin="M_T25"),
+    Guard("training", "*/batch-100", ("kernel", "kernel-record-none"), min_ratio=30,
+          why="one compiled call per epoch against a Python loop per step", margin="M_T100"),
+    Guard("training", "*/batch-full", ("kernel", "kernel-record-none"), min_ratio=6,
+          why="one fused pass per step against numpy's passes", margin="M_TFULL"),
+    Guard("record", "*", ("kernel",), figure="of_yardstick", min_ratio=None, max_ratio=0.08,
+          why="the default record's loss pass stays a small share of the epoch", margin="M_RECORD"),
+    Guard("loss", "*", ("kernel",), figure="of_yardstick", min_ratio=None, max_ratio=2.6,
+          why="the log-loss epoch near the squared-error one", margin="M_LOSS"),
+    Guard("sweep", "*", ("kernel", "kernel-record-none"), min_ratio=0.25,
+          why="one sweep call against the same runs as sequential train calls", margin="M_SWEEP"),
+    Guard("estimators", "*", ("estimator",), figure="peer:sklearn-*", min_ratio=0.6,
+          why="SigmoidClassifier.fit against SGDClassifier.fit", margin="M_EST"),
+    Guard("schedules", "*", ("kernel",), figure="of_yardstick", min_ratio=None, max_ratio=0.06,
+          why="a schedule's values negligible next to the epoch they feed", margin="M_SCHED"),
+    Guard("cli", "*", ("command",), figure="of_yardstick", min_ratio=None, max_ratio=1.9,
+          why="the CLI no slower than the same work in a script", margin="M_CLI"),
+    Guard("loading", "csv", ("load", "pandas"), min_ratio=1.6,
+          why="the loader against numpy's text reader", margin="M_LOADING"),
+    Guard("logloss", "*", ("kernel",), figure="peer:sklearn-*", min_ratio=0.8,
+          why="log-loss epochs against SGDClassifier's", margin="M_LOGLOSS"),
+    Guard("memory", "*/record-epoch", ("fastoptim",), figure="bytes_per_run", min_ratio=None, max_ratio=64 * 2**20,
+          why="a run's bookkeeping is O(epochs) plus one chunk of steps (issue 13's limit)", margin="M_MEM1"),
+    Guard("memory", "*/shuffled/*", ("fastoptim",), figure="bytes_per_point_and_run", min_ratio=None, max_ratio=8.0,
+          why="shuffling copies nothing: an index permutation, 4 bytes a point", margin="M_MEM2"),
+    Guard("compile", "*", ("warm",), figure="warm_over_cold", min_ratio=None, max_ratio=0.5,
+          why="the warm process loads its kernels from the Numba cache", margin="M_COMPILE"),
 )
 
 
 @dataclass(frozen=True)
 class Target:
-    """A stated performance target (reported as met/missed; the guard alone fails the run)."""
+    """A stated performance target, reported as met/missed. ``fails``: a missed target fails the
+    run (a guard); otherwise it is informational and ``informational`` says why it cannot fail
+    the run (an absolute time, a peer that CI does not install, a target not yet met)."""
 
     family: str
     kernel: str
@@ -118,6 +199,8 @@ class Target:
     #: family memory: the peak bytes above the data, per point and run, at most this
     max_bytes_per_point_and_run: float | None = None
     source: str = ""
+    fails: bool = False
+    informational: str = ""
 
     def matches(self, row):
         return (row.family == self.family and fnmatch.fnmatchcase(row.kernel, self.kernel)
@@ -127,20 +210,37 @@ class Target:
 TRAINING_ISSUE = "training issue"
 MEMORY_ISSUE = "issue 13"
 ENGINE_ISSUE = "engine issue (16)"
+#: Why a target is informational (shown in the report's table)
+ABSOLUTE = "informational (absolute time)"
+NOT_YET = "informational (not yet met)"
+PEERS_ONLY = "informational (optional peer)"
+NARROW = "informational (narrow margin)"
+#: What each kind of informational target means (the legend under the report's table)
+INFORMATIONAL = {
+    ABSOLUTE: "an absolute time, which depends on the machine and its load",
+    NOT_YET: "not met on the quick profile here (open work of its issue); a regression of its figure "
+             "is caught by the baseline comparison",
+    PEERS_ONLY: "a peer CI does not install (the peers extra: JAX, optax)",
+    NARROW: "met, but by less than noise moves it on a shared machine (a peer's time, or RSS in pages); "
+            "the family's guard has the margin",
+}
 TARGETS = (
-    Target("training", "*/batch-1", "kernel", min_speedup=30, source=TRAINING_ISSUE),
+    # The training issue's speed-ups fail the run (issue 19: the training family's targets
+    # fail): measured 860-1070x, 228-321x and 15-65x on the quick profile against 30, 100, 4
+    Target("training", "*/batch-1", "kernel", min_speedup=30, source=TRAINING_ISSUE, fails=True),
     # The engine's cost per update (the per-step loop the issue wants gone), on the rules whose
     # own arithmetic is a multiply-add: GD (the lecture's stochastic GD) and Momentum. Adam's
     # rule puts a square root and a division on every step's chain of dependent operations
     # (~15 ns more here, a floor no loop around it can remove); its rows report their ns per
     # point without a target.
-    Target("training", "gd/batch-1", "kernel", max_ns_per_unit=40, source=TRAINING_ISSUE),
-    Target("training", "momentum/batch-1", "kernel", max_ns_per_unit=40, source=TRAINING_ISSUE),
-    Target("training", "*/batch-25", "kernel", min_speedup=100, source=TRAINING_ISSUE),
-    Target("training", "*/batch-full", "kernel", min_speedup=4, source=TRAINING_ISSUE),
+    Target("training", "gd/batch-1", "kernel", max_ns_per_unit=40, source=TRAINING_ISSUE, informational=ABSOLUTE),
+    Target("training", "momentum/batch-1", "kernel", max_ns_per_unit=40, source=TRAINING_ISSUE,
+           informational=ABSOLUTE),
+    Target("training", "*/batch-25", "kernel", min_speedup=100, source=TRAINING_ISSUE, fails=True),
+    Target("training", "*/batch-full", "kernel", min_speedup=4, source=TRAINING_ISSUE, fails=True),
     # "Negligible next to a training epoch": the yardstick is the cheapest epoch of as many steps
     # (GD, batch size 1, ~30 ns a step); next to any other epoch the share is smaller.
-    Target("schedules", "*", "kernel", max_of_yardstick=0.10, source="schedules issue"),
+    Target("schedules", "*", "kernel", max_of_yardstick=0.10, source="schedules issue", fails=True),
     # The engine issue: every training mode at the speed of a hand-written loop (bench/peers.py),
     # ahead of JAX and scikit-learn, measured side by side. Reported, never failing: the peers
     # are optional, and the hand loops are yardsticks, not the code under test.
@@ -148,29 +248,37 @@ TARGETS = (
     # the peers make) and ``kernel-record-none`` (the peers' work).
     *(target for impl in ("kernel", "kernel-record-none") for target in (
         Target("training", "gd/batch-1", impl, max_of_hand_loop=1.05,
-               min_vs_peers=(("sklearn-sgdregressor", 1.0),), source=ENGINE_ISSUE),
-        Target("training", "adam/batch-1", impl, max_of_hand_loop=1.10, source=ENGINE_ISSUE),
-        Target("training", "*/batch-25", impl, max_of_hand_loop=1.15, source=ENGINE_ISSUE),
-        Target("training", "*/batch-100", impl, max_of_hand_loop=1.15, source=ENGINE_ISSUE),
-        Target("training", "*", impl, min_vs_peers=(("jax-*", 1.0),), source=ENGINE_ISSUE))),
+               min_vs_peers=(("sklearn-sgdregressor", 1.0),), source=ENGINE_ISSUE, informational=NOT_YET),
+        Target("training", "adam/batch-1", impl, max_of_hand_loop=1.10, source=ENGINE_ISSUE, informational=NOT_YET),
+        Target("training", "*/batch-25", impl, max_of_hand_loop=1.15, source=ENGINE_ISSUE, informational=NOT_YET),
+        Target("training", "*/batch-100", impl, max_of_hand_loop=1.15, source=ENGINE_ISSUE, informational=NOT_YET),
+        Target("training", "*", impl, min_vs_peers=(("jax-*", 1.0),), source=ENGINE_ISSUE,
+               informational=PEERS_ONLY))),
     # The default record's loss pass: at most 5% of a batch-1 epoch
-    Target("record", "per-epoch-loss", "kernel", max_of_yardstick=0.05, source=ENGINE_ISSUE),
-    Target("model", "gradient-d10/1-thread", "kernel", min_vs_peers=(("jax-*", 1.0),), source=ENGINE_ISSUE),
+    Target("record", "per-epoch-loss", "kernel", max_of_yardstick=0.05, source=ENGINE_ISSUE,
+           informational=NARROW),
+    Target("model", "gradient-d10/1-thread", "kernel", min_vs_peers=(("jax-*", 1.0),), source=ENGINE_ISSUE,
+           informational=PEERS_ONLY),
     Target("sweep", "64-adam/*", "kernel", min_speedup=1.8, min_vs_peers=(("jax-vmap", 1.0),),
-           source=ENGINE_ISSUE),
-    Target("sweep", "64-adam/*", "kernel-record-none", min_vs_peers=(("jax-vmap", 1.0),), source=ENGINE_ISSUE),
+           source=ENGINE_ISSUE, informational=NOT_YET),
+    Target("sweep", "64-adam/*", "kernel-record-none", min_vs_peers=(("jax-vmap", 1.0),), source=ENGINE_ISSUE,
+           informational=PEERS_ONLY),
     # The data-and-loss issue: log-loss epochs against SGDClassifier's, and the log loss no slower
     # than the squared error (bench/test_bench_loss.py: each log-loss epoch's paired yardstick is
     # the squared-error epoch of the same rule and batch size, measured in the same run)
-    Target("logloss", "*", "kernel", min_vs_peers=(("sklearn-sgdclassifier", 1.0),), source="data-and-loss issue"),
-    Target("loss", "*", "kernel", max_of_yardstick=1.0, source="data-and-loss issue"),
+    Target("logloss", "*", "kernel", min_vs_peers=(("sklearn-sgdclassifier", 1.0),), source="data-and-loss issue",
+           informational=NARROW),
+    Target("loss", "*", "kernel", max_of_yardstick=1.0, source="data-and-loss issue", informational=NOT_YET),
     # Issue 15: SigmoidClassifier.fit against SGDClassifier.fit, whole fits, at their one shared batch size
-    Target("estimators", "*", "estimator", min_vs_peers=(("sklearn-sgdclassifier", 1.0),), source="issue 15"),
+    Target("estimators", "*", "estimator", min_vs_peers=(("sklearn-sgdclassifier", 1.0),), source="issue 15",
+           informational=NARROW),
     # Issue 13: a run's bookkeeping is O(epochs) plus O(one chunk of steps), and shuffling copies
     # nothing (an index permutation, 4 bytes a point); a sweep likewise per run
     # (bench/test_bench_memory.py: peak RSS in a fresh process above the data and the loaded code)
-    Target("memory", "*/batch-1/record-epoch", "fastoptim", max_bytes_per_run=64 * 2**20, source=MEMORY_ISSUE),
-    Target("memory", "*/shuffled/*", "fastoptim", max_bytes_per_point_and_run=4.5, source=MEMORY_ISSUE),
+    Target("memory", "*/batch-1/record-epoch", "fastoptim", max_bytes_per_run=64 * 2**20, source=MEMORY_ISSUE,
+           fails=True),
+    Target("memory", "*/shuffled/*", "fastoptim", max_bytes_per_point_and_run=4.5, source=MEMORY_ISSUE,
+           informational=NARROW),
 )
 
 
@@ -197,6 +305,7 @@ class Row:
     yardstick_kernel: str | None = None
     extra: dict = field(default_factory=dict)
     nodes: tuple = ()                # pytest node ids of this row, its reference, its memory limits
+    serial_twin: float | None = None  # a parallel row's serial form's median (same key)
 
     @property
     def key(self):
@@ -216,17 +325,47 @@ class Row:
         return self.median / self.count * 1e9
 
     @property
-    def starved(self):
-        """True when this is a parallel row and the parallel memory-limit kernel ran slower than
-        the serial one in this run: the threads were not all running (other processes hold the
-        cores), so the parallel row's time says nothing about the kernel."""
+    def starvation(self):
+        """How much slower the threads ran than one thread in this run, for a parallel row (None
+        for a serial row, or where nothing says): the parallel memory-limit median / the serial
+        one's (the same bytes moved without the arithmetic: independent of the code under test),
+        or where the family has no memory limit, this median / its serial twin's (the same kernel
+        and data on one thread: ``kernel`` for ``kernel-parallel``). On 2 idle cores both are at
+        most ~1; a thread descheduled by another process makes every parallel region wait for it:
+        2-100x seen here under load."""
+        if not self.impl.endswith("-parallel"):
+            return None
         parallel, serial = self.limits.get(LIMIT_PREFIX + "-parallel"), self.limits.get(LIMIT_PREFIX)
-        return self.impl.endswith("-parallel") and parallel is not None and serial is not None and parallel > serial
+        if parallel is not None and serial is not None:
+            return parallel / serial
+        return None if self.serial_twin is None else self.median / self.serial_twin
+
+    @property
+    def starved(self):
+        """True when this is a parallel row and the parallel memory-limit kernel ran measurably
+        slower than the serial one in this run (:data:`STARVED_MARGIN`): the threads were not all
+        running (other processes hold the cores), so the parallel row's time says nothing about
+        the kernel."""
+        return self.starvation is not None and self.starvation >= STARVED_MARGIN
+
+    @property
+    def limit_ratio(self):
+        """Limit median / this median, as measured (> 1 where the row beat its "limit")."""
+        return None if self.limit is None else self.limit / self.median
 
     @property
     def limit_fraction(self):
-        """Memory-limit median / this median: the fraction of the machine's limit reached."""
-        return None if self.limit is None else self.limit / self.median
+        """The fraction of the limit reached: the limit's median / this median, where the limit
+        is the fastest of the limit kernel and the row itself, so a fraction by construction.
+        A row faster than its limit kernel (:attr:`beats_limit`) is its own limit: 1. That
+        happens where the limit kernel is not one: a hand-written loop slower than the engine
+        (the log-loss epoch at batch 1), or data that stays in cache while the memory-limit
+        kernel is measured streaming through memory."""
+        return None if self.limit is None else min(self.limit, self.median) / self.median
+
+    @property
+    def beats_limit(self):
+        return self.limit is not None and self.limit > self.median
 
     @property
     def of_yardstick(self):
@@ -239,8 +378,8 @@ class Row:
                 "reference_scaled_from": self.reference_scaled_from, "speedup": self.speedup,
                 "unit": self.unit, "ns_per_unit": self.ns_per_unit,
                 "gigabytes_per_second": self.gigabytes_per_second, "limit": self.limit,
-                "limit_fraction": self.limit_fraction, "limit_impl": self.limit_impl, "peers": self.peers,
-                "of_yardstick": self.of_yardstick}
+                "limit_fraction": self.limit_fraction, "limit_ratio": self.limit_ratio, "limit_impl": self.limit_impl,
+                "peers": self.peers, "of_yardstick": self.of_yardstick}
 
 
 @dataclass(frozen=True)
@@ -258,6 +397,9 @@ class MemoryRow:
     above_data_bytes: int
     peak_reset: bool                 # False: the peak could not be reset after the warm-up (an upper bound)
     seconds: float | None            # the measured call's own time
+    starved = False                  # bytes: never starved
+    peers = {}
+    nodes = ()
 
     @property
     def bytes_per_point(self):
@@ -284,7 +426,7 @@ class Check:
 
     rule: object
     row: Row | None
-    ok: bool | None                  # None: a target whose hand loop or peers this run did not measure
+    ok: bool | None                  # None: a guard not judged (starved), a target not measured
     message: str
 
 
@@ -296,14 +438,28 @@ class Report:
     targets: list
     markdown: str
     memory_rows: list = field(default_factory=list)
+    comparison: object = None        # a Comparison against a baseline, when asked for
 
     @property
     def failures(self):
-        return [check for check in self.guard if not check.ok]
+        """Guard checks that failed, and targets that fail the run (``Target.fails``) missed."""
+        return ([check for check in self.guard if check.ok is False]
+                + [check for check in self.targets if check.ok is False and check.rule.fails])
+
+    @property
+    def regressions(self):
+        """Guarded figures worse than the baseline by more than ``--fail-above``."""
+        return [] if self.comparison is None else self.comparison.regressions
+
+    @property
+    def unjudged(self):
+        """Guard checks not judged (threads measurably starved): never counted as passed."""
+        return [check for check in self.guard if check.ok is None]
 
     @property
     def passed(self):
-        return not self.failures
+        """Nothing failed, nothing regressed, and every guarded row was judged."""
+        return not self.failures and not self.regressions and not self.unjudged
 
 
 # --- the pure part: JSON -> rows -> checks -> Markdown -------------------------------------------
@@ -360,6 +516,7 @@ def rows_from_json(document):
     """
     labelled = [b for b in document.get("benchmarks", [])
                 if {"family", "kernel", "impl", "size", "dtype"} <= set(b.get("extra_info", {}))]
+    yardstick_nodes = {}  # the key or the family -> the yardstick's node id
     yardsticks, paired = {}, {}  # family -> (label, median); (family, kernel, dtype, size) -> (label, median)
     for b in labelled:
         info = b["extra_info"]
@@ -367,8 +524,10 @@ def rows_from_json(document):
             label = info.get("label", info["kernel"])
             if info.get("paired"):
                 paired[(info["family"], info["kernel"], info["dtype"], int(info["size"]))] = (label, _measure(b)[0])
+                yardstick_nodes[(info["family"], info["kernel"], info["dtype"], int(info["size"]))] = b.get("fullname")
             else:
                 yardsticks[info["family"]] = (label, _measure(b)[0])
+                yardstick_nodes[info["family"]] = b.get("fullname")
     by_key = {}
     for benchmark in labelled:
         if benchmark["extra_info"]["impl"] == YARDSTICK:
@@ -403,6 +562,7 @@ def rows_from_json(document):
                     hand_loops[impl], hand_nodes[impl] = median, benchmark.get("fullname")
                 own.append((median, info, benchmark.get("param"), benchmark.get("fullname")))
         labels = [info["impl"] for _, info, _, _ in own]
+        serial_of = {info["impl"]: (median, node) for median, info, _, node in own if labels.count(info["impl"]) == 1}
         for median, info, param, node in own:
             label = kernel
             if labels.count(info["impl"]) > 1:  # several variants under one kernel name
@@ -425,7 +585,12 @@ def rows_from_json(document):
                 yardstick=paired.get(key, yardsticks.get(family, (None, None)))[1],
                 yardstick_kernel=paired.get(key, yardsticks.get(family, (None, None)))[0],
                 extra={k: v for k, v in info.items() if k not in known},
-                nodes=tuple(n for n in (node, reference_node, *limit_nodes, *hand_loop_node) if n)))
+                serial_twin=serial_of.get(info["impl"].removesuffix("-parallel"), (None,))[0]
+                if info["impl"].endswith("-parallel") else None,
+                nodes=tuple(n for n in (node, reference_node, *limit_nodes, *hand_loop_node,
+                                        yardstick_nodes.get(key, yardstick_nodes.get(family)),
+                                        serial_of.get(info["impl"].removesuffix("-parallel"), (None, None))[1]
+                                        if info["impl"].endswith("-parallel") else None) if n)))
     rows.sort(key=_row_order)
     compile_rows.sort(key=lambda info: (info["kernel"], info["dtype"], info["impl"] != "cold"))
     return rows, compile_rows
@@ -456,27 +621,60 @@ def _row_order(row):
             row.dtype != "float64", row.dtype, row.size, row.impl)
 
 
+#: A failing parallel row is exempted (not judged) only when its threads were measurably
+#: starved by at least this much in the same run (:attr:`Row.starvation`: the parallel
+#: memory-limit kernel, or the row itself, this much slower than its serial form; on 2 idle
+#: cores 0.5-1.05x, on this shared machine under load 2-100x).
+STARVED_MARGIN = 1.5
+
+
+def _label(row):
+    return f"{row.family}:{row.kernel} {row.impl} {row.dtype} {format_size(row.size)}"
+
+
+def _format_figure(figure, value):
+    if value is None:
+        return "—"
+    if figure == "of_yardstick":
+        return f"{value:.1%}"
+    if figure.startswith("bytes"):
+        return f"{value:.3g} B" if value < 1024 else format_bytes(value)
+    if figure == "warm_over_cold":
+        return f"{value:.2f}"
+    return format_ratio(value)
+
+
 def check_guards(rows, guards=GUARDS):
     """One :class:`Check` per guarded row (and one per guard that matched no row, which passes
-    with a note: the profile did not measure that size)."""
+    with a note: the profile did not measure that size). A failing parallel row whose threads
+    were measurably starved (:data:`STARVED_MARGIN`) is not judged (``ok`` None): re-measured
+    by the command, never counted as passed."""
     checks = []
     for guard in guards:
         matched = [row for row in rows if guard.matches(row)]
         if not matched:
             checks.append(Check(guard, None, True, f"not measured in this run: {guard.describe()}"))
         for row in matched:
-            label = f"{row.family}:{row.kernel} {row.impl} {row.dtype} {format_size(row.size)}"
-            if row.speedup is None:
-                checks.append(Check(guard, row, False, f"{label}: no reference measured in this run"))
-            elif not row.speedup > guard.min_ratio and row.starved:
-                checks.append(Check(guard, row, True, f"{label}: speed-up {format_ratio(row.speedup)}, not judged: "
-                                                      f"the parallel memory-limit kernel was slower than the serial "
-                                                      f"one in this run (threads starved by other processes)"))
-            elif not row.speedup > guard.min_ratio:
-                checks.append(Check(guard, row, False, f"{label}: speed-up {format_ratio(row.speedup)} "
-                                                       f"≤ {guard.min_ratio:g} (must win: {guard.why})"))
+            value = guard.value(row)
+            shown = f"{figure_name(guard.figure)} {_format_figure(guard.figure, value)}"
+            if value is None and guard.figure == "speedup":
+                checks.append(Check(guard, row, False, f"{_label(row)}: no reference measured in this run"))
+                continue
+            if value is None:
+                checks.append(Check(guard, row, True, f"{_label(row)}: {shown}: not measured in this run "
+                                                      f"(a peer or yardstick that did not run)"))
+                continue
+            ok = value > guard.min_ratio if guard.max_ratio is None else value <= guard.max_ratio
+            if not ok and row.starved:
+                checks.append(Check(guard, row, None, f"{_label(row)}: {shown}, NOT JUDGED: its threads ran "
+                                                      f"{row.starvation:.2f}x slower than one thread in this run "
+                                                      f"(the memory-limit kernel or the row against its serial form: "
+                                                      f"threads starved by other processes)"))
+            elif not ok:
+                checks.append(Check(guard, row, False, f"{_label(row)}: {shown}, must be "
+                                                       f"{guard.threshold()} ({guard.why})"))
             else:
-                checks.append(Check(guard, row, True, f"{label}: speed-up {format_ratio(row.speedup)}"))
+                checks.append(Check(guard, row, True, f"{_label(row)}: {shown} (guard {guard.threshold()})"))
     return checks
 
 
@@ -695,7 +893,82 @@ def memory_table(memory_rows, targets):
     return lines
 
 
-def to_markdown(document, rows, compile_rows, guard, targets, memory_rows=()):
+def _status(check):
+    if check.ok is None:
+        return "NOT JUDGED" if isinstance(check.rule, Guard) else "not measured"
+    if check.ok:
+        return "passed" if isinstance(check.rule, Guard) else "met"
+    return "FAILED" if isinstance(check.rule, Guard) else "MISSED"
+
+
+def _verdict(document, guard, targets, comparison=None):
+    """The top of the report: the verdict, what failed and what could not be judged, then one
+    table of every guard and target with its status."""
+    failures = [c for c in guard if c.ok is False] + [c for c in targets if c.ok is False and c.rule.fails]
+    unjudged = [c for c in guard if c.ok is None]
+    regressions = [] if comparison is None else comparison.regressions
+    passed = [c for c in guard if c.ok and c.row is not None]
+    if failures or regressions:
+        verdict = "FAILED"
+    elif unjudged:
+        verdict = f"NOT JUDGED ({len(unjudged)} rows: the machine was busy)"
+    else:
+        verdict = "passed"
+    lines = ["", "## Regression guard: " + verdict, ""]
+    remeasured = document.get("remeasured")
+    rounds = remeasured.get("rounds", 1) if remeasured else 0
+    for check in failures:
+        lines.append(f"- FAIL {check.message}")
+    for change in regressions:
+        lines.append(f"- FAIL against the baseline: {change.describe()}")
+    for check in unjudged:
+        lines.append(f"- NOT JUDGED (re-measured {rounds} time{'s' if rounds != 1 else ''}, still starved; not counted "
+                     f"as passed) {check.message}")
+    lines.append(f"- {len(passed)} guarded rows passed, {len([c for c in guard if c.ok is False])} failed, "
+                 f"{len(unjudged)} not judged; {len([c for c in targets if c.rule.fails and c.ok])} of "
+                 f"{len([c for c in targets if c.rule.fails and c.ok is not None])} targets that fail the run met")
+    if passed:
+        closest = max(passed, key=_closeness)
+        lines.append(f"- the closest to its threshold: {closest.message}")
+    if remeasured:
+        lines.append(f"- {len(remeasured['nodes'])} benchmarks were measured "
+                     f"{'a second time' if rounds == 1 else f'again, {rounds} rounds'} (kernel, reference, limits "
+                     f"and yardstick together) after the first measurement failed or could not be judged; the "
+                     f"rows below are the last measurement. First measurement:")
+        lines += [f"  - {message}" for message in remeasured["first_run"]]
+    body = []
+    for check in guard:
+        if check.row is None:
+            continue
+        body.append([_status(check), "guard (fails the run)", check.rule.family, check.message,
+                     check.rule.margin or check.rule.why])
+    for check in targets:
+        kind = "target (fails the run)" if check.rule.fails else (check.rule.informational or "informational")
+        body.append([_status(check), kind, check.rule.family, check.message, check.rule.source])
+    body.sort(key=lambda line: ({"FAILED": 0, "MISSED": 1, "NOT JUDGED": 2}.get(line[0], 3),
+                                not line[1].startswith(("guard", "target (fails")), _family_rank(line[2])))
+    lines += ["", "### Guards and targets", "",
+              "A guard or a target that fails the run fails it when FAILED or MISSED; an informational "
+              "target is reported only (the kind says why). Not measured: a peer or hand loop this run "
+              "did not run.", ""]
+    lines += _table(["status", "kind", "family", "check", "threshold from / source"], body)
+    kinds = sorted({check.rule.informational for check in targets if not check.rule.fails and check.rule.informational})
+    lines += [""] + [f"- {kind}: {INFORMATIONAL.get(kind, '')}" for kind in kinds]
+    lines += [f"- note: {check.message}" for check in guard if check.row is None]
+    return lines
+
+
+def _closeness(check):
+    """How close a passed guard check is to its threshold (1: at it, 0: far)."""
+    value = check.rule.value(check.row)
+    if value is None:
+        return 0.0
+    if check.rule.max_ratio is None:
+        return check.rule.min_ratio / value if value > 0 else 1.0
+    return value / check.rule.max_ratio if check.rule.max_ratio > 0 else 1.0
+
+
+def to_markdown(document, rows, compile_rows, guard, targets, memory_rows=(), comparison=None):
     info = document.get("machine_info", {})
     commit = document.get("commit_info", {})
     profile = info.get("profile", "?")
@@ -704,59 +977,36 @@ def to_markdown(document, rows, compile_rows, guard, targets, memory_rows=()):
     if commit.get("id"):
         lines.append(f"Commit: `{commit['id'][:10]}`{' (with uncommitted changes)' if commit.get('dirty') else ''}.")
     lines.append("")
-    lines.append("Speed-up = reference median / kernel median, both measured in this run. "
-                 "\"of limit\" = memory-limit median / kernel median (serial with serial, parallel with parallel): the fraction of the "
-                 "memory bandwidth limit reached (a kernel moving the same bytes without arithmetic).")
-    failures = [check for check in guard if not check.ok]
-    unjudged = [check for check in guard if check.ok and check.row is not None and "not judged" in check.message]
-    verdict = "FAILED" if failures else "passed"
-    if unjudged:
-        verdict += f" ({len(unjudged)} parallel rows not judged: threads starved)"
-    lines += ["", "## Regression guard: " + verdict, ""]
-    for check in failures:
-        lines.append(f"- FAIL {check.message}")
-    lines += [f"- {check.message}" for check in unjudged]
-    passed = [check for check in guard if check.ok and check.row is not None and check not in unjudged]
-    if passed:
-        worst = min(passed, key=lambda check: check.row.speedup)
-        lines.append(f"- {len(passed)} guarded rows faster than their reference; the closest: {worst.message}")
-    lines += [f"- note: {check.message}" for check in guard if check.row is None]
-    remeasured = document.get("remeasured")
-    if remeasured:
-        lines.append(f"- {len(remeasured['nodes'])} benchmarks were measured a second time (kernel, "
-                     f"reference and memory limits together) after the first measurement failed the guard; the rows above "
-                     f"and below are the second measurement. First measurement:")
-        lines += [f"  - {message}" for message in remeasured["first_run"]]
-    if targets:
-        lines += ["", "## Targets", ""]
-        lines += [f"- {'met' if check.ok else 'MISSED'}: {check.message} ({check.rule.source})"
-                  for check in targets if check.ok is not None]
-        unmeasured = [check for check in targets if check.ok is None]
-        if unmeasured:
-            sources = sorted({check.rule.source for check in unmeasured})
-            lines.append(f"- not measured in this run ({'; '.join(sources)}): {len(unmeasured)} target"
-                         f"{'s' if len(unmeasured) != 1 else ''} whose hand loop or peers did not run (optional peers: `pip install -e '.[peers]'`)")
+    lines.append("Every figure is a ratio of two medians measured in this run: speed-up = reference median / "
+                 "median; of limit = limit median / median (a fraction: the limit is the faster of the limit "
+                 "kernel and the row); vs <peer> = peer median / median; of <yardstick> = median / yardstick "
+                 "median. Each column header says what it divides by.")
+    lines += _verdict(document, guard, targets, comparison)
+    if comparison is not None:
+        lines += comparison_markdown(comparison)
     heads = headlines(rows)
     if heads:
         lines += ["", "## Headline ratios", ""] + heads
-    scaled = any_peers = False
+    scaled = any_peers = beyond = False
     for family in sorted({row.family for row in rows}, key=_family_rank):
         family_rows = [row for row in rows if row.family == family]
         peers = sorted({peer for row in family_rows for peer in row.peers})
         any_peers = any_peers or bool(peers)
         yardstick = next((row.yardstick_kernel for row in family_rows if row.yardstick), None)
-        header = ["family", "kernel", "impl", "dtype", "size", "reference", "median", "speed-up",
-                  "throughput", "of limit"] + [f"vs {peer}" for peer in peers]
-        header += [f"of {yardstick}"] if yardstick else []
+        header = ["family", "kernel", "impl", "dtype", "size", "reference", "median", "speed-up (reference / median)",
+                  "throughput", "of limit (limit / median, ≤ 1)"] + [f"vs {peer} ({peer} / median)" for peer in peers]
+        header += [f"of {yardstick} (median / it)"] if yardstick else []
         body = []
         for row in family_rows:
             reference = format_seconds(row.reference)
             if row.reference_scaled_from:
                 reference += f" (from {format_size(row.reference_scaled_from)})†"
                 scaled = True
+            beyond = beyond or row.beats_limit
             body.append([row.family, row.kernel, row.impl, row.dtype, format_size(row.size), reference,
                          format_seconds(row.median), format_ratio(row.speedup), throughput(row),
-                         "—" if row.limit_fraction is None else f"{row.limit_fraction:.2f}"]
+                         "—" if row.limit_fraction is None
+                         else f"{row.limit_fraction:.2f}" + (f" ‡ ({row.limit_ratio:.2f})" if row.beats_limit else "")]
                         + [format_ratio(row.peers[peer] / row.median) if peer in row.peers else "—"
                            for peer in peers]
                         + ([f"{row.of_yardstick:.1%}" if row.of_yardstick is not None else "—"]
@@ -768,6 +1018,10 @@ def to_markdown(document, rows, compile_rows, guard, targets, memory_rows=()):
         lines += ["", "In the families with hand-written loops (`hand-loop*`, bench/peers.py), \"of limit\" = the "
                       "fastest hand loop's median / the row's median (1: as fast as the hand loop); a hand loop's "
                       "own row shows the peers beside it."]
+    if beyond:
+        lines += ["", "‡ the row ran faster than its limit kernel (in brackets: limit median / median as measured): "
+                      "that kernel is no limit here — a hand-written loop slower than the engine, or data that "
+                      "stays in cache while the memory-limit kernel streams it — so the row is its own limit (1.00)."]
     if scaled:
         lines += ["", "† the reference was timed on the first N points of the data (N in brackets) and "
                       "its time scaled by size / N: its cost is linear in the points."]
@@ -827,69 +1081,487 @@ def _cache_missed(compile_rows, kernel, dtype):
     return cold is not None and warm is not None and warm > 0.5 * cold
 
 
-def build(document, guards=GUARDS, targets=TARGETS):
-    """The whole report from one pytest-benchmark JSON document (a dict). Pure: no I/O."""
+@dataclass(frozen=True)
+class CompileRow:
+    """One kernel of family ``compile`` measured cold and warm: the warm first call / the cold one
+    (< 1: the warm process loaded the kernel from the Numba cache)."""
+
+    family: str
+    kernel: str
+    impl: str
+    dtype: str
+    size: int
+    warm_over_cold: float
+    starved = False
+    peers = {}
+    nodes = ()
+    median = None
+
+
+def compile_pairs(compile_rows):
+    """A :class:`CompileRow` per kernel measured both cold and warm."""
+    pairs = []
+    for kernel, dtype in sorted({(c["kernel"], c["dtype"]) for c in compile_rows}):
+        cells = {c["impl"]: c.get("first_call_seconds") for c in compile_rows
+                 if c["kernel"] == kernel and c["dtype"] == dtype}
+        if cells.get("cold") and cells.get("warm") is not None:
+            pairs.append(CompileRow("compile", kernel, "warm", dtype, 0, cells["warm"] / cells["cold"]))
+    return pairs
+
+
+# --- the comparison against a baseline ---------------------------------------------------------------
+
+#: The figures compared, and whether more is better. The median is absolute (machine-dependent):
+#: shown, never enforced.
+HIGHER_IS_BETTER = {"speedup": True, "limit_fraction": True, "of_yardstick": False, "median": False,
+                    "bytes_per_point_and_run": False, "warm_over_cold": False}
+#: ``--compare`` without ``--fail-above``: the change from which a row is called slower or faster
+DEFAULT_CHANGE_PERCENT = 25.0
+BASELINE = Path(__file__).resolve().parent / "baseline.json"
+BASELINE_FORMAT = "fastoptim-bench-baseline/1"
+#: How bench/baseline.json is refreshed (the README's Benchmarks section)
+BASELINE_COMMAND = ("for i in 1 2 3; do python -m bench.report --profile quick --output /tmp/fastoptim-baseline; done; "
+                    "python -m bench.report --from-json /tmp/fastoptim-baseline/*.json --write-baseline bench/baseline.json")
+
+
+def row_key(row):
+    return "|".join(str(part) for part in (row.family, row.kernel, row.impl, row.dtype, row.size))
+
+
+def _higher_is_better(figure):
+    return True if figure.startswith("vs ") else HIGHER_IS_BETTER[figure]
+
+
+def ratios(report):
+    """Every row's machine-independent figures (and its median): ``{row key: {figure: value}}``."""
+    out = {}
+    for row in report.rows:
+        figures = {"speedup": row.speedup, "limit_fraction": row.limit_fraction, "of_yardstick": row.of_yardstick,
+                   "median": row.median}
+        figures.update({f"vs {peer}": median / row.median for peer, median in row.peers.items()})
+        out[row_key(row)] = {k: v for k, v in figures.items() if v is not None}
+    for row in report.memory_rows:
+        out[row_key(row)] = {"bytes_per_point_and_run": row.bytes_per_point_and_run}
+    for row in compile_pairs(report.compile_rows):
+        out[row_key(row)] = {"warm_over_cold": row.warm_over_cold}
+    return out
+
+
+def _guarded_figures(row, guards):
+    figures = set()
+    for guard in guards:
+        if guard.matches(row) and guard.compare:
+            if guard.figure.startswith("peer:"):
+                figures |= {f"vs {peer}" for peer in row.peers if fnmatch.fnmatchcase(peer, guard.figure[5:])}
+            else:
+                figures.add(guard.figure)
+    return figures
+
+
+@dataclass
+class Change:
+    """One figure of one row, in the baseline and in this run."""
+
+    key: str
+    figure: str
+    old: float
+    new: float
+    enforced: bool                  # a guarded figure: a regression beyond --fail-above fails the run
+    threshold: float                # percent
+    row: object = None
+    judged: bool = True             # False: the row's threads were starved (its guard check not judged)
+
+    @property
+    def worse_by(self):
+        """How much worse, in percent (a 40% slowdown of the row against its reference: +40;
+        negative: better): old / new - 1 for a figure where more is better, new / old - 1 else."""
+        if self.old <= 0 or self.new <= 0:
+            return 0.0
+        ratio = self.old / self.new if _higher_is_better(self.figure) else self.new / self.old
+        return 100.0 * (ratio - 1.0)
+
+    @property
+    def verdict(self):
+        if self.worse_by > self.threshold:
+            if not self.judged:
+                return "not judged (starved)"
+            return "REGRESSED" if self.enforced else "worse (informational)"
+        if self.worse_by < -self.threshold:
+            return "better"
+        return "same"
+
+    def describe(self):
+        return (f"{_label(self.row) if self.row is not None else self.key}: {figure_name(self.figure) if not self.figure.startswith('vs ') else self.figure} "
+                f"{_format_change_value(self.figure, self.old)} → {_format_change_value(self.figure, self.new)}, "
+                f"{self.worse_by:+.0f}% worse (fails above {self.threshold:g}%)")
+
+
+def _format_change_value(figure, value):
+    if figure == "median":
+        return format_seconds(value)
+    if figure in ("limit_fraction", "warm_over_cold"):
+        return f"{value:.2f}"
+    return _format_figure(figure, value)
+
+
+@dataclass
+class Comparison:
+    changes: list
+    threshold: float
+    enforce: bool                   # --fail-above given: regressions fail the run
+    baseline: dict                  # what the old figures came from (commit, datetime, profile)
+    only_old: int = 0
+    only_new: int = 0
+
+    @property
+    def regressions(self):
+        return [c for c in self.changes if self.enforce and c.verdict == "REGRESSED"]
+
+
+def load_ratios(document):
+    """``(ratios, description)`` of a stored baseline (``--write-baseline``) or a result JSON."""
+    if document.get("format") == BASELINE_FORMAT:
+        return document["rows"], {k: document.get(k) for k in ("commits", "datetimes", "profile")}
+    commit = document.get("commit_info", {}).get("id")
+    return ratios(build(document)), {"commits": [commit[:10]] if commit else [], "datetimes": [document.get("datetime")],
+                                     "profile": document.get("machine_info", {}).get("profile")}
+
+
+def compare(old, report, fail_above=None, guards=None):
+    """The :class:`Comparison` of ``report`` (this run) against ``old`` (a baseline or result
+    document): every figure of every row in both, sorted worst first."""
+    guards = GUARDS if guards is None else guards
+    old_ratios, described = load_ratios(old)
+    new_ratios = ratios(report)
+    threshold = DEFAULT_CHANGE_PERCENT if fail_above is None else float(fail_above)
+    by_key = {row_key(row): row for row in [*report.rows, *report.memory_rows, *compile_pairs(report.compile_rows)]}
+    unjudged = {id(check.row) for check in report.unjudged}
+    changes = []
+    for key in sorted(set(old_ratios) & set(new_ratios)):
+        row = by_key[key]
+        guarded = _guarded_figures(row, guards)
+        for figure in sorted(set(old_ratios[key]) & set(new_ratios[key])):
+            changes.append(Change(key, figure, old_ratios[key][figure], new_ratios[key][figure],
+                                  enforced=figure in guarded, threshold=threshold, row=row,
+                                  judged=id(row) not in unjudged))
+    changes.sort(key=lambda c: (-c.worse_by, c.key, c.figure))
+    return Comparison(changes, threshold, fail_above is not None, described,
+                      only_old=len(set(old_ratios) - set(new_ratios)), only_new=len(set(new_ratios) - set(old_ratios)))
+
+
+def comparison_markdown(comparison, limit=40):
+    """The comparison's section: the verdict, then the guarded figures and the rest, worst first."""
+    base = comparison.baseline
+    commits = ", ".join(c for c in (base.get("commits") or []) if c) or "?"
+    regressed = comparison.regressions
+    worse = [c for c in comparison.changes if c.verdict == "worse (informational)"]
+    better = [c for c in comparison.changes if c.verdict == "better"]
+    lines = ["", f"## Against the baseline ({base.get('profile') or '?'} profile, commit {commits}): "
+                 + (f"{len(regressed)} REGRESSED" if regressed else "no regression"), "",
+             f"Change = how much worse each figure is than in the baseline, in percent (+40%: a row 40% slower "
+             f"against what the figure divides by; negative: better); the figures are ratios of one run, so "
+             f"comparable across machines (the median excepted: shown, never enforced). A guarded figure worse by "
+             f"more than {comparison.threshold:g}% "
+             + ("fails the run (after re-measuring it)." if comparison.enforce else
+                "is called REGRESSED (pass --fail-above to fail the run).")
+             + f" {len(comparison.changes)} figures compared; {comparison.only_new} rows new, "
+               f"{comparison.only_old} rows of the baseline not measured in this run.", ""]
+    guarded = [c for c in comparison.changes if c.enforced]
+    body = [[c.verdict, _label(c.row), figure_name(c.figure) if not c.figure.startswith("vs ") else c.figure,
+             _format_change_value(c.figure, c.old), _format_change_value(c.figure, c.new), f"{c.worse_by:+.0f}%"]
+            for c in guarded]
+    header = ["verdict", "row", "figure", "baseline", "this run", "change (+: worse)"]
+    lines += ["### Guarded figures", ""] + _table(header, body)
+    others = [c for c in comparison.changes if not c.enforced]
+    shown = others if len(others) <= limit else others[:limit // 2] + others[-(limit // 2):]
+    if others:
+        lines += ["", f"### Other figures (informational): the {min(len(others), limit)} largest changes of "
+                      f"{len(others)}; {len(worse)} worse, {len(better)} better by more than "
+                      f"{comparison.threshold:g}%", ""]
+        lines += _table(header, [[c.verdict, _label(c.row),
+                                  figure_name(c.figure) if not c.figure.startswith("vs ") else c.figure,
+                                  _format_change_value(c.figure, c.old), _format_change_value(c.figure, c.new),
+                                  f"{c.worse_by:+.0f}%"] for c in shown])
+    return lines
+
+
+def write_baseline(documents, path):
+    """``bench/baseline.json`` from one or more result documents: per row and figure, the median
+    over the documents (ratios only, no raw timings)."""
+    collected, commits, datetimes, profile = {}, [], [], None
+    for document in documents:
+        ratios_of, described = load_ratios(document)
+        commits += described["commits"]
+        datetimes += described["datetimes"]
+        profile = profile or described["profile"]
+        for key, figures in ratios_of.items():
+            for figure, value in figures.items():
+                collected.setdefault(key, {}).setdefault(figure, []).append(value)
+    rows = {key: {figure: float(statistics.median(values)) for figure, values in sorted(figures.items())}
+            for key, figures in sorted(collected.items())}
+    baseline = {"format": BASELINE_FORMAT, "profile": profile, "commits": commits, "datetimes": datetimes,
+                "runs": len(documents), "refresh": BASELINE_COMMAND, "rows": rows}
+    Path(path).write_text(json.dumps(baseline, indent=1, sort_keys=False) + "\n")
+    return baseline
+
+
+def margins(documents, guards=None):
+    """Per guard, over every run and matching row: the figure closest to the threshold (the
+    smallest for "more is better", the largest else), the row, and the margin (figure / threshold,
+    or threshold / figure): what :data:`GUARDS`' thresholds come from."""
+    guards = GUARDS if guards is None else guards
+    seen = {}
+    for document in documents:
+        report = build(document, guards=guards)
+        for check in report.guard:
+            if check.row is None or check.ok is None or check.rule.value(check.row) is None:
+                continue  # not measured, or not judged (starved threads)
+            value = check.rule.value(check.row)
+            index = guards.index(check.rule)
+            worse = (lambda a, b: a < b) if check.rule.max_ratio is None else (lambda a, b: a > b)
+            if index not in seen or worse(value, seen[index][0]):
+                seen[index] = (value, _label(check.row))
+    lines = ["| guard | closest figure seen | row | threshold | margin |", "|---|---|---|---|---|"]
+    for index, guard in enumerate(guards):
+        if index not in seen:
+            lines.append(f"| {guard.describe()} | — | not measured | {guard.threshold()} | — |")
+            continue
+        value, label = seen[index]
+        margin = value / guard.min_ratio if guard.max_ratio is None else guard.max_ratio / value
+        lines.append(f"| {guard.describe()} | {_format_figure(guard.figure, value)} | {label} | {guard.threshold()} "
+                     f"| {margin:.2f}x |")
+    return lines
+
+
+def build(document, guards=None, targets=None, baseline=None, fail_above=None):
+    """The whole report from one pytest-benchmark JSON document (a dict), compared with
+    ``baseline`` (a baseline or result document) when given; ``guards`` and ``targets``
+    default to :data:`GUARDS` and :data:`TARGETS`. Pure: no I/O."""
+    guards = GUARDS if guards is None else guards
+    targets = TARGETS if targets is None else targets
     rows, compile_rows = rows_from_json(document)
     memory_rows = memory_rows_from_json(document)
-    guard = check_guards(rows, guards)
+    guard = check_guards(rows + memory_rows + compile_pairs(compile_rows), guards)
     target_checks = check_targets(rows + memory_rows, targets)
-    markdown = to_markdown(document, rows, compile_rows, guard, target_checks, memory_rows)
-    return Report(rows, compile_rows, guard, target_checks, markdown, memory_rows)
+    report = Report(rows, compile_rows, guard, target_checks, "", memory_rows)
+    if baseline is not None:
+        report.comparison = compare(baseline, report, fail_above, guards)
+    report.markdown = to_markdown(document, rows, compile_rows, guard, target_checks, memory_rows,
+                                  report.comparison)
+    return report
 
 
 # --- the plot ---------------------------------------------------------------------------------------
 
-def plot(rows, path):
-    """Speed-up against size, log-log: one panel per family and implementation, one line per
-    kernel (float64 solid, float32 dashed); training against the batch size. Returns False (and
-    says why) when matplotlib is not installed."""
+def _pyplot():
+    """matplotlib's pyplot on the Agg backend, or None (and why, on stderr) without matplotlib."""
     try:
         import matplotlib
     except ImportError:
         print("bench.report: matplotlib is not installed: no plot "
               "(python -m pip install matplotlib, or the project's plot extra)", file=sys.stderr)
-        return False
+        return None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    measured = [row for row in rows if row.speedup is not None]
-    panels = sorted({(row.family, row.impl) for row in measured}, key=lambda p: (_family_rank(p[0]), p[1]))
-    if not panels:
+    return plt
+
+
+def family_status(report):
+    """Per family (report order): ``{"passed", "failed", "unjudged": counts, "worst": the worst
+    change of a guarded figure against the baseline in percent (None without one), "closest": the
+    passed check closest to its threshold (figure / threshold, ≥ 1 for "more is better")}``."""
+    status = {}
+    for check in report.guard:
+        if check.row is None:
+            continue
+        entry = status.setdefault(check.rule.family, {"passed": 0, "failed": 0, "unjudged": 0, "worst": None,
+                                                      "margin": None})
+        entry["passed" if check.ok else "failed" if check.ok is False else "unjudged"] += 1
+        value = check.rule.value(check.row)
+        if value:
+            margin = value / check.rule.min_ratio if check.rule.max_ratio is None else check.rule.max_ratio / value
+            entry["margin"] = margin if entry["margin"] is None else min(entry["margin"], margin)
+    if report.comparison is not None:
+        for change in report.comparison.changes:
+            entry = status.get(change.row.family)
+            if change.enforced and entry is not None:
+                entry["worst"] = change.worse_by if entry["worst"] is None else max(entry["worst"], change.worse_by)
+    return dict(sorted(status.items(), key=lambda item: _family_rank(item[0])))
+
+
+def headline_peers(rows):
+    """``{"family vs peer": median over the family's rows of peer median / row median}`` (our
+    rows only, not the hand loops)."""
+    collected = {}
+    for row in rows:
+        if _is_hand_loop(row.impl):
+            continue
+        for peer, median in row.peers.items():
+            collected.setdefault(f"{row.family} vs {peer}", []).append(median / row.median)
+    return {label: float(statistics.median(values)) for label, values in sorted(collected.items())}
+
+
+def plot(report, path):
+    """The status picture: per family, the guard's passed / failed / not judged rows and the
+    closest margin to a threshold; the worst change against the baseline (with ``--compare``);
+    the headline ratios against the peers. Returns False (and says why) without matplotlib."""
+    plt = _pyplot()
+    if plt is None:
         return False
-    columns = min(3, len(panels))
-    lines_of = -(-len(panels) // columns)
-    fig, axes = plt.subplots(lines_of, columns, figsize=(6.5 * columns, 4.8 * lines_of), squeeze=False)
-    for ax in axes.flat[len(panels):]:
-        ax.set_visible(False)
-    for ax, (family, impl) in zip(axes.flat, panels):
-        lines = {}
-        for row in measured:
-            if (row.family, row.impl) != (family, impl):
-                continue
-            if "batch_size" in row.extra:  # training: one size, the batch size varies
-                label, x = row.extra.get("optimizer", row.kernel), row.extra["batch_size"]
-            else:
-                label, x = row.kernel, row.size
-            lines.setdefault((label, row.dtype), []).append((x, row.speedup))
-        labels = sorted({label for label, _ in lines})
-        palette = plt.get_cmap("tab20" if len(labels) > 10 else "tab10")
-        for (label, dtype), points in sorted(lines.items()):
-            points.sort()
-            first_of_label = dtype == min(d for l, d in lines if l == label)
-            ax.plot(*zip(*points), marker="o", markersize=3, color=palette(labels.index(label)),
-                    linestyle="--" if dtype == "float32" else "-", label=label if first_of_label else None)
-        ax.axhline(1.0, color="black", linewidth=0.8)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("batch size (one epoch of 10^6 points)" if family == "training" else "size")
-        ax.set_ylabel("speed-up over the numpy reference")
-        ax.set_title(f"{family}: {impl} (float64 solid, float32 dashed)", fontsize=10)
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=6, ncol=2 if len(labels) > 7 else 1, loc="best")
+    status = family_status(report)
+    peers = headline_peers(report.rows)
+    if not status and not peers:
+        return False
+    panels = 2 + (report.comparison is not None)
+    fig, axes = plt.subplots(1, panels, figsize=(6.2 * panels, 0.45 * max(len(status), len(peers), 6) + 1.8))
+    families = list(status)[::-1]
+    ax = axes[0]
+    left = [0] * len(families)
+    for kind, colour in (("passed", "#2e7d32"), ("failed", "#c62828"), ("unjudged", "#ef6c00")):
+        counts = [status[f][kind] for f in families]
+        ax.barh(families, counts, left=left, color=colour, label=kind.replace("unjudged", "not judged"))
+        left = [a + b for a, b in zip(left, counts)]
+    for y, family in enumerate(families):
+        entry = status[family]
+        text = f"{entry['passed']}/{entry['passed'] + entry['failed'] + entry['unjudged']} passed"
+        if entry["margin"] is not None:
+            text += f", closest {entry['margin']:.2g}x its threshold"
+        ax.text(left[y], y, "  " + text, va="center", fontsize=8)
+    ax.set_xlim(0, max(left or [1]) * 2.2)
+    ax.set_title("guarded rows per family", fontsize=10)
+    ax.set_xlabel("rows")
+    ax.legend(fontsize=8, loc="lower right")
+    if report.comparison is not None:
+        ax = axes[1]
+        threshold = report.comparison.threshold
+        worst = [status[f]["worst"] if status[f]["worst"] is not None else 0.0 for f in families]
+        colours = ["#c62828" if w > threshold else "#2e7d32" if w < threshold / 2 else "#f9a825" for w in worst]
+        ax.barh(families, worst, color=colours)
+        ax.axvline(threshold, color="#c62828", linestyle="--", linewidth=1)
+        ax.axvline(0, color="black", linewidth=0.8)
+        for y, w in enumerate(worst):
+            ax.text(w, y, f" {w:+.0f}%", va="center", fontsize=8)
+        ax.set_title(f"worst guarded change against the baseline (fails above {threshold:g}%)", fontsize=10)
+        ax.set_xlabel("% worse than the baseline (+: slower)")
+    ax = axes[-1]
+    labels = list(peers)[::-1]
+    values = [peers[label] for label in labels]
+    ax.barh(labels, values, color=["#2e7d32" if v >= 1 else "#c62828" for v in values])
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    ax.set_xscale("log")
+    for y, v in enumerate(values):
+        ax.text(v, y, f" {format_ratio(v)}", va="center", fontsize=8)
+    ax.set_title("against the peers: peer median / ours\n(> 1: ours faster; median over the family)", fontsize=10)
+    if not labels:
+        ax.text(0.5, 0.5, "no peers measured", ha="center", transform=ax.transAxes)
+    fig.suptitle("fastoptim benchmarks: " + ("FAILED" if report.failures or report.regressions else
+                                             "NOT JUDGED rows" if report.unjudged else "passed"), fontsize=12)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
     return True
+
+
+# --- the history -----------------------------------------------------------------------------------
+
+def headline_ratios(report):
+    """The ratios ``--history`` draws, ``{family: {label: value}}``: per family the median of
+    each guarded figure over its guarded rows, and the median ratio against each peer."""
+    out = {}
+    collected = {}
+    for check in report.guard:
+        if check.row is None or check.rule.value(check.row) is None:
+            continue
+        label = f"{figure_name(check.rule.figure)}, median"
+        collected.setdefault((check.rule.family, label), []).append(check.rule.value(check.row))
+    for (family, label), values in collected.items():
+        out.setdefault(family, {})[label] = float(statistics.median(values))
+    for label, value in headline_peers(report.rows).items():
+        family, peer = label.split(" vs ", 1)
+        out.setdefault(family, {})[f"vs {peer}, median"] = value
+    return dict(sorted(out.items(), key=lambda item: _family_rank(item[0])))
+
+
+def history(folder):
+    """``(runs, series)`` of the result JSONs in ``folder``, oldest first: ``runs`` their
+    ``(datetime, commit)``, ``series`` ``{(family, label): [value or None per run]}``."""
+    documents = []
+    for path in sorted(Path(folder).glob("*.json")):
+        document = json.loads(path.read_text())
+        if "benchmarks" in document:
+            documents.append(document)
+    documents.sort(key=lambda d: d.get("datetime", ""))
+    runs = [(d.get("datetime", "?")[:19], (d.get("commit_info", {}).get("id") or "?")[:7]) for d in documents]
+    heads = [headline_ratios(build(document)) for document in documents]
+    keys = sorted({(family, label) for head in heads for family in head for label in head[family]},
+                  key=lambda key: (_family_rank(key[0]), key[1]))
+    series = {key: [head.get(key[0], {}).get(key[1]) for head in heads] for key in keys}
+    return runs, series
+
+
+def plot_history(runs, series, path):
+    """One panel per family, one labelled line per headline ratio over the runs. Returns the
+    number of points drawn per line, ``{(family, label): n}`` (None without matplotlib)."""
+    plt = _pyplot()
+    if plt is None:
+        return None
+    families = list(dict.fromkeys(family for family, _ in series))
+    columns = min(3, max(1, len(families)))
+    lines_of = -(-len(families) // columns) if families else 1
+    fig, axes = plt.subplots(lines_of, columns, figsize=(6 * columns, 3.6 * lines_of), squeeze=False)
+    for ax in axes.flat[len(families):]:
+        ax.set_visible(False)
+    drawn = {}
+    ticks = [f"{commit}\n{when[5:16]}" for when, commit in runs]
+    for ax, family in zip(axes.flat, families):
+        for (of, label), values in series.items():
+            if of != family:
+                continue
+            points = [(i, v) for i, v in enumerate(values) if v is not None]
+            if not points:
+                continue
+            xs, ys = zip(*points)
+            (line,) = ax.plot(xs, ys, marker="o")
+            drawn[(family, label)] = len(line.get_xdata())
+            ax.annotate(label, (xs[-1], ys[-1]), xytext=(4, 0), textcoords="offset points", fontsize=7,
+                        color=line.get_color(), va="center")
+        ax.set_yscale("log")
+        ax.set_xticks(range(len(runs)), ticks, fontsize=7)
+        ax.set_xlim(-0.3, len(runs) - 0.3 + 0.9)
+        ax.set_title(family, fontsize=10)
+        ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return drawn
+
+
+def history_markdown(runs, series):
+    header = ["family", "ratio"] + [f"{commit} {when[:16]}" for when, commit in runs]
+    body = [[family, label] + [_history_cell(v) for v in values] for (family, label), values in series.items()]
+    return "\n".join(["# fastoptim benchmarks over commits", "",
+                      f"{len(runs)} stored results, oldest first; each cell the median over the family's "
+                      "guarded rows (or its rows with that peer) of the ratio named, measured within its run.", ""]
+                     + _table(header, body)) + "\n"
+
+
+def _history_cell(value):
+    if value is None:
+        return "—"
+    return f"{value:.3g}" if value < 1 else format_ratio(value)
+
+
+def write_history(folder, output):
+    """``history.md`` and ``history.png`` of the results in ``folder``, written to ``output``."""
+    runs, series = history(folder)
+    output = Path(output)
+    output.mkdir(parents=True, exist_ok=True)
+    written = [output / "history.md"]
+    written[0].write_text(history_markdown(runs, series))
+    if plot_history(runs, series, output / "history.png") is not None:
+        written.append(output / "history.png")
+    return written
 
 
 # --- the command -------------------------------------------------------------------------------------
@@ -911,8 +1583,53 @@ def merge_rerun(document, rerun, first_failures):
     fresh = {b["fullname"]: b for b in rerun.get("benchmarks", [])}
     merged = dict(document)
     merged["benchmarks"] = [fresh.get(b.get("fullname"), b) for b in document.get("benchmarks", [])]
-    merged["remeasured"] = {"nodes": sorted(fresh), "first_run": list(first_failures)}
+    before = document.get("remeasured") or {}
+    merged["remeasured"] = {"nodes": sorted(set(before.get("nodes", [])) | set(fresh)),
+                            "first_run": before.get("first_run") or list(first_failures),
+                            "rounds": before.get("rounds", 0) + 1}
     return merged
+
+
+#: How many times the command re-measures what failed, regressed or could not be judged
+#: (kernel, reference, limits and yardstick side by side) before it calls it so.
+REMEASURE_ROUNDS = 2
+
+
+def to_remeasure(report):
+    """``(node ids, messages)`` of what failed the guard, regressed against the baseline or was
+    not judged: the benchmarks to measure again."""
+    checks = report.failures + report.unjudged
+    rows = [check.row for check in checks if check.row is not None] + [c.row for c in report.regressions]
+    nodes = sorted({node for row in rows for node in getattr(row, "nodes", ())})
+    messages = [check.message for check in checks] + [c.describe() for c in report.regressions]
+    return nodes, messages
+
+
+def result_stem(document, folder):
+    """``folder / <UTC timestamp>-<commit>-<profile>``: one file set per run, so two runs on one
+    day (or of one commit) keep two sets."""
+    stamp = document.get("datetime", "")
+    try:
+        when = _datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        when = _datetime.datetime.now(_datetime.timezone.utc)
+    commit = document.get("commit_info", {})
+    commit_id = (commit.get("id") or "nocommit")[:10] + ("-dirty" if commit.get("dirty") else "")
+    profile = document.get("machine_info", {}).get("profile", "quick")
+    return Path(folder) / f"{when.strftime('%Y%m%dT%H%M%S')}-{commit_id}-{profile}"
+
+
+def write_results(document, report, folder):
+    """The run's JSON, Markdown and PNG in ``folder`` (:func:`result_stem`); returns the paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = result_stem(document, folder)
+    written = [stem.with_suffix(".json"), stem.with_suffix(".md")]
+    written[0].write_text(json.dumps(_slim(document, report), indent=1))
+    written[1].write_text(report.markdown)
+    if plot(report, stem.with_suffix(".png")):
+        written.append(stem.with_suffix(".png"))
+    return written
 
 
 def _slim(document, report):
@@ -927,18 +1644,53 @@ def _slim(document, report):
     return slim
 
 
+def _shown(path):
+    path = Path(path).resolve()
+    return str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.report", description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", choices=sorted(MAX_TIME), default="quick")
-    parser.add_argument("--from-json", type=Path, help="build the report from this JSON; run nothing")
-    parser.add_argument("--output", type=Path, default=RESULTS, help="folder of the results (bench/results)")
+    parser.add_argument("--from-json", type=Path, nargs="+", metavar="FILE",
+                        help="build the report from this stored JSON (the last one given); run nothing")
+    parser.add_argument("--output", type=Path, default=RESULTS,
+                        help="folder of the JSON, Markdown and PNG (default bench/results)")
+    parser.add_argument("--compare", type=Path, metavar="OLD.json",
+                        help="compare with a baseline (bench/baseline.json) or a stored result")
+    parser.add_argument("--fail-above", type=float, metavar="PCT",
+                        help="with --compare: fail when a guarded figure is worse by more than PCT percent")
+    parser.add_argument("--write-baseline", type=Path, metavar="FILE",
+                        help="write the ratios of this run (or of every --from-json file: their medians) as a baseline")
+    parser.add_argument("--margins", action="store_true",
+                        help="with --from-json: print each guard's closest figure over the files and its margin")
+    parser.add_argument("--history", type=Path, metavar="DIR",
+                        help="draw each headline ratio over the stored results of DIR (PNG and Markdown)")
     parser.add_argument("--no-confirm", dest="confirm", action="store_false",
-                        help="fail on the first measurement (default: measure guard failures once more)")
+                        help="fail on the first measurement (default: measure failures again, up to "
+                             f"{REMEASURE_ROUNDS} times)")
     parser.add_argument("pytest_args", nargs="*", help="more pytest arguments (after --), e.g. -k model")
     args = parser.parse_args(argv)
+    if args.history is not None:
+        output = args.output if args.output != RESULTS else args.history
+        written = write_history(args.history, output)
+        print(Path(written[0]).read_text())
+        print("bench.report: wrote " + ", ".join(_shown(p) for p in written))
+        return 0
+    if args.margins:
+        if not args.from_json:
+            parser.error("--margins needs --from-json FILE ...")
+        print("\n".join(margins([json.loads(path.read_text()) for path in args.from_json])))
+        return 0
+    baseline = json.loads(args.compare.read_text()) if args.compare is not None else None
     status = 0
-    if args.from_json is not None:
-        document = json.loads(args.from_json.read_text())
+    if args.from_json:
+        documents = [json.loads(path.read_text()) for path in args.from_json]
+        if args.write_baseline is not None:
+            write_baseline(documents, args.write_baseline)
+            print(f"bench.report: wrote {_shown(args.write_baseline)} (medians of {len(documents)} runs)")
+            return 0
+        document = documents[-1]
     else:
         with tempfile.TemporaryDirectory(prefix="fastoptim-bench-") as folder:
             json_path = Path(folder) / "benchmarks.json"
@@ -949,39 +1701,46 @@ def main(argv=None):
             document = json.loads(json_path.read_text())
             if status != 0:
                 print(f"bench.report: pytest exited with {status}: the report below is incomplete", file=sys.stderr)
-    report = build(document)
-    nodes = sorted({node for check in report.failures if check.row is not None for node in check.row.nodes})
-    if nodes and args.from_json is None and args.confirm:
-        # a guard failure is measured once more, kernel and reference side by side, before it
-        # fails the run: a burst of load from another process should not, a regression will
-        print(f"bench.report: the guard failed on {len(report.failures)} rows; measuring them and their "
-              f"references again", file=sys.stderr)
+    report = build(document, baseline=baseline, fail_above=args.fail_above)
+    for _ in range(REMEASURE_ROUNDS if args.from_json is None and args.confirm else 0):
+        # what failed, regressed or could not be judged is measured again, kernel and reference
+        # (and limits, yardstick) side by side, before it is called so: a burst of load from
+        # another process should not fail the run, a regression will
+        nodes, messages = to_remeasure(report)
+        if not nodes:
+            break
+        print(f"bench.report: {len(messages)} checks failed or could not be judged; measuring their "
+              f"{len(nodes)} benchmarks again", file=sys.stderr)
         with tempfile.TemporaryDirectory(prefix="fastoptim-bench-") as folder:
             json_path = Path(folder) / "again.json"
             again = run_benchmarks(document.get("machine_info", {}).get("profile", args.profile), json_path,
                                    nodes=nodes)
-            if json_path.exists():
-                document = merge_rerun(document, json.loads(json_path.read_text()),
-                                       [check.message for check in report.failures])
-                report = build(document)
-            status = status or again
+            if not json_path.exists():
+                status = status or again
+                break
+            document = merge_rerun(document, json.loads(json_path.read_text()), messages)
+            report = build(document, baseline=baseline, fail_above=args.fail_above)
     print(report.markdown)
     if args.from_json is None:
-        args.output.mkdir(parents=True, exist_ok=True)
-        profile = document.get("machine_info", {}).get("profile", args.profile)
-        stamp = document.get("datetime", "")[:10] or _datetime.date.today().isoformat()
-        stem = args.output / f"{stamp}-{profile}"
-        stem.with_suffix(".json").write_text(json.dumps(_slim(document, report), indent=1))
-        stem.with_suffix(".md").write_text(report.markdown)
-        written = [stem.with_suffix(".json"), stem.with_suffix(".md")]
-        if plot(report.rows, stem.with_suffix(".png")):
-            written.append(stem.with_suffix(".png"))
-        print("bench.report: wrote " + ", ".join(str(p.relative_to(ROOT) if p.is_relative_to(ROOT) else p)
-                                                 for p in written))
-    if not report.passed:
-        print(f"bench.report: regression guard FAILED ({len(report.failures)} rows slower than their "
-              "reference where they must win)", file=sys.stderr)
+        written = write_results(document, report, args.output)
+        print("bench.report: wrote " + ", ".join(_shown(p) for p in written))
+        if args.write_baseline is not None:
+            write_baseline([document], args.write_baseline)
+            print(f"bench.report: wrote {_shown(args.write_baseline)}")
+    elif args.output != RESULTS:
+        written = write_results(document, report, args.output)
+        print("bench.report: wrote " + ", ".join(_shown(p) for p in written))
+    if report.failures:
+        print(f"bench.report: regression guard FAILED ({len(report.failures)} checks below their threshold)",
+              file=sys.stderr)
         status = status or 2
+    if report.regressions:
+        print(f"bench.report: {len(report.regressions)} guarded figures worse than the baseline by more than "
+              f"{args.fail_above:g}%", file=sys.stderr)
+        status = status or 3
+    if report.unjudged:
+        print(f"bench.report: {len(report.unjudged)} guarded rows NOT JUDGED (threads starved after re-measuring); "
+              "not counted as passed", file=sys.stderr)
     return status
 
 

@@ -21,6 +21,12 @@ def document():
     return json.loads(SMALL.read_text())
 
 
+def status_of(markdown, text):
+    """The status cell of the guards-and-targets table's line whose check contains ``text``."""
+    (line,) = [line for line in markdown.splitlines() if line.startswith("| ") and text in line]
+    return line.split(" | ")[0].removeprefix("| ")
+
+
 def row(rows, family, kernel, impl, size=10**6, dtype="float64"):
     (found,) = [r for r in rows if (r.family, r.kernel, r.impl, r.size, r.dtype) == (family, kernel, impl, size, dtype)]
     return found
@@ -128,15 +134,38 @@ def test_a_yardstick_measures_its_family(document):
 
 # --- the guard and the targets ------------------------------------------------------------------------
 
+#: The guard before thresholds were set from margins: every guarded row must beat its reference
+#: (the stored small JSON's figures are made up; the thresholds of report.GUARDS are tested on a
+#: real quick-profile result below)
+BEAT_REFERENCE = (report.Guard("model", "gradient", ("kernel", "kernel-parallel"), 10**6),
+                  report.Guard("updates", "*", ("kernel", "kernel-parallel"), 10**5),
+                  report.Guard("training", "*", ("kernel",), 0))
+
+
+def with_parallel_limit(document, median):
+    """The document with a memory-limit-parallel row beside gd's at 1e6 (serial limit: 0.5 ms)."""
+    changed = copy.deepcopy(document)
+    changed["benchmarks"].append(copy.deepcopy(next(
+        b for b in document["benchmarks"] if b["param"] == "gd-memory-limit-1000000-float64")))
+    changed["benchmarks"][-1]["extra_info"]["impl"] = "memory-limit-parallel"
+    changed["benchmarks"][-1]["fullname"] = "bench/test_bench_updates.py::test_updates[gd-memory-limit-parallel-1000000-float64]"
+    changed["benchmarks"][-1]["stats"]["median"] = median
+    return changed
+
+
 def test_guard_fails_on_a_kernel_slower_than_its_reference(document):
-    built = report.build(document)
+    # the parallel memory limit as fast as the serial one: the threads ran, the kernel is slow
+    built = report.build(with_parallel_limit(document, 0.0004), guards=BEAT_REFERENCE)
     assert not built.passed
     (failure,) = built.failures
     assert (failure.row.kernel, failure.row.impl) == ("gd", "kernel-parallel")
     assert "0.25x" in failure.message
+    # re-measured with its reference, its memory limits and its serial form, side by side
     assert set(failure.row.nodes) == {"bench/test_bench_updates.py::test_updates[gd-kernel-parallel-1000000-float64]",
                                       "bench/test_bench_updates.py::test_updates[gd-reference-1000000-float64]",
-                                      "bench/test_bench_updates.py::test_updates[gd-memory-limit-1000000-float64]"}
+                                      "bench/test_bench_updates.py::test_updates[gd-memory-limit-1000000-float64]",
+                                      "bench/test_bench_updates.py::test_updates[gd-memory-limit-parallel-1000000-float64]",
+                                      "bench/test_bench_updates.py::test_updates[gd-kernel-1000000-float64]"}
     # the unguarded size (1e3), where the parallel kernel also loses, does not fail the run
     assert all(check.row is None or check.row.size >= 10**5 or check.row.family == "training" for check in built.guard)
 
@@ -145,7 +174,7 @@ def test_guard_passes_when_every_guarded_kernel_wins(document):
     for benchmark in document["benchmarks"]:
         if benchmark["param"] == "gd-kernel-parallel-1000000-float64":
             benchmark["stats"]["median"] = 0.0004
-    assert report.build(document).passed
+    assert report.build(document, guards=BEAT_REFERENCE).passed
 
 
 def test_guard_without_rows_is_a_note_and_a_missing_reference_fails(document):
@@ -158,20 +187,68 @@ def test_guard_without_rows_is_a_note_and_a_missing_reference_fails(document):
     assert any("no reference measured" in check.message for check in built.failures)
 
 
-def test_parallel_rows_are_not_judged_when_the_threads_were_starved(document):
-    # the parallel memory-limit kernel slower than the serial one: the threads did not all run
-    starved = copy.deepcopy(document)
-    starved["benchmarks"].append(copy.deepcopy(next(
-        b for b in document["benchmarks"] if b["param"] == "gd-memory-limit-1000000-float64")))
-    starved["benchmarks"][-1]["extra_info"]["impl"] = "memory-limit-parallel"
-    starved["benchmarks"][-1]["stats"]["median"] = 0.007
-    built = report.build(starved)
-    assert built.passed
-    (unjudged,) = [check for check in built.guard if "not judged" in check.message]
-    assert (unjudged.row.kernel, unjudged.row.impl) == ("gd", "kernel-parallel")
-    assert "not judged" in built.markdown
+def test_starved_parallel_rows_are_not_judged_and_never_counted_as_passed(document):
+    # the parallel memory-limit kernel 14x slower than the serial one: the threads did not all run
+    built = report.build(with_parallel_limit(document, 0.007), guards=BEAT_REFERENCE)
+    assert not built.failures and not built.passed        # nothing failed, and not "passed" either
+    (unjudged,) = built.unjudged
+    assert (unjudged.row.kernel, unjudged.row.impl) == ("gd", "kernel-parallel") and unjudged.ok is None
+    assert "NOT JUDGED" in unjudged.message and "14.00x slower than one thread" in unjudged.message
+    top = built.markdown.split("### Guards and targets")[0]
+    assert "## Regression guard: NOT JUDGED (1 rows: the machine was busy)" in top
+    assert "- NOT JUDGED (re-measured 0 times, still starved; not counted as passed)" in top
+    assert "passed, 0 failed, 1 not judged" in top
     # the serial kernel at the same key is judged as usual
     assert not row(built.rows, "updates", "gd", "kernel").starved
+
+
+def test_starvation_needs_a_clear_margin(document):
+    # 1% slower parallel memory limit (the case issue 19 found exempting a 10x slower row): judged
+    built = report.build(with_parallel_limit(document, 0.000505), guards=BEAT_REFERENCE)
+    assert not built.unjudged and len(built.failures) == 1
+    assert row(built.rows, "updates", "gd", "kernel-parallel").starvation == pytest.approx(1.01)
+    # without a parallel memory limit, the serial twin says: the model's parallel row at 0.5x
+    # its serial form's time is not starved
+    model = row(built.rows, "model", "gradient", "kernel-parallel")
+    assert model.serial_twin == pytest.approx(0.004) and model.starvation == pytest.approx(0.5)
+
+
+def test_a_starved_row_is_remeasured_and_judged_on_the_new_measurement(document, monkeypatch, tmp_path, capsys):
+    """The command re-measures a starved row (bounded rounds); when the threads ran the second
+    time, the row is judged on that measurement; when they never do, it stays NOT JUDGED."""
+    starved = with_parallel_limit(document, 0.007)
+    stored = tmp_path / "starved.json"
+    stored.write_text(json.dumps(starved))
+    calls = []
+
+    def fake_run(profile, json_path, extra_args=(), nodes=None):
+        calls.append(nodes)
+        if nodes is None:
+            Path(json_path).write_text(stored.read_text())
+            return 0
+        fresh = [copy.deepcopy(b) for b in starved["benchmarks"] if b["fullname"] in nodes]
+        for b in fresh:
+            if b["extra_info"]["impl"] == "memory-limit-parallel" and len(calls) >= 3:
+                b["stats"]["median"] = 0.0003          # the third measurement: the threads ran
+            if b["extra_info"]["impl"] == "kernel-parallel" and len(calls) >= 3:
+                b["stats"]["median"] = 0.0004
+        Path(json_path).write_text(json.dumps({"benchmarks": fresh}))
+        return 0
+
+    monkeypatch.setattr(report, "run_benchmarks", fake_run)
+    monkeypatch.setattr(report, "GUARDS", BEAT_REFERENCE)
+    status = report.main(["--output", str(tmp_path / "out")])
+    out = capsys.readouterr().out
+    assert len(calls) == 3 and "bench/test_bench_updates.py::test_updates[gd-kernel-parallel-1000000-float64]" in calls[1]
+    assert status == 0 and "## Regression guard: passed" in out and "again, 2 rounds" in out
+    # never judged: still starved after the bounded rounds, reported at the top, not passed
+    calls.clear()
+    monkeypatch.setattr(report, "REMEASURE_ROUNDS", 1)
+    report.main(["--output", str(tmp_path / "out")])
+    out = capsys.readouterr().out
+    assert len(calls) == 2
+    top = out.split("### Guards and targets")[0]
+    assert "## Regression guard: NOT JUDGED" in top and "re-measured 1 time, still starved" in top
 
 
 def test_targets(document):
@@ -250,7 +327,8 @@ def test_engine_targets_met_missed_and_not_measured(document):
     jax = [c for c in built.targets if c.rule.source == report.ENGINE_ISSUE and c.rule.kernel == "*"]
     assert {(c.row.kernel, c.ok) for c in jax} == {("adam/batch-1", True), ("adam/batch-full", None)}
     assert "vs jax-scan 1.2x (target ≥ 1x)" in next(c.message for c in jax if c.ok)
-    assert "not measured in this run" in built.markdown and "MISSED: training:adam/batch-1 kernel" in built.markdown
+    assert "not measured in this run" in built.markdown
+    assert status_of(built.markdown, "training:adam/batch-1 kernel float64 1e6: 1.25x the hand-loop") == "MISSED"
     # a missing peer is not a miss; a slower peer is
     gd = report.Target("training", "adam/batch-1", "kernel", max_of_hand_loop=1.3,
                        min_vs_peers=(("sklearn-sgdregressor", 1.0),))
@@ -293,13 +371,14 @@ def test_a_warm_run_not_served_from_the_cache_is_flagged(document):
 
 
 def test_remeasured_rows_replace_the_first_run(document):
-    first = report.build(document)
+    document = with_parallel_limit(document, 0.0004)
+    first = report.build(document, guards=BEAT_REFERENCE)
     node = "bench/test_bench_updates.py::test_updates[gd-kernel-parallel-1000000-float64]"
     rerun = {"benchmarks": [copy.deepcopy(b) for b in document["benchmarks"] if b["fullname"] == node]}
     rerun["benchmarks"][0]["stats"]["median"] = 0.0004
     merged = report.merge_rerun(document, rerun, [check.message for check in first.failures])
-    again = report.build(merged)
-    assert again.passed
+    again = report.build(merged, guards=BEAT_REFERENCE)
+    assert again.passed and merged["remeasured"]["rounds"] == 1
     assert row(again.rows, "updates", "gd", "kernel-parallel").speedup == pytest.approx(3.75)
     assert "measured a second time" in again.markdown and "0.25x" in again.markdown
     assert len(merged["benchmarks"]) == len(document["benchmarks"])
@@ -313,14 +392,14 @@ def test_command_from_json(capsys):
 
 
 def test_plot_or_a_clear_skip(document, tmp_path):
-    rows, _ = report.rows_from_json(document)
+    built = report.build(document, baseline=document)
     path = tmp_path / "plot.png"
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        assert report.plot(rows, path) is False
+        assert report.plot(built, path) is False
     else:
-        assert report.plot(rows, path) is True and path.stat().st_size > 0
+        assert report.plot(built, path) is True and path.stat().st_size > 0
 
 
 def with_paired_yardsticks(document):
@@ -355,7 +434,7 @@ def test_a_paired_yardstick_measures_its_own_kernel_only(document):
     assert "5 ms = 125.0% of the squared error (4 ms) (target ≤ 100%)" in checks["gd/batch-25"].message
     text = report.build(with_paired_yardsticks(document)).markdown
     assert "| loss | gd/batch-25 | kernel | float64 | 1e6 | — | 5 ms | — | 5 ns/point | — | 125.0% |" in text
-    assert "| of squared error |" in text
+    assert "| of squared error (median / it) |" in text
 
 
 # --- family memory ----------------------------------------------------------------------------------
@@ -416,8 +495,9 @@ def test_memory_targets_met_and_missed(document):
     assert checks["sweep-64/shuffled/float32-memmap"].ok
     assert "4.1 bytes a point and run above the data" in checks["sweep-64/shuffled/float32-memmap"].message
     built = report.build(with_memory(document, above_train=65 << 20, peak_reset=False))
-    assert built.passed == report.build(document).passed  # a target, never the guard
-    assert "- MISSED: memory:train/batch-1/record-epoch fastoptim float64 1e7" in built.markdown
+    # issue 13's limit on a run's bookkeeping fails the run (bytes: no noise to excuse)
+    assert any(c.rule.family == "memory" for c in built.failures)
+    assert status_of(built.markdown, "memory:train/batch-1/record-epoch fastoptim float64 1e7: 65 MiB") == "MISSED"
     assert "65 MiB (upper bound)" in built.markdown and "| MISSED |" in built.markdown
 
 
