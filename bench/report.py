@@ -90,9 +90,13 @@ class Guard:
     #: not enforce it (on a shared 2-core machine their figures move 2-100x with the load);
     #: this guard, with its exemption for measurably starved threads, still judges them
     compare: bool = True
+    #: kernels (fnmatch) this guard leaves to another
+    except_kernels: tuple = ()
 
     def matches(self, row):
-        return (row.family == self.family and fnmatch.fnmatchcase(row.kernel, self.kernel)
+        patterns = (self.kernel,) if isinstance(self.kernel, str) else self.kernel
+        return (row.family == self.family and any(fnmatch.fnmatchcase(row.kernel, p) for p in patterns)
+                and not any(fnmatch.fnmatchcase(row.kernel, p) for p in self.except_kernels)
                 and row.impl in self.impls and row.size >= self.min_size)
 
     def value(self, row):
@@ -104,7 +108,10 @@ class Guard:
                 else f"≤ {_format_figure(self.figure, self.max_ratio)}")
 
     def describe(self):
-        return (f"{self.family}:{self.kernel} [{', '.join(self.impls)}]"
+        kernel = self.kernel if isinstance(self.kernel, str) else ",".join(self.kernel)
+        if self.except_kernels:
+            kernel += f" except {','.join(self.except_kernels)}"
+        return (f"{self.family}:{kernel} [{', '.join(self.impls)}]"
                 f"{f' at size ≥ {format_size(self.min_size)}' if self.min_size else ''}: "
                 f"{figure_name(self.figure)} {self.threshold()}")
 
@@ -139,11 +146,13 @@ GUARDS = (
     Guard("model", "gradient", ("kernel",), 10**6, min_ratio=8,
           why="compiled gradient with the vectorizable exp (DESIGN.md: 4-6x numpy)", margin="M_MODEL"),
     Guard("model", "gradient", ("kernel-parallel",), 10**6, min_ratio=1,
-          why="compiled gradient with the vectorizable exp, on the threads", margin="M_MODELP"),
-    Guard("updates", "*", ("kernel",), 10**5, min_ratio=2,
+          why="compiled gradient with the vectorizable exp, on the threads", margin="M_MODELP", compare=False),
+    Guard("updates", ("gd", "momentum", "nesterov"), ("kernel",), 10**5, min_ratio=1,
+          why="one fused pass against numpy's passes (memory-bound: few operations an element)", margin="M_UPDATES1"),
+    Guard("updates", "*", ("kernel",), 10**5, min_ratio=2.7, except_kernels=("gd", "momentum", "nesterov"),
           why="one fused pass against numpy's several passes with temporaries", margin="M_UPDATES"),
     Guard("updates", "*", ("kernel-parallel",), 10**5, min_ratio=1,
-          why="one fused pass on the threads against numpy's several passes", margin="M_UPDATESP"),
+          why="one fused pass on the threads against numpy's several passes", margin="M_UPDATESP", compare=False),
     Guard("training", "*/batch-1", ("kernel", "kernel-record-none"), min_ratio=400,
           why="one compiled call per epoch against a Python loop per step", margin="M_T1"),
     Guard("training", "*/batch-25", ("kernel", "kernel-record-none"), min_ratio=100,
@@ -151,7 +160,7 @@ GUARDS = (
     Guard("training", "*/batch-100", ("kernel", "kernel-record-none"), min_ratio=30,
           why="one compiled call per epoch against a Python loop per step", margin="M_T100"),
     Guard("training", "*/batch-full", ("kernel", "kernel-record-none"), min_ratio=6,
-          why="one fused pass per step against numpy's passes", margin="M_TFULL"),
+          why="one fused pass per step against numpy's passes (on the threads)", margin="M_TFULL", compare=False),
     Guard("record", "*", ("kernel",), figure="of_yardstick", min_ratio=None, max_ratio=0.08,
           why="the default record's loss pass stays a small share of the epoch", margin="M_RECORD"),
     Guard("loss", "*", ("kernel",), figure="of_yardstick", min_ratio=None, max_ratio=2.6,
@@ -306,6 +315,7 @@ class Row:
     extra: dict = field(default_factory=dict)
     nodes: tuple = ()                # pytest node ids of this row, its reference, its memory limits
     serial_twin: float | None = None  # a parallel row's serial form's median (same key)
+    machine_load: float | None = None  # the 1-minute load average per core when the row was measured
 
     @property
     def key(self):
@@ -325,20 +335,34 @@ class Row:
         return self.median / self.count * 1e9
 
     @property
+    def threads(self):
+        """True for a row that runs on all threads: ``*-parallel``, and :data:`THREAD_ROWS`."""
+        return self.impl.endswith("-parallel") or any(
+            self.family == family and fnmatch.fnmatchcase(self.kernel, kernel) and self.impl in impls
+            for family, kernel, impls in THREAD_ROWS)
+
+    @property
     def starvation(self):
-        """How much slower the threads ran than one thread in this run, for a parallel row (None
-        for a serial row, or where nothing says): the parallel memory-limit median / the serial
-        one's (the same bytes moved without the arithmetic: independent of the code under test),
-        or where the family has no memory limit, this median / its serial twin's (the same kernel
-        and data on one thread: ``kernel`` for ``kernel-parallel``). On 2 idle cores both are at
-        most ~1; a thread descheduled by another process makes every parallel region wait for it:
-        2-100x seen here under load."""
-        if not self.impl.endswith("-parallel"):
+        """How much slower the threads ran than one thread in this run, for a row on threads
+        (None for a serial row, or where nothing says): the largest of the parallel memory-limit
+        median / the serial one's (the same bytes moved without the arithmetic), this median /
+        its serial twin's (the same kernel and data on one thread: ``kernel`` for
+        ``kernel-parallel``; measured minutes apart in a full run, adjacent when re-measured), and
+        the machine's 1-minute load average per core when the measurement started (the other
+        processes that hold the cores). On 2 idle cores all are at most ~1.05; a thread
+        descheduled by another process makes every parallel region wait for it: 2-100x seen here
+        under load (average 5-7), often in one of the measures only. (A parallel-only regression
+        to slower than one thread shows the same way: NOT JUDGED at the top of the report, never
+        passed; the serial row's guard judges the arithmetic they share.)"""
+        if not self.threads:
             return None
         parallel, serial = self.limits.get(LIMIT_PREFIX + "-parallel"), self.limits.get(LIMIT_PREFIX)
-        if parallel is not None and serial is not None:
-            return parallel / serial
-        return None if self.serial_twin is None else self.median / self.serial_twin
+        ratios = [parallel / serial] if parallel is not None and serial is not None else []
+        if self.serial_twin is not None:
+            ratios.append(self.median / self.serial_twin)
+        if self.machine_load is not None:
+            ratios.append(self.machine_load)
+        return max(ratios) if ratios else None
 
     @property
     def starved(self):
@@ -591,9 +615,25 @@ def rows_from_json(document):
                                         yardstick_nodes.get(key, yardstick_nodes.get(family)),
                                         serial_of.get(info["impl"].removesuffix("-parallel"), (None, None))[1]
                                         if info["impl"].endswith("-parallel") else None) if n)))
+    load = machine_load(document)
+    for row in rows:
+        row.machine_load = load
     rows.sort(key=_row_order)
     compile_rows.sort(key=lambda info: (info["kernel"], info["dtype"], info["impl"] != "cold"))
     return rows, compile_rows
+
+
+def machine_load(document):
+    """The load average per core over the (last) measurement, or None. pytest-benchmark records
+    the machine at the end of a run: the 5-minute average of a full run (which takes about that
+    long; it counts the benchmark's own ~1), the 1-minute one of a re-measurement (a minute or
+    less, :func:`merge_rerun`)."""
+    rerun = (document.get("remeasured") or {}).get("machine_info")
+    info = rerun or document.get("machine_info", {})
+    load, cores = info.get("load_average"), info.get("cpu_count") or document.get("machine_info", {}).get("cpu_count")
+    if not load or not cores:
+        return None
+    return (load[0] if rerun or len(load) < 2 else load[1]) / cores
 
 
 def memory_rows_from_json(document):
@@ -621,6 +661,10 @@ def _row_order(row):
             row.dtype != "float64", row.dtype, row.size, row.impl)
 
 
+#: Rows on all threads that are not named ``*-parallel``: ``(family, kernel pattern, impls)``.
+#: ``train`` at full batch computes each step's gradient on all threads.
+THREAD_ROWS = (("training", "*/batch-full", ("kernel", "kernel-record-none")),)
+
 #: A failing parallel row is exempted (not judged) only when its threads were measurably
 #: starved by at least this much in the same run (:attr:`Row.starvation`: the parallel
 #: memory-limit kernel, or the row itself, this much slower than its serial form; on 2 idle
@@ -642,6 +686,19 @@ def _format_figure(figure, value):
     if figure == "warm_over_cold":
         return f"{value:.2f}"
     return format_ratio(value)
+
+
+def _starved_by(row):
+    """Which measure said the row's threads were starved, in words."""
+    parts = []
+    parallel, serial = row.limits.get(LIMIT_PREFIX + "-parallel"), row.limits.get(LIMIT_PREFIX)
+    if parallel is not None and serial is not None:
+        parts.append(f"the parallel memory-limit kernel at {parallel / serial:.2f}x the serial one's time")
+    if row.serial_twin is not None:
+        parts.append(f"the row at {row.median / row.serial_twin:.2f}x its serial form's time")
+    if row.machine_load is not None:
+        parts.append(f"load average {row.machine_load:.2f} per core")
+    return "; ".join(parts) + f"; starved from {STARVED_MARGIN:g}"
 
 
 def check_guards(rows, guards=GUARDS):
@@ -666,10 +723,8 @@ def check_guards(rows, guards=GUARDS):
                 continue
             ok = value > guard.min_ratio if guard.max_ratio is None else value <= guard.max_ratio
             if not ok and row.starved:
-                checks.append(Check(guard, row, None, f"{_label(row)}: {shown}, NOT JUDGED: its threads ran "
-                                                      f"{row.starvation:.2f}x slower than one thread in this run "
-                                                      f"(the memory-limit kernel or the row against its serial form: "
-                                                      f"threads starved by other processes)"))
+                checks.append(Check(guard, row, None, f"{_label(row)}: {shown}, NOT JUDGED: threads starved by "
+                                                      f"other processes ({_starved_by(row)})"))
             elif not ok:
                 checks.append(Check(guard, row, False, f"{_label(row)}: {shown}, must be "
                                                        f"{guard.threshold()} ({guard.why})"))
@@ -856,8 +911,8 @@ def machine_summary(document):
              f"torch {info['torch']}" if "torch" in info else "torch not installed",
              ", ".join(f"{name} {info[name]}" for name in ("jax", "optax", "scikit-learn") if name in info) or None,
              f"XLA threads: {info['xla_threads']}" if "xla_threads" in info else None,
-             "load average {:.2f} when the run started".format(info["load_average"][0])
-             if info.get("load_average") else None]
+             "load average {} (1, 5, 15 min) at the end of the run".format(
+                 " / ".join(f"{x:.2f}" for x in info["load_average"])) if info.get("load_average") else None]
     return ", ".join(part for part in parts if part)
 
 
@@ -1117,6 +1172,12 @@ HIGHER_IS_BETTER = {"speedup": True, "limit_fraction": True, "of_yardstick": Fal
                     "bytes_per_point_and_run": False, "warm_over_cold": False}
 #: ``--compare`` without ``--fail-above``: the change from which a row is called slower or faster
 DEFAULT_CHANGE_PERCENT = 25.0
+#: ``.ci/run``'s ``--fail-above``: a guarded figure (of a row measured on one thread) worse than the
+#: baseline by more than this many percent, after re-measuring, fails CI. Measured here: the same
+#: figure moves by up to CI_NOISE between quick runs of one commit on this shared 2-core machine
+#: under load (``python -m bench.report --from-json RUN... --noise``): the threshold sits above that
+#: and still fails a kernel that lost 2.5x against what it is measured with.
+CI_FAIL_ABOVE = 150.0
 BASELINE = Path(__file__).resolve().parent / "baseline.json"
 BASELINE_FORMAT = "fastoptim-bench-baseline/1"
 #: How bench/baseline.json is refreshed (the README's Benchmarks section)
@@ -1305,6 +1366,27 @@ def write_baseline(documents, path):
     return baseline
 
 
+def noise(documents, guards=None):
+    """Per family, the largest change (percent worse, :attr:`Change.worse_by`) of a figure the
+    baseline comparison enforces, between any two of ``documents`` (runs of one commit): what
+    :data:`CI_FAIL_ABOVE` must stay above. Markdown lines."""
+    reports = [build(document, guards=guards) for document in documents]
+    worst = {}
+    for i, old in enumerate(documents):
+        for j, new in enumerate(reports):
+            if i == j:
+                continue
+            for change in compare(old, new, guards=guards).changes:
+                family = change.row.family
+                if change.enforced and change.judged and change.worse_by > worst.get(family, (-math.inf,))[0]:
+                    worst[family] = (change.worse_by, _label(change.row), change.figure)
+    lines = [f"Largest change between {len(documents)} runs of the figures the baseline comparison enforces:", "",
+             "| family | worse by | row | figure |", "|---|---|---|---|"]
+    for family, (worse, label, figure) in sorted(worst.items(), key=lambda item: -item[1][0]):
+        lines.append(f"| {family} | {worse:+.0f}% | {label} | {figure_name(figure)} |")
+    return lines
+
+
 def margins(documents, guards=None):
     """Per guard, over every run and matching row: the figure closest to the threshold (the
     smallest for "more is better", the largest else), the row, and the margin (figure / threshold,
@@ -1314,22 +1396,26 @@ def margins(documents, guards=None):
     for document in documents:
         report = build(document, guards=guards)
         for check in report.guard:
-            if check.row is None or check.ok is None or check.rule.value(check.row) is None:
-                continue  # not measured, or not judged (starved threads)
+            if check.row is None or check.row.starved or check.rule.value(check.row) is None:
+                continue  # not measured, or starved threads (the exemption, not the threshold)
             value = check.rule.value(check.row)
             index = guards.index(check.rule)
             worse = (lambda a, b: a < b) if check.rule.max_ratio is None else (lambda a, b: a > b)
             if index not in seen or worse(value, seen[index][0]):
                 seen[index] = (value, _label(check.row))
-    lines = ["| guard | closest figure seen | row | threshold | margin |", "|---|---|---|---|---|"]
+    lines = [f"Over {len(documents)} runs (rows with starved threads left out): each guard's figure closest to "
+             "its threshold, the threshold, the margin (figure / threshold, or threshold / figure) and the "
+             "threshold at half that closest figure (twice it, where less is better).", "",
+             "| guard | closest figure seen | row | threshold | margin | half the closest |", "|---|---|---|---|---|---|"]
     for index, guard in enumerate(guards):
         if index not in seen:
-            lines.append(f"| {guard.describe()} | — | not measured | {guard.threshold()} | — |")
+            lines.append(f"| {guard.describe()} | — | not measured | {guard.threshold()} | — | — |")
             continue
         value, label = seen[index]
         margin = value / guard.min_ratio if guard.max_ratio is None else guard.max_ratio / value
+        half = value / 2 if guard.max_ratio is None else value * 2
         lines.append(f"| {guard.describe()} | {_format_figure(guard.figure, value)} | {label} | {guard.threshold()} "
-                     f"| {margin:.2f}x |")
+                     f"| {margin:.2f}x | {_format_figure(guard.figure, half)} |")
     return lines
 
 
@@ -1586,7 +1672,9 @@ def merge_rerun(document, rerun, first_failures):
     before = document.get("remeasured") or {}
     merged["remeasured"] = {"nodes": sorted(set(before.get("nodes", [])) | set(fresh)),
                             "first_run": before.get("first_run") or list(first_failures),
-                            "rounds": before.get("rounds", 0) + 1}
+                            "rounds": before.get("rounds", 0) + 1,
+                            "machine_info": {k: v for k, v in rerun.get("machine_info", {}).items()
+                                             if k in ("load_average", "cpu_count")}}
     return merged
 
 
@@ -1664,6 +1752,9 @@ def main(argv=None):
                         help="write the ratios of this run (or of every --from-json file: their medians) as a baseline")
     parser.add_argument("--margins", action="store_true",
                         help="with --from-json: print each guard's closest figure over the files and its margin")
+    parser.add_argument("--noise", action="store_true",
+                        help="with --from-json (runs of one commit): the largest change between them of each "
+                             "family's enforced figures")
     parser.add_argument("--history", type=Path, metavar="DIR",
                         help="draw each headline ratio over the stored results of DIR (PNG and Markdown)")
     parser.add_argument("--no-confirm", dest="confirm", action="store_false",
@@ -1677,10 +1768,11 @@ def main(argv=None):
         print(Path(written[0]).read_text())
         print("bench.report: wrote " + ", ".join(_shown(p) for p in written))
         return 0
-    if args.margins:
+    if args.margins or args.noise:
         if not args.from_json:
-            parser.error("--margins needs --from-json FILE ...")
-        print("\n".join(margins([json.loads(path.read_text()) for path in args.from_json])))
+            parser.error("--margins and --noise need --from-json FILE ...")
+        documents = [json.loads(path.read_text()) for path in args.from_json]
+        print("\n".join((margins(documents) if args.margins else []) + (noise(documents) if args.noise else [])))
         return 0
     baseline = json.loads(args.compare.read_text()) if args.compare is not None else None
     status = 0

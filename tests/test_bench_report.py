@@ -153,13 +153,28 @@ def with_parallel_limit(document, median):
     return changed
 
 
+def with_medians(document, **medians):
+    """The document with the given benchmarks' (by param, dashes as underscores) medians."""
+    changed = copy.deepcopy(document)
+    for benchmark in changed["benchmarks"]:
+        key = (benchmark["param"] or "").replace("-", "_")
+        if key in medians:
+            benchmark["stats"]["median"] = medians[key]
+    return changed
+
+
+#: gd at 1e6: reference 1.5 ms, serial kernel 1.2 ms (1.25x), parallel kernel 1.6 ms (0.94x):
+#: slower than numpy, only 1.33x its serial form's time and the parallel memory limit as fast as
+#: the serial one: the threads ran, the parallel kernel is slow
+SLOW_PARALLEL = dict(gd_kernel_1000000_float64=0.0012, gd_kernel_parallel_1000000_float64=0.0016)
+
+
 def test_guard_fails_on_a_kernel_slower_than_its_reference(document):
-    # the parallel memory limit as fast as the serial one: the threads ran, the kernel is slow
-    built = report.build(with_parallel_limit(document, 0.0004), guards=BEAT_REFERENCE)
+    built = report.build(with_medians(with_parallel_limit(document, 0.0004), **SLOW_PARALLEL), guards=BEAT_REFERENCE)
     assert not built.passed
     (failure,) = built.failures
     assert (failure.row.kernel, failure.row.impl) == ("gd", "kernel-parallel")
-    assert "0.25x" in failure.message
+    assert "0.938x" in failure.message
     # re-measured with its reference, its memory limits and its serial form, side by side
     assert set(failure.row.nodes) == {"bench/test_bench_updates.py::test_updates[gd-kernel-parallel-1000000-float64]",
                                       "bench/test_bench_updates.py::test_updates[gd-reference-1000000-float64]",
@@ -193,7 +208,7 @@ def test_starved_parallel_rows_are_not_judged_and_never_counted_as_passed(docume
     assert not built.failures and not built.passed        # nothing failed, and not "passed" either
     (unjudged,) = built.unjudged
     assert (unjudged.row.kernel, unjudged.row.impl) == ("gd", "kernel-parallel") and unjudged.ok is None
-    assert "NOT JUDGED" in unjudged.message and "14.00x slower than one thread" in unjudged.message
+    assert "NOT JUDGED" in unjudged.message and "the parallel memory-limit kernel at 14.00x the serial one" in unjudged.message
     top = built.markdown.split("### Guards and targets")[0]
     assert "## Regression guard: NOT JUDGED (1 rows: the machine was busy)" in top
     assert "- NOT JUDGED (re-measured 0 times, still starved; not counted as passed)" in top
@@ -204,9 +219,13 @@ def test_starved_parallel_rows_are_not_judged_and_never_counted_as_passed(docume
 
 def test_starvation_needs_a_clear_margin(document):
     # 1% slower parallel memory limit (the case issue 19 found exempting a 10x slower row): judged
-    built = report.build(with_parallel_limit(document, 0.000505), guards=BEAT_REFERENCE)
+    built = report.build(with_medians(with_parallel_limit(document, 0.000505), **SLOW_PARALLEL), guards=BEAT_REFERENCE)
     assert not built.unjudged and len(built.failures) == 1
-    assert row(built.rows, "updates", "gd", "kernel-parallel").starvation == pytest.approx(1.01)
+    assert row(built.rows, "updates", "gd", "kernel-parallel").starvation == pytest.approx(1.6 / 1.2)
+    # either measure over 1.5x says starved: here the row 12x its serial form's time
+    built = report.build(with_parallel_limit(document, 0.000505), guards=BEAT_REFERENCE)
+    assert row(built.rows, "updates", "gd", "kernel-parallel").starvation == pytest.approx(12)
+    assert not built.failures and len(built.unjudged) == 1
     # without a parallel memory limit, the serial twin says: the model's parallel row at 0.5x
     # its serial form's time is not starved
     model = row(built.rows, "model", "gradient", "kernel-parallel")
@@ -371,7 +390,7 @@ def test_a_warm_run_not_served_from_the_cache_is_flagged(document):
 
 
 def test_remeasured_rows_replace_the_first_run(document):
-    document = with_parallel_limit(document, 0.0004)
+    document = with_medians(with_parallel_limit(document, 0.0004), **SLOW_PARALLEL)
     first = report.build(document, guards=BEAT_REFERENCE)
     node = "bench/test_bench_updates.py::test_updates[gd-kernel-parallel-1000000-float64]"
     rerun = {"benchmarks": [copy.deepcopy(b) for b in document["benchmarks"] if b["fullname"] == node]}
@@ -380,7 +399,7 @@ def test_remeasured_rows_replace_the_first_run(document):
     again = report.build(merged, guards=BEAT_REFERENCE)
     assert again.passed and merged["remeasured"]["rounds"] == 1
     assert row(again.rows, "updates", "gd", "kernel-parallel").speedup == pytest.approx(3.75)
-    assert "measured a second time" in again.markdown and "0.25x" in again.markdown
+    assert "measured a second time" in again.markdown and "0.938x" in again.markdown
     assert len(merged["benchmarks"]) == len(document["benchmarks"])
 
 
@@ -505,3 +524,151 @@ def test_memory_targets_met_and_missed(document):
                                          (3 * 2**30, "3 GiB"), (1020 * 2**10, "0.996 MiB"), (None, "—")])
 def test_format_bytes(count, text):
     assert report.format_bytes(count) == text
+
+
+# --- a real quick-profile result: the thresholds, the baseline comparison, history ---------------------
+
+QUICK = Path(__file__).resolve().parent / "data" / "bench_quick.json"
+
+
+@pytest.fixture
+def quick():
+    """A quick-profile run on the 2-core development machine (the raw timings dropped)."""
+    return json.loads(QUICK.read_text())
+
+
+def slowed(document, factor, family="model", kernel="gradient", impl="kernel", dtype="float64", size=10**6,
+           to_reference=False):
+    """A copy of ``document`` with one row's median times ``factor`` (or, ``to_reference``, set
+    to ``factor`` times its reference's median)."""
+    changed = copy.deepcopy(document)
+    matches = lambda b, i: (b["extra_info"].get("family"), b["extra_info"].get("kernel"), b["extra_info"].get("impl"),
+                            b["extra_info"].get("dtype"), b["extra_info"].get("size")) == (family, kernel, i, dtype, size)
+    (reference,) = [b for b in changed["benchmarks"] if matches(b, "reference")]
+    (target,) = [b for b in changed["benchmarks"] if matches(b, impl)]
+    target["stats"]["median"] = (factor * reference["stats"]["median"] if to_reference
+                                 else factor * target["stats"]["median"])
+    return changed
+
+
+def test_the_stored_quick_run_passes_every_guard_with_a_margin(quick):
+    built = report.build(quick)
+    assert not built.failures, [c.message for c in built.failures]
+    # every family measured has a guard, the sweep and the schedules among them
+    guarded = {check.rule.family for check in built.guard if check.row is not None}
+    measured = {row.family for row in built.rows + built.memory_rows} | {"compile"}
+    assert measured <= guarded and {"sweep", "schedules", "training", "updates", "model"} <= guarded
+    assert all(guard.margin and not guard.margin.startswith("M_") for guard in report.GUARDS)
+
+
+@pytest.mark.parametrize("family, kernel, impl, dtype, size", [
+    ("model", "gradient", "kernel", "float64", 10**6),
+    ("updates", "adam", "kernel", "float64", 10**6),
+    ("training", "gd/batch-1", "kernel", "float64", 10**6),
+    ("sweep", "16-configs/batch-32/epochs-5/ordered", "kernel", "float64", 10**4),
+    ("loading", "csv", "load", "float64", 10**5)])
+def test_a_guarded_kernel_slowed_to_1_5x_its_reference_fails(quick, tmp_path, capsys, family, kernel, impl, dtype, size):
+    path = tmp_path / "slow.json"
+    path.write_text(json.dumps(slowed(quick, 1.5, family, kernel, impl, dtype, size, to_reference=True)))
+    assert report.main(["--from-json", str(path)]) == 2
+    out = capsys.readouterr().out
+    assert "## Regression guard: FAILED" in out and f"- FAIL {family}:{kernel} {impl}" in out
+
+
+def test_a_fabricated_40_percent_slowdown_is_flagged_and_fails_above_25(quick, tmp_path, capsys):
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(json.dumps(quick))
+    new.write_text(json.dumps(slowed(quick, 1.4)))
+    # without --fail-above: flagged, worst first, not failing
+    assert report.main(["--from-json", str(new), "--compare", str(old)]) == 0
+    out = capsys.readouterr().out
+    section = out.split("## Against the baseline")[1]
+    first = next(line for line in section.splitlines() if line.startswith("| REGRESSED"))
+    assert "model:gradient kernel float64 1e6" in first and "| +40% |" in first
+    assert section.index("| REGRESSED") < section.index("| same")
+    # with it: the run fails, the comparison names the row at the top
+    assert report.main(["--from-json", str(new), "--compare", str(old), "--fail-above", "25"]) == 3
+    out = capsys.readouterr().out
+    top = out.split("### Guards and targets")[0]
+    assert "- FAIL against the baseline: model:gradient kernel float64 1e6: speed-up (reference / median) " in top
+    assert "+40% worse (fails above 25%)" in top
+    # 20% is not above 25%
+    new.write_text(json.dumps(slowed(quick, 1.2)))
+    assert report.main(["--from-json", str(new), "--compare", str(old), "--fail-above", "25"]) == 0
+
+
+def test_the_committed_baseline_and_the_ci_threshold(quick, tmp_path):
+    baseline = json.loads(report.BASELINE.read_text())
+    assert baseline["format"] == report.BASELINE_FORMAT and baseline["runs"] >= 3
+    assert baseline["refresh"] == report.BASELINE_COMMAND
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "--compare bench/baseline.json" in ci and f"--fail-above {report.CI_FAIL_ABOVE:g}" in ci
+    # the stored run against the committed baseline: nothing regressed beyond CI's threshold
+    built = report.build(quick, baseline=baseline, fail_above=report.CI_FAIL_ABOVE)
+    assert not built.regressions, [c.describe() for c in built.regressions]
+    # a guarded serial kernel slowed 2.5x (beyond the threshold, still above its guard) fails the comparison
+    built = report.build(slowed(quick, 2.5, "updates", "adam", "kernel"), baseline=baseline,
+                         fail_above=report.CI_FAIL_ABOVE)
+    assert [c.row.kernel for c in built.regressions] == ["adam"]
+
+
+def test_write_baseline_takes_the_median_of_the_runs(quick, tmp_path):
+    path = tmp_path / "baseline.json"
+    runs = [slowed(quick, factor) for factor in (1.0, 2.0, 1.1)]
+    baseline = report.write_baseline(runs, path)
+    key = "model|gradient|kernel|float64|1000000"
+    speedups = [report.ratios(report.build(run))[key]["speedup"] for run in runs]
+    assert baseline["rows"][key]["speedup"] == pytest.approx(sorted(speedups)[1])
+    assert json.loads(path.read_text())["rows"][key]["speedup"] == pytest.approx(sorted(speedups)[1])
+    assert "median" in baseline["rows"][key] and not any("data" in str(v) for v in baseline["rows"].values())
+
+
+def test_of_limit_is_never_above_one(quick, document):
+    for doc in (quick, with_peers(document, hand_loop=0.030)):  # 25 ms kernel, 30 ms "limit"
+        built = report.build(doc)
+        assert all(row.limit_fraction is None or 0 < row.limit_fraction <= 1 for row in built.rows)
+    beaten = row(built.rows, "training", "adam/batch-1", "kernel")
+    assert beaten.limit_fraction == 1 and beaten.limit_ratio == pytest.approx(1.2) and beaten.beats_limit
+    assert "| 1.00 ‡ (1.20) |" in built.markdown and "‡ the row ran faster than its limit kernel" in built.markdown
+
+
+def test_two_runs_on_one_day_keep_two_files(quick, tmp_path):
+    first, second = copy.deepcopy(quick), copy.deepcopy(quick)
+    first["datetime"], second["datetime"] = "2026-12-01T09:00:00.000000+00:00", "2026-12-01T17:30:05.000000+00:00"
+    for document in (first, second):
+        report.write_results(document, report.build(document), tmp_path)
+    stored = sorted(p.name for p in tmp_path.glob("*.json"))
+    commit = quick["commit_info"]["id"][:10]
+    assert stored == [f"20261201T090000-{commit}{'-dirty' if quick['commit_info'].get('dirty') else ''}-quick.json",
+                      f"20261201T173005-{commit}{'-dirty' if quick['commit_info'].get('dirty') else ''}-quick.json"]
+    assert len(list(tmp_path.glob("*.md"))) == 2
+
+
+def test_output_writes_json_markdown_and_png(quick, tmp_path, capsys):
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(quick))
+    assert report.main(["--from-json", str(path), "--output", str(tmp_path / "out"),
+                        "--compare", str(report.BASELINE)]) == 0
+    suffixes = sorted(p.suffix for p in (tmp_path / "out").iterdir())
+    assert suffixes == [".json", ".md", ".png"] or suffixes == [".json", ".md"]  # .png with matplotlib
+    assert "bench.report: wrote " in capsys.readouterr().out
+
+
+def test_history_over_three_stored_results_draws_three_points_per_line(quick, tmp_path, capsys):
+    for i, factor in enumerate((1.0, 1.3, 0.9)):
+        document = slowed(quick, factor)
+        document["datetime"] = f"2026-12-0{i + 1}T10:00:00.000000+00:00"
+        document["commit_info"] = {"id": f"{i}" * 40, "dirty": False}
+        report.write_results(document, report.build(document), tmp_path)
+    runs, series = report.history(tmp_path)
+    assert [commit for _, commit in runs] == ["0000000", "1111111", "2222222"]
+    model = series[("model", "speed-up (reference / median), median")]
+    assert len(model) == 3 and model[1] < model[0] < model[2]
+    assert all(len(values) == 3 for values in series.values())
+    assert report.main(["--history", str(tmp_path), "--output", str(tmp_path / "h")]) == 0
+    table = (tmp_path / "h" / "history.md").read_text()
+    assert "| model | speed-up (reference / median), median |" in table
+    assert table.count("|---") == 1 and "0000000 2026-12-01" in table
+    pytest.importorskip("matplotlib")
+    drawn = report.plot_history(runs, series, tmp_path / "h.png")
+    assert drawn and set(drawn.values()) == {3}
