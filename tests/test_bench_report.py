@@ -232,6 +232,24 @@ def test_starvation_needs_a_clear_margin(document):
     assert model.serial_twin == pytest.approx(0.004) and model.starvation == pytest.approx(0.5)
 
 
+@pytest.mark.parametrize("load, starved", [([3.0, 3.3, 2.0], True), ([2.0, 2.4, 2.0], False)])
+def test_a_busy_machine_is_starvation_with_a_clear_margin_for_thread_rows_only(document, load, starved):
+    """The 5-minute load average per core over the run (it counts the benchmark's own ~1):
+    1.65 per core is starved, 1.2 is not; serial rows are judged at any load."""
+    busy = with_medians(document, kernel_adam_batch_full=0.1)   # full batch on threads, 0.8x numpy
+    busy["machine_info"]["load_average"] = load
+    built = report.build(busy, guards=BEAT_REFERENCE)
+    full = row(built.rows, "training", "adam/batch-full", "kernel")
+    assert full.threads and full.machine_load == pytest.approx(load[1] / 2)
+    # the guard and the training issue's 4x target (which fails the run) alike
+    assert [(c.row.kernel, type(c.rule).__name__) for c in (built.unjudged if starved else built.failures)
+            if c.row.family == "training"] == [("adam/batch-full", "Guard"), ("adam/batch-full", "Target")]
+    assert not row(built.rows, "training", "adam/batch-1", "kernel").threads
+    # a re-measurement's own (1-minute) load replaces the run's
+    rerun = report.merge_rerun(busy, {"benchmarks": [], "machine_info": {"load_average": [0.4, 2.0, 2.0]}}, [])
+    assert row(report.build(rerun).rows, "training", "adam/batch-full", "kernel").machine_load == pytest.approx(0.2)
+
+
 def test_a_starved_row_is_remeasured_and_judged_on_the_new_measurement(document, monkeypatch, tmp_path, capsys):
     """The command re-measures a starved row (bounded rounds); when the threads ran the second
     time, the row is judged on that measurement; when they never do, it stays NOT JUDGED."""
@@ -551,6 +569,17 @@ def slowed(document, factor, family="model", kernel="gradient", impl="kernel", d
     return changed
 
 
+QUIET = Path(__file__).resolve().parent / "data" / "bench_quick_quiet.json"
+
+
+@pytest.fixture
+def quiet():
+    """A quick-profile run with one Numba thread and a load average of 1.2 per core over it: a
+    machine not starved, where the comparison is judged (no updates rows: that family's
+    benchmarks were broken at that commit)."""
+    return json.loads(QUIET.read_text())
+
+
 def test_the_stored_quick_run_passes_every_guard_with_a_margin(quick):
     built = report.build(quick)
     assert not built.failures, [c.message for c in built.failures]
@@ -561,21 +590,29 @@ def test_the_stored_quick_run_passes_every_guard_with_a_margin(quick):
     assert all(guard.margin and not guard.margin.startswith("M_") for guard in report.GUARDS)
 
 
-@pytest.mark.parametrize("family, kernel, impl, dtype, size", [
-    ("model", "gradient", "kernel", "float64", 10**6),
-    ("updates", "adam", "kernel", "float64", 10**6),
-    ("training", "gd/batch-1", "kernel", "float64", 10**6),
-    ("sweep", "16-configs/batch-32/epochs-5/ordered", "kernel", "float64", 10**4),
-    ("loading", "csv", "load", "float64", 10**5)])
-def test_a_guarded_kernel_slowed_to_1_5x_its_reference_fails(quick, tmp_path, capsys, family, kernel, impl, dtype, size):
+@pytest.mark.parametrize("family, kernel, impl, dtype, size, factor", [
+    ("model", "gradient", "kernel", "float64", 10**6, 1.5),
+    ("updates", "adam", "kernel", "float64", 10**6, 1.5),
+    ("updates", "gd", "kernel", "float32", 10**6, 1.5),
+    ("training", "gd/batch-1", "kernel", "float64", 10**6, 1.5),
+    ("training", "adam/batch-100", "kernel-record-none", "float64", 10**6, 1.5),
+    ("loading", "csv", "load", "float64", 10**5, 1.5),
+    # the sweep is slower than its loop of train calls on the quick profile (0.4-1.2x): its
+    # guard is 0.2x, so 6x the loop's time fails (on the quiet run: on the loaded one the sweep's
+    # threads were starved, so it is not judged)
+    ("sweep", "16-configs/batch-32/epochs-5/ordered", "kernel", "float64", 10**4, 6)])
+def test_a_guarded_kernel_slowed_to_1_5x_its_reference_fails(quick, quiet, tmp_path, capsys, family, kernel, impl, dtype,
+                                                             size, factor):
     path = tmp_path / "slow.json"
-    path.write_text(json.dumps(slowed(quick, 1.5, family, kernel, impl, dtype, size, to_reference=True)))
+    document = quiet if family == "sweep" else quick
+    path.write_text(json.dumps(slowed(document, factor, family, kernel, impl, dtype, size, to_reference=True)))
     assert report.main(["--from-json", str(path)]) == 2
     out = capsys.readouterr().out
     assert "## Regression guard: FAILED" in out and f"- FAIL {family}:{kernel} {impl}" in out
 
 
-def test_a_fabricated_40_percent_slowdown_is_flagged_and_fails_above_25(quick, tmp_path, capsys):
+def test_a_fabricated_40_percent_slowdown_is_flagged_and_fails_above_25(quiet, tmp_path, capsys):
+    quick = quiet
     old, new = tmp_path / "old.json", tmp_path / "new.json"
     old.write_text(json.dumps(quick))
     new.write_text(json.dumps(slowed(quick, 1.4)))
@@ -597,19 +634,28 @@ def test_a_fabricated_40_percent_slowdown_is_flagged_and_fails_above_25(quick, t
     assert report.main(["--from-json", str(new), "--compare", str(old), "--fail-above", "25"]) == 0
 
 
-def test_the_committed_baseline_and_the_ci_threshold(quick, tmp_path):
+def test_the_committed_baseline_and_the_ci_threshold(quick, quiet):
     baseline = json.loads(report.BASELINE.read_text())
     assert baseline["format"] == report.BASELINE_FORMAT and baseline["runs"] >= 3
     assert baseline["refresh"] == report.BASELINE_COMMAND
     ci = (ROOT / ".ci" / "run").read_text()
     assert "--compare bench/baseline.json" in ci and f"--fail-above {report.CI_FAIL_ABOVE:g}" in ci
-    # the stored run against the committed baseline: nothing regressed beyond CI's threshold
-    built = report.build(quick, baseline=baseline, fail_above=report.CI_FAIL_ABOVE)
-    assert not built.regressions, [c.describe() for c in built.regressions]
-    # a guarded serial kernel slowed 2.5x (beyond the threshold, still above its guard) fails the comparison
-    built = report.build(slowed(quick, 2.5, "updates", "adam", "kernel"), baseline=baseline,
-                         fail_above=report.CI_FAIL_ABOVE)
-    assert [c.row.kernel for c in built.regressions] == ["adam"]
+    # both stored runs against the committed baseline: nothing regressed beyond CI's threshold
+    for document in (quick, quiet):
+        built = report.build(document, baseline=baseline, fail_above=report.CI_FAIL_ABOVE)
+        assert not built.regressions and not built.failures, [c.describe() for c in built.regressions]
+    # the loaded run (2.98 per core over it): a figure past the threshold is not judged, never passed
+    assert report.machine_load(quick) >= report.STARVED_MARGIN
+    slow = slowed(quick, 5, "updates", "adam", "kernel")   # 17.5x -> 3.5x: above its 2.7x guard
+    built = report.build(slow, baseline=baseline, fail_above=report.CI_FAIL_ABOVE)
+    assert not built.regressions and [c.row.kernel for c in built.comparison.unjudged] == ["adam"]
+    assert not built.passed and "NOT JUDGED against the baseline" in built.markdown
+    # on the quiet machine, a guarded serial row 3x slower (beyond the threshold, still above its
+    # guard) fails the comparison; 2x does not
+    for factor, regressed in ((3, ["gd/batch-1"]), (2, [])):
+        slow = slowed(quiet, factor, "training", "gd/batch-1", "kernel")
+        built = report.build(slow, baseline=quiet, fail_above=report.CI_FAIL_ABOVE)
+        assert [c.row.kernel for c in built.regressions] == regressed and not built.failures
 
 
 def test_write_baseline_takes_the_median_of_the_runs(quick, tmp_path):
@@ -662,13 +708,13 @@ def test_history_over_three_stored_results_draws_three_points_per_line(quick, tm
         report.write_results(document, report.build(document), tmp_path)
     runs, series = report.history(tmp_path)
     assert [commit for _, commit in runs] == ["0000000", "1111111", "2222222"]
-    model = series[("model", "speed-up (reference / median), median")]
+    model = series[("model", "speed-up (reference / median) [kernel], median")]
     assert len(model) == 3 and model[1] < model[0] < model[2]
     assert all(len(values) == 3 for values in series.values())
     assert report.main(["--history", str(tmp_path), "--output", str(tmp_path / "h")]) == 0
     table = (tmp_path / "h" / "history.md").read_text()
-    assert "| model | speed-up (reference / median), median |" in table
-    assert table.count("|---") == 1 and "0000000 2026-12-01" in table
+    assert "| model | speed-up (reference / median) [kernel], median |" in table
+    assert table.count("\n|---") == 1 and "0000000 2026-12-01" in table
     pytest.importorskip("matplotlib")
     drawn = report.plot_history(runs, series, tmp_path / "h.png")
     assert drawn and set(drawn.values()) == {3}
