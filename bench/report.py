@@ -1,16 +1,24 @@
 """The benchmark report: every kernel against its numpy reference, measured in one run.
 
-    python -m bench.report --profile quick|full      # from the repository root
+    python -m bench.report --profile quick|full [--compare OLD.json [--fail-above PCT]] [--output DIR]
+    python -m bench.report --from-json RUN.json [--compare OLD.json [--fail-above PCT]]
+    python -m bench.report --from-json RUN.json... --write-baseline bench/baseline.json | --margins | --noise
+    python -m bench.report --history bench/results/
 
 runs ``pytest bench --benchmark-only`` in a subprocess with ``FASTOPTIM_BENCH_PROFILE`` set,
-then writes ``bench/results/<date>-<profile>.json`` (pytest-benchmark's JSON without the raw
-timings, plus the report's rows), ``<date>-<profile>.md`` (printed too) and
-``<date>-<profile>.png`` (speed-up against size, log-log, when matplotlib is installed).
-``--from-json FILE`` rebuilds the report from a stored JSON without running anything.
+then writes ``<UTC time>-<commit>-<profile>.json`` (pytest-benchmark's JSON without the raw
+timings, plus the report's rows), ``.md`` (printed too) and ``.png`` (the status picture, when
+matplotlib is installed) to ``bench/results/`` or ``--output DIR``. ``--from-json`` rebuilds
+the report from a stored JSON without running anything. ``--compare`` puts the change of every
+figure against a baseline (bench/baseline.json, :func:`write_baseline`) or another result beside
+it; ``--history`` draws the headline ratios of the stored results over commits.
 
-The exit status is non-zero when a benchmark failed or the regression guard failed: a kernel
-slower than its reference at a size where it must win (:data:`GUARDS`). The guard compares
-ratios measured in the same run, never absolute times.
+The exit status is non-zero when a benchmark failed (pytest's status), a guard failed (2: a
+figure past its threshold, :data:`GUARDS`; or a target that fails the run missed), or a guarded
+figure is worse than the baseline by more than ``--fail-above`` percent (3). Each of those, and
+each row whose threads were starved, is measured again (:data:`REMEASURE_ROUNDS`) before it is
+called so; a row still starved is NOT JUDGED: at the top of the report, never passed, exit 0.
+The guard compares ratios measured in the same run, never absolute times.
 
 Building the report is a pure function of the JSON (:func:`build`): the rows pair every
 implementation with the ``reference`` row of the same ``(family, kernel, dtype, size)`` and
@@ -29,7 +37,7 @@ a yardstick whose ``extra_info`` says ``paired=True`` measures only the rows of 
 batch size), named in the report by its ``label`` (default: its kernel).
 Family ``memory`` (bench/test_bench_memory.py) measures bytes, not seconds: its rows
 (:class:`MemoryRow`) are the peak memory of a call above its data, in a table of their own beside
-the data's size, with the limits of :data:`TARGETS` (reported, never failing).
+the data's size, with the limits of :data:`TARGETS` and :data:`GUARDS`.
 """
 import argparse
 import datetime as _datetime
@@ -1512,7 +1520,7 @@ def family_status(report):
                                                       "margin": None})
         entry["passed" if check.ok else "failed" if check.ok is False else "unjudged"] += 1
         value = check.rule.value(check.row)
-        if value:
+        if value and check.ok is not None:  # a starved row's figure says nothing of its margin
             margin = value / check.rule.min_ratio if check.rule.max_ratio is None else check.rule.max_ratio / value
             entry["margin"] = margin if entry["margin"] is None else min(entry["margin"], margin)
     if report.comparison is not None:
@@ -1559,10 +1567,10 @@ def plot(report, path):
         entry = status[family]
         text = f"{entry['passed']}/{entry['passed'] + entry['failed'] + entry['unjudged']} passed"
         if entry["margin"] is not None:
-            text += f", closest {entry['margin']:.2g}x its threshold"
+            text += f", margin ≥ {entry['margin']:.2g}x" if entry["margin"] >= 1 else f", {entry['margin']:.2g}x of its threshold"
         ax.text(left[y], y, "  " + text, va="center", fontsize=8)
     ax.set_xlim(0, max(left or [1]) * 2.2)
-    ax.set_title("guarded rows per family", fontsize=10)
+    ax.set_title("guarded rows per family (margin: the closest row's figure / threshold)", fontsize=10)
     ax.set_xlabel("rows")
     ax.legend(fontsize=8, loc="lower right")
     if report.comparison is not None:
