@@ -1581,8 +1581,9 @@ def plot(report, path):
         ax.barh(families, worst, color=colours)
         ax.axvline(threshold, color="#c62828", linestyle="--", linewidth=1)
         ax.axvline(0, color="black", linewidth=0.8)
-        for y, w in enumerate(worst):
-            ax.text(w, y, f" {w:+.0f}%", va="center", fontsize=8)
+        for y, (family, w) in enumerate(zip(families, worst)):
+            ax.text(w, y, f" {w:+.0f}%" if status[family]["worst"] is not None else " not enforced (threads)",
+                    va="center", fontsize=8)
         ax.set_title(f"worst guarded change against the baseline (fails above {threshold:g}%)", fontsize=10)
         ax.set_xlabel("% worse than the baseline (+: slower)")
     ax = axes[-1]
@@ -1614,13 +1615,17 @@ def headline_ratios(report):
     for check in report.guard:
         if check.row is None or check.rule.value(check.row) is None:
             continue
-        label = f"{figure_name(check.rule.figure)} [{', '.join(check.rule.impls)}], median"
+        if check.rule.figure.startswith("peer:"):
+            continue  # the peer's own headline below
+        short = {"speedup": "speed-up", "of_yardstick": "of yardstick", "warm_over_cold": "warm / cold",
+                 "bytes_per_run": "bytes a run", "bytes_per_point_and_run": "bytes a point and run"}
+        label = f"{short.get(check.rule.figure, check.rule.figure)} [{', '.join(check.rule.impls)}]"
         collected.setdefault((check.rule.family, label), []).append(check.rule.value(check.row))
     for (family, label), values in collected.items():
         out.setdefault(family, {})[label] = float(statistics.median(values))
     for label, value in headline_peers(report.rows).items():
         family, peer = label.split(" vs ", 1)
-        out.setdefault(family, {})[f"vs {peer}, median"] = value
+        out.setdefault(family, {})[f"vs {peer}"] = value
     return dict(sorted(out.items(), key=lambda item: _family_rank(item[0])))
 
 
@@ -1647,6 +1652,8 @@ def plot_history(runs, series, path):
     plt = _pyplot()
     if plt is None:
         return None
+    from matplotlib import ticker
+
     families = list(dict.fromkeys(family for family, _ in series))
     columns = min(3, max(1, len(families)))
     lines_of = -(-len(families) // columns) if families else 1
@@ -1668,6 +1675,10 @@ def plot_history(runs, series, path):
             ax.annotate(label, (xs[-1], ys[-1]), xytext=(4, 0), textcoords="offset points", fontsize=7,
                         color=line.get_color(), va="center")
         ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
+        low, high = ax.get_ylim()
+        ax.yaxis.set_minor_formatter(ticker.FormatStrFormatter("%g") if high / low < 10 else ticker.NullFormatter())
+        ax.tick_params(axis="y", which="both", labelsize=7)
         ax.set_xticks(range(len(runs)), ticks, fontsize=7)
         ax.set_xlim(-0.3, len(runs) - 0.3 + 0.9)
         ax.set_title(family, fontsize=10)
@@ -1683,7 +1694,9 @@ def history_markdown(runs, series):
     body = [[family, label] + [_history_cell(v) for v in values] for (family, label), values in series.items()]
     return "\n".join(["# fastoptim benchmarks over commits", "",
                       f"{len(runs)} stored results, oldest first; each cell the median over the family's "
-                      "guarded rows (or its rows with that peer) of the ratio named, measured within its run.", ""]
+                      "guarded rows of those impls (or over its rows with that peer) of the ratio named (speed-up = "
+                      "reference / median, of yardstick = median / yardstick, vs a peer = its median / ours), "
+                      "measured within its run.", ""]
                      + _table(header, body)) + "\n"
 
 
