@@ -155,10 +155,15 @@ def test_lr_curves_show_the_schedule_and_the_momentum():
     (lr,) = with_gid(by_epoch.axes[0].lines, "lr")
     np.testing.assert_allclose(lr.get_ydata(), schedule(np.arange(9, 40, 10)))
     assert by_epoch.axes[0].get_xlabel() == "epoch"
-    # a constant β from the optimizer, β1 for Adam, none for AdaGrad
+    # a constant β from the optimizer (β1 for Adam) is named in the legend, not drawn as a flat
+    # line on its own axis (issue 18), unless asked for; none for AdaGrad
     adam = fo.train(data, fo.Adam(lr=0.1, betas=(0.8, 0.999)), epochs=1, batch_size=50, init=[0.0, 0.0])
-    (momentum,) = with_gid(plot.lr_curves(adam).axes[1].lines, "momentum")
+    figure = plot.lr_curves(adam)
+    assert len(figure.axes) == 1
+    assert [text.get_text() for text in figure.axes[0].get_legend().get_texts()] == ["Adam η (β = 0.8 throughout)"]
+    (momentum,) = with_gid(plot.lr_curves(adam, beta=True).axes[1].lines, "momentum")
     assert set(momentum.get_ydata()) == {0.8}
+    assert len(plot.lr_curves(run, beta=False).axes) == 1
     adagrad = fo.train(data, fo.AdaGrad(lr=0.1), epochs=1, batch_size=50, init=[0.0, 0.0])
     assert len(plot.lr_curves(adagrad).axes) == 1
 
