@@ -580,10 +580,13 @@ def build_parser():
     warmup.add_argument("--quiet", action="store_true", help="no compile notices on stderr")
 
     demo = commands.add_parser("demo", help="the lecture's story on built-in data, with tables and pictures",
-                               description="Reproduce the lecture: the error surface; GD, momentum, Nesterov and "
-                                           "the adaptive methods on the two points; AdaGrad, RMSProp and Adam on "
-                                           "sparse data; a mini-batch run on 10^6 points against the numpy "
-                                           "reference. Prints tables and writes pictures into a folder.")
+                               description="Retell the lecture module by module: the error surface (5.1); GD, "
+                                           "momentum and Nesterov (5.2-5.5); batch, mini-batch and stochastic "
+                                           "paths, and a mini-batch run on 10^6 points against the numpy "
+                                           "reference (5.6); the learning-rate schedules (5.7); line search "
+                                           "(5.8); AdaGrad, RMSProp and Adam on sparse data, then every rule of "
+                                           "the library (5.9). Prints tables and text written from the runs, "
+                                           "writes the pictures and an index.html showing them into a folder.")
     _output_options(demo, "fastoptim-demo")
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
 

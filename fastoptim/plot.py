@@ -263,7 +263,7 @@ def _integer_ticks(axis):
     """Ticks at whole numbers only (epochs, steps): no tick at 1.25 on a 2-epoch axis. A log
     axis keeps its own locator (its ticks are powers of ten)."""
     if axis.get_scale() == "linear":
-        axis.set_major_locator(MaxNLocator(integer=True))
+        axis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True))
 
 
 class _Floor:
@@ -417,7 +417,7 @@ def loss_curves(runs, *, labels=None, x="epoch", log=True, logx=False, floor=Non
             steps = np.arange(1, item.step_loss.size + 1)
             thin = _thin(np.column_stack([steps, item.step_loss]))
             ax.plot(thin[:, 0], floor.draw(ax, thin[:, 0], thin[:, 1], item.shade), color=item.shade, alpha=0.25,
-                    linewidth=0.6)[0].set_gid("batch-loss")
+                    linewidth=0.6, label=f"{item.label}: each batch (faint)")[0].set_gid("batch-loss")
         (line,) = ax.plot(positions, floor.draw(ax, positions, item.loss, item.shade), color=item.shade,
                           linewidth=1.8, label=item.label, marker="o" if item.loss.size <= 30 else None, markersize=3)
         line.set_gid("loss")
