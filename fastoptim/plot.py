@@ -45,6 +45,7 @@ try:
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
     from matplotlib.ticker import LogLocator, MaxNLocator
+    from matplotlib.transforms import blended_transform_factory
 except ImportError as error:  # pragma: no cover - exercised only without matplotlib
     raise ImportError(
         "fastoptim.plot needs matplotlib, which is in the 'plot' extra: "
@@ -409,7 +410,7 @@ def loss_curves(runs, *, labels=None, x="epoch", log=True, logx=False, floor=Non
                                                if validation and item.validation is not None]
     floor = _log_scale(ax, log, floor)
     floor.resolve(shown)
-    diverged = False
+    diverged = never = False
     for item in series:
         epochs = np.arange(1, item.loss.size + 1)
         positions = epochs * item.per_epoch if x == "step" else epochs
@@ -431,12 +432,20 @@ def loss_curves(runs, *, labels=None, x="epoch", log=True, logx=False, floor=Non
             ax.plot(positions[last], max(item.loss[last], floor.floor or 0), marker="x", color=item.shade,
                     markersize=10, markeredgewidth=2, linestyle="none", zorder=6)[0].set_gid("diverged")
             diverged = True
+        elif item.diverged:  # no finite loss at all: marked at the top of the axes, over its first epoch
+            ax.plot(positions[0] if positions.size else 1, 1.0, marker="x", color=item.shade, markersize=10,
+                    markeredgewidth=2, linestyle="none", zorder=6, clip_on=False,
+                    transform=blended_transform_factory(ax.transData, ax.transAxes))[0].set_gid("diverged")
+            never = True
     if validation and len(series) > _EACH_VALIDATION and any(item.validation is not None for item in series):
         ax.plot([], [], color="0.3", linestyle="--", label="validation (dashed, same colour)")[0].set_gid(
             "validation-legend")
     if diverged:
         ax.plot([], [], marker="x", color="0.3", markeredgewidth=2, linestyle="none",
                 label="diverged (last finite loss)")[0].set_gid("diverged-legend")
+    if never:
+        ax.plot([], [], marker="x", color="0.3", markeredgewidth=2, linestyle="none",
+                label="diverged in epoch 1 (at the top)")[0].set_gid("diverged-legend")
     floor.finish(ax)
     if logx:
         ax.set_xscale("log")
@@ -680,7 +689,15 @@ def lr_search(result, *, title=None, ax=None, save=None, dpi=100, figsize=(6.4, 
     if not isinstance(result, LRSearchResult):
         raise TypeError(f"result must be the result of fastoptim.lr_search, got {type(result).__name__}")
     figure, ax = _axes(ax, figsize)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
     candidates = result.candidates
+    # the η axis set by hand before anything is drawn, a fifth of a decade beyond the candidates
+    # (within float64: an η of 1e308 would overflow matplotlib's own margins); every marker is
+    # drawn even at the edge
+    logs = np.log10([c["lr"] for c in candidates])
+    margin = max(0.2, 0.05 * float(logs.max() - logs.min()))
+    ax.set_xlim(10 ** max(float(logs.min()) - margin, -307.0), 10 ** min(float(logs.max()) + margin, 308.0))
     finite = [c["validation_loss"] for c in candidates if np.isfinite(c["validation_loss"])]
     top = max(finite) * 3 if finite else 1.0
     for stage, marker, shade in (("coarse", "o", "#1f5fd0"), ("fine", "^", "#d62728")):
@@ -698,8 +715,8 @@ def lr_search(result, *, title=None, ax=None, save=None, dpi=100, figsize=(6.4, 
     best = candidates[0]
     ax.plot(best["lr"], best["validation_loss"], marker="*", markersize=17, color="gold", markeredgecolor="black",
             linestyle="none", zorder=5, label=f"best η = {best['lr']:.3g}")[0].set_gid("best")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    for line in ax.lines:
+        line.set_clip_on(False)
     ax.set_xlabel("learning rate η")
     ax.set_ylabel("validation loss after the search's epochs")
     ax.set_title(title if title is not None else "Learning-rate search: coarse grid, then finer")
