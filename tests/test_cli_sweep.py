@@ -99,3 +99,11 @@ def test_bad_arguments_name_their_flag(tmp_path, capsys, monkeypatch, arguments,
     assert status == 2 and out == ""
     assert f"argument {flag}" in err, err
     assert not (tmp_path / "sweep.csv").exists()
+
+
+@pytest.mark.parametrize("command", [["sweep", "--grid", "lr=0.1"], ["lr-search"]])
+def test_plot_without_matplotlib_names_the_extra(tmp_path, capsys, monkeypatch, command):
+    monkeypatch.setitem(__import__("sys").modules, "matplotlib", None)
+    status, out, err = run_cli(capsys, *command, "--plot", str(tmp_path / "p.png"), "--quiet")
+    assert status == 1 and out == ""
+    assert 'python -m pip install "fastoptim[plot]"' in err
