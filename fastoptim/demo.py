@@ -521,25 +521,36 @@ def _module_sparse(pictures):
         facts[optimizer.name] = dict(moved=moved, early=float(lengths[:10].mean()), late=float(lengths[-20:].mean()),
                                      loss50=float(run.loss[49]), minimum=float(run.loss.min()),
                                      minimum_epoch=int(np.argmin(run.loss)) + 1, final=float(run.loss[-1]),
-                                     rates=rates)
+                                     rates=rates, max_w=float(path[:, 0].max()),
+                                     below=_first_epoch_below(run, 1e-2))
         f = facts[optimizer.name]
         section.table.append(f"{optimizer.name:<9} {optimizer.lr:>5g} {moved[0]:>6.2f},{moved[1]:<7.2f} "
                              f"{f['loss50']:>9.2e} {f['minimum']:>9.2e} {f['final']:>9.2e} {f['early']:>10.3f} "
                              f"{f['late']:>13.2e} {rates_text:>17}")
     section.facts.update(facts)
     gd, adagrad, rmsprop, adam = (facts[name] for name in ("GD", "AdaGrad", "RMSProp", "Adam"))
+    # the lecture's two claims, as measured: AdaGrad's steps shrink (by 50x or more), RMSProp's do not
+    shrinks = adagrad["late"] < adagrad["early"] / 50
+    oscillates = rmsprop["late"] > 0.1 and rmsprop["final"] > 10 * rmsprop["minimum"]
+    reached = [(f["below"], name) for name, f in facts.items() if f["below"] is not None]
+    first = min(reached)[1] if reached else None
+    section.facts.update(adagrad_shrinks=shrinks, rmsprop_oscillates=oscillates, first=first)
     section.text += [
-        f"GD first moves b, whose feature (the constant 1) is never zero: in 10 epochs it moves b by "
+        ("GD first moves b, whose feature (the constant 1) is never zero: " if gd["moved"][1] > gd["moved"][0]
+         else "GD: ") + f"in 10 epochs it moves b by "
         f"{gd['moved'][1]:.2f} and w by {gd['moved'][0]:.2f}; AdaGrad scales each by its own history and moves "
         f"both ({adagrad['moved'][0]:.2f}, {adagrad['moved'][1]:.2f}).",
-        f"AdaGrad slows down near the optimum: its steps shrink from {adagrad['early']:.2f} to {adagrad['late']:.1e} "
+        f"AdaGrad {'slows down near the optimum' if shrinks else 'keeps its pace'}: its steps go from {adagrad['early']:.2f} to {adagrad['late']:.1e} "
         f"as its sum of squared gradients grows; J = {adagrad['final']:.1e} after {epochs} epochs.",
-        f"RMSProp decays that sum and gets there first (J = {rmsprop['minimum']:.0e} at epoch "
+        f"RMSProp decays that sum and " + ("gets there first" if first == "RMSProp" else f"{first} gets there first")
+        + f" (J below 1e-2 at epoch {rmsprop['below']}; J = {rmsprop['minimum']:.0e} at epoch "
         f"{rmsprop['minimum_epoch']}" + (", below the plot's floor of 1e-8, marked ▼" if rmsprop["minimum"] < 1e-8 else "")
-        + f"), then oscillates around the minimum with "
-        f"steps of {rmsprop['late']:.2f} (J = {rmsprop['final']:.2f} at the end): η = 0.3 is too large for it "
-        f"there, as the lecture warns. Adam's momentum carries it past the minimum and back; J = "
-        f"{adam['final']:.1e} after {epochs} epochs.",
+        + (f"), then oscillates around the minimum with steps of {rmsprop['late']:.2f} (J = {rmsprop['final']:.2f} "
+           f"at the end): η = 0.3 is too large for it there, as the lecture warns." if oscillates else
+           f"), and its last steps are {rmsprop['late']:.1e} long (J = {rmsprop['final']:.1e} at the end).")
+        + (f" Adam's momentum carries it past the minimum, to w = {adam['max_w']:.2f}, and back"
+           if adam["max_w"] > 2.25 else " Adam does not overshoot w = 2 by more than 0.25")
+        + f"; J = {adam['final']:.1e} after {epochs} epochs.",
     ]
     if pictures.enabled:
         plot = pictures.plot
@@ -550,13 +561,15 @@ def _module_sparse(pictures):
         plot.contours(grid, runs, ax=left, colorbar=False,
                       title="Sparse x: GD (η = 0.01), AdaGrad, RMSProp, Adam (η = 0.3)")
         plot.contours(zoom, runs, ax=right, legend=False,
-                      title="Near the minimum: AdaGrad stops short, RMSProp oscillates")
+                      title="Near the minimum" + (": AdaGrad stops short" if shrinks else "")
+                      + (", RMSProp oscillates" if oscillates else ""))
         pictures.save(figure, "sparse-contours", section,
                       "The four paths on sparse data (left) and near the minimum (right).")
         figure = pictures.figure(12.5, 4.4)
         left, right = figure.subplots(1, 2)
         plot.loss_curves(runs, ax=left, floor=1e-8, title="Loss on sparse data (▼: below 1e-8)")
-        plot.step_sizes(runs, ax=right, title="Step length: AdaGrad's shrinks, RMSProp's does not")
+        plot.step_sizes(runs, ax=right, title="Step length" + (": AdaGrad's shrinks" if shrinks else "")
+                        + (", RMSProp's does not" if oscillates else ""))
         pictures.save(figure, "sparse-loss", section,
                       "Left: the loss per epoch; a value below 1e-8 is drawn at the floor with ▼. Right: the "
                       "length of every step.")

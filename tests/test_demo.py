@@ -115,7 +115,12 @@ def test_the_sparse_text_and_every_rule(story):
     text = text_of(story, "5.9")
     assert facts["AdaGrad"]["late"] < facts["AdaGrad"]["early"] / 50  # AdaGrad's steps shrink
     assert facts["RMSProp"]["late"] > 0.1  # RMSProp still oscillates
-    assert f"shrink from {facts['AdaGrad']['early']:.2f} to {facts['AdaGrad']['late']:.1e}" in text
+    assert f"slows down near the optimum: its steps go from {facts['AdaGrad']['early']:.2f} to " \
+           f"{facts['AdaGrad']['late']:.1e}" in text
+    assert facts["RMSProp"]["below"] == min(f["below"] for f in facts.values() if isinstance(f, dict)
+                                            and f.get("below") is not None)
+    assert "RMSProp decays that sum and gets there first" in text and "then oscillates" in text
+    assert f"to w = {facts['Adam']['max_w']:.2f}, and back" in text
     every = story.section("5.9, every rule").facts
     names = set(fo.optimizers.OPTIMIZERS)
     assert names <= set(every)
