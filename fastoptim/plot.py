@@ -626,7 +626,9 @@ def sweep(result, x="lr", y=None, *, value="final_loss", log=True, annotate=True
     if not low < high:
         low, high = (low / 2, high * 2) if log else (low - 1, high + 1)
     norm = LogNorm(low, high) if log else None
-    shown = np.ma.masked_invalid(np.where(cells > 0, cells, np.nan) if log else cells)
+    # on the log scale a cell of 0 or less is drawn in the lowest colour, and said in the title
+    not_positive = int(np.sum(np.isfinite(cells) & (cells <= 0))) if log else 0
+    shown = np.ma.masked_invalid(np.where(cells > 0, cells, low) if log else cells)
     image = ax.imshow(shown, origin="lower", aspect="auto", cmap=cmap, norm=norm,
                       vmin=None if log else low, vmax=None if log else high)
     image.set_gid("heatmap")
@@ -656,6 +658,8 @@ def sweep(result, x="lr", y=None, *, value="final_loss", log=True, annotate=True
     else:
         ax.set_yticks([])
     notes = []
+    if not_positive:
+        notes.append(f"{not_positive} ≤ 0: drawn in the lowest colour")
     if (~ran).any():
         notes.append(f"{int((~ran).sum())} blank: not run")
     if len(keep) < len(result):

@@ -340,6 +340,11 @@ def test_sweep_heatmap_of_the_final_loss_over_two_hyperparameters(grid_sweep, va
     if validation is not None:
         held = plot.sweep(grid_sweep, x="lr", y="eps", value="final_validation_loss").axes[0]
         assert held.images[0].get_array()[1, 1] == pytest.approx(grid_sweep.final_validation_loss[rows].mean())
+    # a value of 0 on the log colour scale is drawn, and said in the title
+    steps = plot.sweep(grid_sweep, x="lr", y="eps", value="stopped_epoch", log=False).axes[0]
+    assert steps.images[0].get_array()[0, 0] == -1
+    zero = plot.sweep(grid_sweep, x="lr", y="eps", value="best_epoch").axes[0]
+    assert "drawn in the lowest colour" in zero.get_title() or grid_sweep.best_epoch.min() > 0
     one = plot.sweep(grid_sweep, x="lr").axes[0]
     assert one.images[0].get_array().shape == (1, 4)
     with pytest.raises(ValueError, match="no column 'beta'"):
