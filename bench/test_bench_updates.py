@@ -53,13 +53,30 @@ def shape_of(name, n):
 
 
 def reference_rule(opt):
-    """The reference step of ``opt`` as ``f(params, grads, slots) -> (params, *slots)``
-    (``fastoptim.reference.updates.apply``: the rule's textbook numpy function, new arrays)."""
-    def step(params, grads, slots):
-        params, slots, _ = reference.apply(opt.hyper, params, grads, slots, STEP, LR)
-        return (params, *slots)
-
-    return step
+    """The reference step of ``opt`` as ``f(params, grads, slots) -> (params, *slots)``."""
+    common = dict(weight_decay=opt.weight_decay, decoupled=opt.decoupled)
+    rule = opt.rule  # the rule's hyperparameter record type (fastoptim.kernels.layout)
+    if rule is kernels.GDHyper:
+        return lambda p, g, s: reference.gd(p, g, LR, **common)
+    if rule in (kernels.MomentumHyper, kernels.NesterovHyper):
+        step = reference.momentum if rule is kernels.MomentumHyper else reference.nesterov
+        return lambda p, g, s: step(p, g, *s, LR, opt.beta, **common)
+    if rule is kernels.AdaGradHyper:
+        return lambda p, g, s: reference.adagrad(p, g, *s, LR, opt.eps, **common)
+    if rule in (kernels.RMSPropHyper, kernels.AdaDeltaHyper):
+        step = reference.rmsprop if rule is kernels.RMSPropHyper else reference.adadelta
+        return lambda p, g, s: step(p, g, *s, LR, opt.beta, opt.eps, **common)
+    adam_like = dict(lr=LR, beta1=opt.betas[0], beta2=opt.betas[1], eps=opt.eps, **common)
+    if rule is kernels.NAdamHyper:
+        return lambda p, g, s: reference.nadam(p, g, *s, STEP, **adam_like)[:3]
+    if rule is kernels.AMSGradHyper:
+        return lambda p, g, s: reference.amsgrad(p, g, *s, STEP, **adam_like)
+    if rule is kernels.AdamPHyper:
+        return lambda p, g, s: reference.adamp(p, g, *s, STEP, **adam_like, delta=opt.delta,
+                                               wd_ratio=opt.wd_ratio)
+    step = {kernels.AdamHyper: reference.adam, kernels.AdaMaxHyper: reference.adamax,
+            kernels.RAdamHyper: reference.radam}[rule]
+    return lambda p, g, s: step(p, g, *s, STEP, **adam_like)
 
 
 def torch_optimizer(name, parameter, impl):
@@ -137,6 +154,6 @@ def test_update(benchmark, name, impl, n, dtype):
     benchmark.group = f"updates:{name}:{dtype}:{size_id(n)}"
     benchmark.extra_info.update(family="updates", kernel=name, optimizer=name, impl=impl, size=n,
                                 dtype=dtype, unit="parameters",
-                                n_slots=RULES[name][0](lr=LR).n_slots)
+                                n_slots=RULES[name][0]().n_slots)
     rounds, iterations = timing(n)
     benchmark.pedantic(step, rounds=rounds, iterations=iterations, warmup_rounds=0)

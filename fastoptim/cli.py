@@ -1,10 +1,13 @@
-"""The ``fastoptim`` command: ``train``, ``compare``, ``surface``, ``warmup``, ``demo`` and ``bench``.
+"""The ``fastoptim`` command: ``train``, ``compare``, ``surface``, ``warmup``, ``sweep``, ``lr-search``,
+``demo`` and ``bench``.
 
     fastoptim train --optimizer adam --lr 0.1 --data synthetic --n 1000000 --batch-size 25 --epochs 10
     fastoptim train --data points.csv --target label --loss log --validation 0.2 --json
     fastoptim compare --optimizers gd,momentum,nesterov,adagrad,rmsprop,adam --data two-points
     fastoptim surface --data sparse
     fastoptim warmup --optimizers adam,gd --losses squared,log
+    fastoptim sweep --optimizer adam --grid lr=1e-3,1e-2,1e-1 --grid eps=1e-8,1e-6 --csv sweep.csv --plot sweep.png
+    fastoptim lr-search --optimizer gd --data synthetic --n 10000 --batch-size 32 --plot lr.png
     fastoptim demo
 
 Exit status: 0 done; 1 a run diverged (or matplotlib is missing for pictures, or a write failed
@@ -112,6 +115,8 @@ ARGUMENT_FLAGS = {
 INDEXED_FLAGS = {("betas", 0): "--beta", ("betas", 1): "--beta2"}
 COMMAND_FLAGS = {
     "compare": {"optimizers": "--optimizers"},
+    "sweep": {"seeds": "--seeds", "configs": "--grid"},
+    "lr-search": {"lrs": "--lrs", "refine": "--refine"},
     "warmup": {"optimizers": "--optimizers", "losses": "--losses", "dtypes": "--dtypes", "features": "--features",
                "batch_sizes": "--batch-sizes", "shuffle": "--shuffle", "weights": "--weights",
                "line_search": "--line-search", "sweep": "--sweep"},
@@ -481,6 +486,26 @@ def _run_options(parser, epochs, compare=False):
     group.add_argument("--quiet", action="store_true", help="no progress bars and no compile notices on stderr")
 
 
+def _search_run_options(parser, epochs):
+    """The run flags of ``sweep`` and ``lr-search`` (no schedules, controllers or early stopping)."""
+    group = parser.add_argument_group("run")
+    group.add_argument("--epochs", type=_integer, default=epochs, help=f"epochs of every run (default: {epochs})")
+    group.add_argument("--batch-size", type=_batch_size, default=None, metavar="B",
+                       help="points per step: 'full' for batch GD (default), 1 for stochastic GD, B for mini-batches")
+    group.add_argument("--init", type=_numbers, metavar="W,...,B",
+                       help="starting θ (default: -2,-2 on the built-in data sets, zeros on a file)")
+    group.add_argument("--shuffle", action="store_true", help="visit the points in a new order each epoch")
+    group.add_argument("--quiet", action="store_true", help="no progress bar and no compile notices on stderr")
+
+
+def _grid_axis(text):
+    """``NAME=V1,V2,...`` → ``(name, [values])``."""
+    name, equals, values = text.partition("=")
+    if not equals or not name.strip() or not values.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=V1,V2,... (e.g. lr=1e-3,1e-2), got {text!r}")
+    return name.strip(), _numbers(values)
+
+
 def _output_options(parser, folder):
     group = parser.add_argument_group("output")
     group.add_argument("--out-dir", default=folder, metavar="DIR", help=f"folder for the pictures (default: {folder})")
@@ -579,11 +604,57 @@ def build_parser():
     warmup.add_argument("--sweep", action="store_true", help="also the sweep kernels (fastoptim.sweep)")
     warmup.add_argument("--quiet", action="store_true", help="no compile notices on stderr")
 
+    sweep = commands.add_parser("sweep", help="train every combination of a grid of hyperparameters; table, CSV, heatmap",
+                                description=_paragraph(
+                                    "Train one optimizer with every combination of the --grid values (and every "
+                                    "seed of --seeds) on the same data (fastoptim.sweep: the pairs of one rule run "
+                                    "in one compiled kernel); print the table (final loss, validation loss, best "
+                                    "epoch, diverged), write it as CSV, and with --plot draw the heatmap of the "
+                                    "final loss over the first two --grid names and every run's loss curve. A run "
+                                    "that diverges is marked and the others go on; the exit status is 1 only if "
+                                    "every run diverged."))
+    sweep.add_argument("--optimizer", type=_optimizer_name, default="Adam", metavar="NAME",
+                       help=f"one of {', '.join(OPTIMIZER_NAMES)} (default: adam)")
+    sweep.add_argument("--grid", type=_grid_axis, action="append", required=True, metavar="NAME=V1,V2,...",
+                       help="a hyperparameter and its values, e.g. --grid lr=1e-3,1e-2,1e-1 --grid eps=1e-8,1e-6 "
+                            "(repeat for each; numbers only; the last varies fastest)")
+    sweep.add_argument("--seeds", type=_list_of(_integer, "seeds"), default=[0], metavar="S,...",
+                       help="each combination runs once per seed (shuffling, validation split; default: 0)")
+    _data_options(sweep)
+    _search_run_options(sweep, epochs=10)
+    group = sweep.add_argument_group("output")
+    group.add_argument("--csv", default="sweep.csv", metavar="FILE.csv", help="the table as CSV (default: sweep.csv)")
+    group.add_argument("--plot", metavar="SWEEP.png", help="the heatmap of the final loss and the loss curves")
+    group.add_argument("--x", metavar="NAME", help="the heatmap's x axis (default: the first --grid name)")
+    group.add_argument("--y", metavar="NAME", help="the heatmap's y axis (default: the second --grid name, if any)")
+
+    search = commands.add_parser("lr-search", help="the lecture's learning-rate search: a coarse grid, then a finer one",
+                                 description=_paragraph(
+                                     "Run the optimizer with each η of --lrs for --epochs epochs, keep the best "
+                                     "by validation loss, then try best × each --refine factor "
+                                     "(fastoptim.lr_search, lecture 5.7's tips); print every candidate ranked "
+                                     "and, with --plot, draw them."))
+    search.add_argument("--optimizer", type=_optimizer_name, default="GD", metavar="NAME",
+                        help=f"one of {', '.join(OPTIMIZER_NAMES)} (default: gd)")
+    search.add_argument("--lrs", type=_numbers, default=[1e-4, 1e-3, 1e-2, 1e-1, 1.0], metavar="η1,η2,...",
+                        help="the coarse grid (default: 1e-4,1e-3,1e-2,1e-1,1)")
+    search.add_argument("--refine", type=_numbers, default=[0.5, 2.0, 3.0], metavar="F1,F2,...",
+                        help="factors of the finer grid around the best (default: 0.5,2,3)")
+    search.add_argument("--no-refine", action="store_true", help="the coarse grid only")
+    _data_options(search)
+    search.set_defaults(validation=0.2)
+    _search_run_options(search, epochs=3)
+    search.add_argument_group("output").add_argument(
+        "--plot", metavar="LR.png", help="each candidate's validation loss against η, the best marked")
+
     demo = commands.add_parser("demo", help="the lecture's story on built-in data, with tables and pictures",
-                               description="Reproduce the lecture: the error surface; GD, momentum, Nesterov and "
-                                           "the adaptive methods on the two points; AdaGrad, RMSProp and Adam on "
-                                           "sparse data; a mini-batch run on 10^6 points against the numpy "
-                                           "reference. Prints tables and writes pictures into a folder.")
+                               description="Retell the lecture module by module: the error surface (5.1); GD, "
+                                           "momentum and Nesterov (5.2-5.5); batch, mini-batch and stochastic "
+                                           "paths, and a mini-batch run on 10^6 points against the numpy "
+                                           "reference (5.6); the learning-rate schedules (5.7); line search "
+                                           "(5.8); AdaGrad, RMSProp and Adam on sparse data, then every rule of "
+                                           "the library (5.9). Prints tables and text written from the runs, "
+                                           "writes the pictures and an index.html showing them into a folder.")
     _output_options(demo, "fastoptim-demo")
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
 
@@ -1258,6 +1329,139 @@ def _command_warmup(args):
     return EXIT_OK
 
 
+# --- sweep and lr-search --------------------------------------------------------------------------
+
+def _search_data(args, plot_flag="--plot"):
+    """The checks shared by ``sweep`` and ``lr-search`` before any work, then the data:
+    ``(data, init, validation)``."""
+    _check_data_options(args)
+    if args.plot is not None:
+        if not _need_matplotlib(args.command):
+            return None
+        _check_output_file(plot_flag, args.plot, _picture_extensions())
+    data = _dataset(args)
+    validation = _validation_data(args)
+    _check_labels(args, data, validation)
+    return data, _init(args, data), validation
+
+
+def _command_sweep(args):
+    from .sweeps import grid, sweep
+
+    names = [name for name, _ in args.grid]
+    if len(set(names)) != len(names):
+        raise UsageError("--grid", f"a name given twice: {', '.join(names)}")
+    cls = OPTIMIZERS[args.optimizer]
+    try:
+        configs = grid(cls, **dict(args.grid))
+    except (_checks.InvalidValue, _checks.InvalidType) as error:
+        raise UsageError("--grid", str(error)) from None
+    x = args.x or names[0]
+    y = args.y if args.y is not None else (names[1] if len(names) > 1 and names[1] != x else None)
+    for flag, name in (("--x", x), ("--y", y)):
+        if name is not None and name not in names:
+            raise UsageError(flag, f"{name!r} is not a --grid name ({', '.join(names)})")
+    if not args.csv.lower().endswith(".csv"):
+        raise UsageError("--csv", f"{args.csv!r} must end in .csv")
+    _check_output_file("--csv", args.csv)
+    found = _search_data(args)
+    if found is None:
+        return EXIT_FAILED
+    data, init, validation = found
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"\d+ of \d+ runs of the sweep diverged", category=RuntimeWarning)
+            result = sweep(data, configs, seeds=args.seeds, epochs=args.epochs, batch_size=args.batch_size, init=init,
+                           loss=args.loss, reduction=_reduction(args), shuffle=args.shuffle, validation=validation,
+                           progress=not args.quiet)
+    except (_checks.InvalidValue, _checks.InvalidType) as error:
+        flag = "--grid" if error.argument in names else None
+        raise (UsageError(flag, str(error)) if flag else _library_error(args.command, error)) from None
+    result.to_csv(args.csv)
+    picture = None
+    if args.plot is not None:
+        plot = plot_module()
+        from matplotlib.figure import Figure
+
+        figure = Figure(figsize=(13.5, 5.0), layout="constrained")
+        left, right = figure.subplots(1, 2)
+        plot.sweep(result, x=x, y=y, ax=left, title=f"{cls.__name__}: final loss")
+        plot.sweep_curves(result, ax=right)
+        figure.savefig(args.plot, dpi=90)
+        picture = args.plot
+    _print_sweep(result, names, data, init, args, picture)
+    return EXIT_FAILED if bool(result.diverged.all()) else EXIT_OK
+
+
+def _print_sweep(result, names, data, init, args, picture):
+    validation = result.validation_loss is not None
+    print(f"{len(result)} runs of {args.optimizer} ({' × '.join(f'{len(values)} {name}' for name, values in args.grid)}"
+          f"{f' × {len(args.seeds)} seeds' if len(args.seeds) > 1 else ''}) on {_describe_data(data, args)}, "
+          f"{_batch_text(args.batch_size)}, {args.epochs} epochs, {_loss_text(args)}, from {_init_text(init)} "
+          f"in {_seconds_text(result.seconds_total)}\n")
+    header = ("  ".join(f"{name:>10}" for name in names) + f"  {'seed':>4}  {'final loss':>12}"
+              + (f"  {'validation':>12}" if validation else "") + f"  {'best epoch':>10}")
+    print(header)
+    print("-" * len(header))
+    best = int(result.ranked()[0])
+    for k in range(len(result)):
+        row = result.row(k)
+        cells = "  ".join(f"{row[name]:>10.4g}" for name in names)
+        final = _cell(row["final_loss"] if math.isfinite(row["final_loss"]) else None)
+        held = row.get("final_validation_loss")
+        status = "  DIVERGED" if row["diverged"] else ("  ← best" if k == best else "")
+        print(f"{cells}  {row['seed']:>4}  {final:>12}"
+              + (f"  {_cell(held if held is not None and math.isfinite(held) else None):>12}" if validation else "")
+              + f"  {row['best_epoch']:>10}{status}")
+    diverged = int(result.diverged.sum())
+    print(f"\n{diverged} of {len(result)} runs diverged" if diverged else "")
+    print(f"table        {args.csv}")
+    if picture is not None:
+        print(f"picture      {picture}")
+
+
+def _command_lr_search(args):
+    from .search import lr_search
+
+    found = _search_data(args)
+    if found is None:
+        return EXIT_FAILED
+    data, init, validation = found
+    optimizer = OPTIMIZERS[args.optimizer]()
+    refine = None if args.no_refine else args.refine
+    try:
+        result = lr_search(data, optimizer, lrs=args.lrs, epochs=args.epochs, refine=refine, validation=validation,
+                           batch_size=args.batch_size, init=init, seed=args.seed, loss=args.loss,
+                           reduction=_reduction(args), shuffle=args.shuffle, progress=not args.quiet)
+    except (_checks.InvalidValue, _checks.InvalidType) as error:
+        flag = {"lrs": "--lrs", "refine": "--refine"}.get(error.argument)
+        raise (UsageError(flag, str(error)) if flag else _library_error(args.command, error)) from None
+    except FloatingPointError as error:  # every η diverged
+        print(f"fastoptim lr-search: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    picture = None
+    if args.plot is not None:
+        plot_module().lr_search(result, title=f"{args.optimizer}: learning-rate search, {args.epochs} epochs each",
+                                save=args.plot, dpi=90)
+        picture = args.plot
+    print(f"learning-rate search for {args.optimizer} on {_describe_data(data, args)}, {_batch_text(args.batch_size)}, "
+          f"{args.epochs} epochs each, {_loss_text(args)}, from {_init_text(init)}"
+          + _describe_validation(validation, data, args) + "\n")
+    header = f"{'rank':>4}  {'η':>10}  {'stage':<6}  {'validation':>12}  {'training':>12}"
+    print(header)
+    print("-" * len(header))
+    for rank, candidate in enumerate(result.candidates, 1):
+        held = candidate["validation_loss"]
+        print(f"{rank:>4}  {candidate['lr']:>10.4g}  {candidate['stage']:<6}  "
+              f"{_cell(held if math.isfinite(held) else None):>12}  "
+              f"{_cell(candidate['loss'] if math.isfinite(candidate['loss']) else None):>12}"
+              + ("  DIVERGED" if candidate["diverged"] else ""))
+    print(f"\nbest η       {result.best_lr:.4g}")
+    if picture is not None:
+        print(f"picture      {picture}")
+    return EXIT_OK
+
+
 # --- demo -----------------------------------------------------------------------------------------
 
 def _command_demo(args):
@@ -1287,7 +1491,8 @@ def _command_bench(args):
 
 
 COMMANDS = {"train": _command_train, "compare": _command_compare, "surface": _command_surface,
-            "warmup": _command_warmup, "demo": _command_demo, "bench": _command_bench}
+            "warmup": _command_warmup, "sweep": _command_sweep, "lr-search": _command_lr_search,
+            "demo": _command_demo, "bench": _command_bench}
 
 
 def main(argv=None):
