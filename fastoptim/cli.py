@@ -660,7 +660,7 @@ def build_parser():
 
     bench = commands.add_parser("bench", help="run the benchmark suite and print its report (from a source checkout)",
                                 description="Run bench/ (every kernel against its numpy reference, measured in one "
-                                            "run) and write bench/results/<date>-<profile>.json, .md and .png: the "
+                                            "run) and write bench/results/<UTC time>-<commit>-<profile>.json, .md and .png: the "
                                             "same as `python -m bench.report`. The suite ships with the source "
                                             "repository, not the installed package: run it from the repository root.")
     bench.add_argument("--profile", choices=("quick", "full"), default="quick",
