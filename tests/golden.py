@@ -107,11 +107,11 @@ def inputs(dtype, d=1):
                              seed=3, dtype=dtype)
 
 
-def model_entries():
+def model_entries(rules=None, dtypes=DTYPES):
     """Loss and gradient sums, both losses, 1-D and 3-feature data, with weights, both dtypes."""
     import fastoptim as fo
     entries = {}
-    for dtype in DTYPES:
+    for dtype in dtypes:
         for d in (1, 3):
             data = inputs(dtype, d)
             weights = np.linspace(0.5, 1.5, N_POINTS).astype(dtype)
@@ -127,12 +127,12 @@ def model_entries():
     return entries
 
 
-def update_entries():
+def update_entries(rules=RULES, dtypes=DTYPES):
     """UPDATE_STEPS steps of opt.step on fixed gradients, θ of shape (4, 6) (AdamP projects
     there; the other rules see 24 elements), every rule, both dtypes: θ and the slots."""
     entries = {}
-    for name in RULES:
-        for dtype in DTYPES:
+    for name in rules:
+        for dtype in dtypes:
             rng = np.random.default_rng(5)
             params = rng.normal(size=(4, 6)).astype(dtype)
             opt = optimizer(name)
@@ -145,14 +145,14 @@ def update_entries():
     return entries
 
 
-def train_entries():
+def train_entries(rules=RULES, dtypes=DTYPES):
     """fastoptim.train of every rule, both dtypes, each regime: θ, the trajectory, the step and
     epoch losses and the final slots."""
     import fastoptim as fo
     entries = {}
-    for dtype in DTYPES:
+    for dtype in dtypes:
         data = inputs(dtype)
-        for name in RULES:
+        for name in rules:
             for regime, (batch_size, epochs, shuffle) in REGIMES.items():
                 run = fo.train(data, optimizer(name), epochs=epochs, batch_size=batch_size, init=(-1.0, 1.0),
                                shuffle=shuffle, seed=11, record="step")
@@ -170,12 +170,18 @@ def input_digests():
     return out
 
 
-def compute(parts=("model", "update", "train")):
+def compute(parts=("model", "update", "train"), rules=RULES, dtypes=DTYPES):
     makers = {"model": model_entries, "update": update_entries, "train": train_entries}
     entries = {}
     for part in parts:
-        entries.update(makers[part]())
+        entries.update(makers[part](rules, dtypes))
     return entries
+
+
+def group(key):
+    """The test group of an entry: ``model-float64``, ``update-Adam-float32``, ``train-GD-float64``."""
+    parts = key.split("/")
+    return f"model-{parts[1]}" if parts[0] == "model" else f"{parts[0]}-{parts[1]}-{parts[2]}"
 
 
 def stored():
