@@ -554,3 +554,25 @@ def test_converges_on_rosenbrock(name):
     options, steps = ROSENBROCK[name]
     params = minimise(without_decay(name, **options), rosenbrock_gradient, [-1.2, 1.0], steps)
     assert np.max(np.abs(params - 1.0)) < ROSENBROCK_TOLERANCE, params
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(7,), (4, 6)], ids=["1-D", "2-D"])
+def test_adamp_nesterov_direction(shape, dtype):
+    """AdamP(nesterov=True): the Nesterov direction (β1 m + (1−β1) g)/(1−β1^t) in place of m̂,
+    on a 1-D array (Adam's one pass) and on a matrix with δ = 1, where the projection applies.
+    (No other test steps AdamP with nesterov=True against the reference.)"""
+    rng = np.random.default_rng(3)
+    params = rng.normal(size=shape).astype(dtype)
+    gradients = [rng.normal(size=shape).astype(dtype) for _ in range(10)]
+    opt = AdamP(lr=0.05, nesterov=True, delta=1.0 if len(shape) > 1 else 0.1)
+    compare_step_by_step(opt, params, gradients, dtype, "nesterov")
+    plain_params = params.copy()
+    plain = AdamP(lr=0.05, delta=opt.delta)
+    state = plain.init(plain_params)
+    nesterov_params = params.copy()
+    nesterov_state = opt.init(nesterov_params)
+    for grads in gradients:
+        plain.step(plain_params, grads, state)
+        opt.step(nesterov_params, grads, nesterov_state)
+    assert not np.array_equal(plain_params, nesterov_params)  # the option changes the steps
