@@ -53,30 +53,13 @@ def shape_of(name, n):
 
 
 def reference_rule(opt):
-    """The reference step of ``opt`` as ``f(params, grads, slots) -> (params, *slots)``."""
-    common = dict(weight_decay=opt.weight_decay, decoupled=opt.decoupled)
-    kind = opt.kind
-    if kind == kernels.GD:
-        return lambda p, g, s: reference.gd(p, g, LR, **common)
-    if kind in (kernels.MOMENTUM, kernels.NESTEROV):
-        rule = reference.momentum if kind == kernels.MOMENTUM else reference.nesterov
-        return lambda p, g, s: rule(p, g, *s, LR, opt.beta, **common)
-    if kind == kernels.ADAGRAD:
-        return lambda p, g, s: reference.adagrad(p, g, *s, LR, opt.eps, **common)
-    if kind in (kernels.RMSPROP, kernels.ADADELTA):
-        rule = reference.rmsprop if kind == kernels.RMSPROP else reference.adadelta
-        return lambda p, g, s: rule(p, g, *s, LR, opt.beta, opt.eps, **common)
-    adam_like = dict(lr=LR, beta1=opt.betas[0], beta2=opt.betas[1], eps=opt.eps, **common)
-    if kind == kernels.NADAM:
-        return lambda p, g, s: reference.nadam(p, g, *s, STEP, **adam_like)[:3]
-    if kind == kernels.AMSGRAD:
-        return lambda p, g, s: reference.amsgrad(p, g, *s, STEP, **adam_like)
-    if kind == kernels.ADAMP:
-        return lambda p, g, s: reference.adamp(p, g, *s, STEP, **adam_like, delta=opt.delta,
-                                               wd_ratio=opt.wd_ratio)
-    rule = {kernels.ADAM: reference.adam, kernels.ADAMAX: reference.adamax,
-            kernels.RADAM: reference.radam}[kind]
-    return lambda p, g, s: rule(p, g, *s, STEP, **adam_like)
+    """The reference step of ``opt`` as ``f(params, grads, slots) -> (params, *slots)``
+    (``fastoptim.reference.updates.apply``: the rule's textbook numpy function, new arrays)."""
+    def step(params, grads, slots):
+        params, slots, _ = reference.apply(opt.hyper, params, grads, slots, STEP, LR)
+        return (params, *slots)
+
+    return step
 
 
 def torch_optimizer(name, parameter, impl):
@@ -133,8 +116,7 @@ def make_step(name, impl, n, dtype):
     state = opt.init(params)
     update = kernels.update_parallel if impl == "kernel-parallel" else kernels.update
     hyper = opt.hyper
-    return lambda: update(opt.kind, flat_params, flat_grads, state.slots, state.scalars, hyper,
-                          STEP, LR)
+    return lambda: update(hyper, flat_params, flat_grads, state.slots, state.scalars, STEP, LR)
 
 
 def timing(n):
@@ -155,6 +137,6 @@ def test_update(benchmark, name, impl, n, dtype):
     benchmark.group = f"updates:{name}:{dtype}:{size_id(n)}"
     benchmark.extra_info.update(family="updates", kernel=name, optimizer=name, impl=impl, size=n,
                                 dtype=dtype, unit="parameters",
-                                n_slots=kernels.N_SLOTS[RULES[name][0].kind])
+                                n_slots=RULES[name][0](lr=LR).n_slots)
     rounds, iterations = timing(n)
     benchmark.pedantic(step, rounds=rounds, iterations=iterations, warmup_rounds=0)
