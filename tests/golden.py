@@ -114,7 +114,8 @@ def model_entries(rules=None, dtypes=DTYPES):
     for dtype in dtypes:
         for d in (1, 3):
             data = inputs(dtype, d)
-            weights = np.linspace(0.5, 1.5, N_POINTS).astype(dtype)
+            # random weights: with evenly spaced ones, s·r·x grouped as s·(r·x) happened to sum to the same bits
+            weights = (np.random.default_rng(4).random(N_POINTS) + 0.5).astype(dtype)
             weighted = fo.Dataset(data.X, data.y, weights=weights)
             theta = np.linspace(-0.7, 0.9, d + 1)
             labels = fo.Dataset(data.X, (data.y > 0.5).astype(dtype), weights=weights)  # the log loss: y in {0, 1}
