@@ -187,7 +187,7 @@ MUTANTS = [
            "order = np.random.default_rng(seed + 1).permutation(self.n)",
            (f"{O}::test_validation_fraction_split_and_shuffle_use_two_generators",), "the validation split's seed"),
     Mutant("validation-split-rounding", "fastoptim/data.py", "n_validation = int(round(fraction * self.n))",
-           "n_validation = int(fraction * self.n)", ("tests/test_data.py::test_split_sizes_disjoint_and_seeded",
+           "n_validation = int(fraction * self.n)", ("tests/test_data.py::test_split_rounds_the_validation_size",
                                                      f"{O}::test_validation_and_controllers"),
            "the validation part's size truncated, not rounded"),
     Mutant("divergence-rewind-keeps-slots", "kernels/epochs.py",
