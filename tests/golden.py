@@ -50,12 +50,13 @@ RULES = ["GD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "AdaDelta", "Adam",
 POW_RULES = {"Adam", "AdaMax", "NAdam", "NAdam-psi", "AMSGrad", "AMSGrad-bc", "RAdam", "AdamP", "AdamW", "NAdamW",
              "AdamP-2d-wd"}
 DTYPES = ["float64", "float32"]
-#: (batch_size, epochs, shuffle): one point per step, mini-batches of 25 with a remainder
-#: (N = 1010, so the last batch has 10), the full batch (N > 2 BLOCKs: three blocks), shuffled
-#: mini-batches (the order changes which points are in a batch).
-REGIMES = {"batch1": (1, 1, False), "minibatch": (25, 2, False), "full": (None, 20, False),
-           "shuffled": (25, 2, True)}
-N_POINTS = 1010
+#: (batch_size, epochs, shuffle): one point per step, mini-batches of 30 with a remainder
+#: (N = 1600, so the last batch has 10), the full batch (four blocks of kernels/model.py's 512,
+#: the last of 64: with two blocks, adding their sums in reverse would give the same bits, as
+#: a + b = b + a exactly), shuffled mini-batches (the order changes which points are in a batch).
+REGIMES = {"batch1": (1, 1, False), "minibatch": (30, 2, False), "full": (None, 20, False),
+           "shuffled": (30, 2, True)}
+N_POINTS = 1600
 UPDATE_STEPS = 25
 
 
