@@ -126,6 +126,15 @@ def model_entries(rules=None, dtypes=DTYPES):
                 for name, dataset, reduction in cases:
                     value, grad = fo.model.loss_and_gradient(dataset, theta, reduction, loss)
                     entries[f"model/{dtype}/d{d}/{loss}/{name}"] = (False, digest(np.float64(value), grad))
+                # and 16 weighted points one at a time: a 1-ulp change of a point's term (s·r·x
+                # grouped otherwise) is the result itself; in a sum of many, the partial sums'
+                # roundings absorb most such changes
+                weighted_data = cases[1][1]
+                points = [fo.model.loss_and_gradient(
+                    fo.Dataset(weighted_data.X[i:i + 1], weighted_data.y[i:i + 1], weights=weighted_data.weights[i:i + 1]),
+                    theta, "sum", loss) for i in range(16)]
+                entries[f"model/{dtype}/d{d}/{loss}/weighted-points"] = (False, digest(
+                    np.array([value for value, _ in points]), np.array([grad for _, grad in points])))
     return entries
 
 
