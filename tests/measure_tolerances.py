@@ -1,6 +1,6 @@
 """Measure how much of each tolerance of ``tests/tolerances.py`` the tests actually use.
 
-    python -m tests.measure_tolerances              # the files that use the tolerances (~10 min)
+    python -m tests.measure_tolerances              # the files that use the tolerances (2-20 min)
     python -m tests.measure_tolerances tests/test_model.py ...   # some of them
 
 It runs pytest with this module as a plugin. The plugin gives every tolerance value a tag (it

@@ -1,6 +1,6 @@
 """The mutation check: does the test suite catch the bugs it claims to?
 
-    python -m tests.mutation                 # every mutant (~20-30 min on 2 cores); prints the table
+    python -m tests.mutation                 # every mutant (7-20 min on 2 cores); prints the table
     python -m tests.mutation --list          # the mutants and the equivalent ones, without running
     python -m tests.mutation --only ID,ID    # some of them
     python -m tests.mutation --baseline      # the chosen tests pass on the unmutated copy
