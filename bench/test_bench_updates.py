@@ -53,30 +53,13 @@ def shape_of(name, n):
 
 
 def reference_rule(opt):
-    """The reference step of ``opt`` as ``f(params, grads, slots) -> (params, *slots)``."""
-    common = dict(weight_decay=opt.weight_decay, decoupled=opt.decoupled)
-    rule = opt.rule  # the rule's hyperparameter record type (fastoptim.kernels.layout)
-    if rule is kernels.GDHyper:
-        return lambda p, g, s: reference.gd(p, g, LR, **common)
-    if rule in (kernels.MomentumHyper, kernels.NesterovHyper):
-        step = reference.momentum if rule is kernels.MomentumHyper else reference.nesterov
-        return lambda p, g, s: step(p, g, *s, LR, opt.beta, **common)
-    if rule is kernels.AdaGradHyper:
-        return lambda p, g, s: reference.adagrad(p, g, *s, LR, opt.eps, **common)
-    if rule in (kernels.RMSPropHyper, kernels.AdaDeltaHyper):
-        step = reference.rmsprop if rule is kernels.RMSPropHyper else reference.adadelta
-        return lambda p, g, s: step(p, g, *s, LR, opt.beta, opt.eps, **common)
-    adam_like = dict(lr=LR, beta1=opt.betas[0], beta2=opt.betas[1], eps=opt.eps, **common)
-    if rule is kernels.NAdamHyper:
-        return lambda p, g, s: reference.nadam(p, g, *s, STEP, **adam_like)[:3]
-    if rule is kernels.AMSGradHyper:
-        return lambda p, g, s: reference.amsgrad(p, g, *s, STEP, **adam_like)
-    if rule is kernels.AdamPHyper:
-        return lambda p, g, s: reference.adamp(p, g, *s, STEP, **adam_like, delta=opt.delta,
-                                               wd_ratio=opt.wd_ratio)
-    step = {kernels.AdamHyper: reference.adam, kernels.AdaMaxHyper: reference.adamax,
-            kernels.RAdamHyper: reference.radam}[rule]
-    return lambda p, g, s: step(p, g, *s, STEP, **adam_like)
+    """The reference step of ``opt`` as ``f(params, grads, slots) -> (params, *slots)``
+    (``fastoptim.reference.updates.apply``: the rule's textbook numpy function, new arrays)."""
+    def step(params, grads, slots):
+        params, slots, _ = reference.apply(opt.hyper, params, grads, slots, STEP, LR)
+        return (params, *slots)
+
+    return step
 
 
 def torch_optimizer(name, parameter, impl):
@@ -102,6 +85,12 @@ def torch_optimizer(name, parameter, impl):
         pytest.skip(f"torch.optim.{cls.__name__} {impl}: {error}")
 
 
+#: What the last :func:`make_step` made, for the check of its result: ``observe()`` returns the
+#: step's current ``(params, [slots…])`` (copies, in the params' shape; slots None for torch) and
+#: ``grads`` its fixed gradient.
+MADE = {}
+
+
 def make_step(name, impl, n, dtype):
     """A no-argument function doing one step of ``name`` with ``impl``, and its state."""
     cls, _ = RULES[name]
@@ -113,6 +102,7 @@ def make_step(name, impl, n, dtype):
     if impl == "reference":
         rule = reference_rule(opt)
         state = [params] + [np.zeros_like(params) for _ in range(opt.n_slots)]
+        MADE.update(observe=lambda: (state[0].copy(), [slot.copy() for slot in state[1:]]), grads=grads)
 
         def reference_step():
             state[:] = rule(state[0], grads, state[1:])
@@ -122,18 +112,61 @@ def make_step(name, impl, n, dtype):
         torch = pytest.importorskip("torch")
         parameter = torch.nn.Parameter(torch.from_numpy(params))
         parameter.grad = torch.from_numpy(grads)
+        MADE.update(observe=lambda: (parameter.detach().numpy().copy(), None), grads=grads)
         torch_opt = torch_optimizer(name, parameter, impl)
         return torch_opt.step
     flat_params, flat_grads = params.reshape(-1), grads.reshape(-1)
     slots = np.zeros((opt.n_slots, n), dtype)
+    MADE.update(observe=lambda: (params.copy(), [slot.reshape(shape).copy() for slot in slots]), grads=grads)
     if impl.startswith("memory-limit"):
         copy = (kernels.memory_limit_update_parallel if impl.endswith("parallel")
                 else kernels.memory_limit_update)
         return lambda: copy(flat_params, flat_grads, slots, opt.n_slots)
     state = opt.init(params)
+    MADE.update(observe=lambda: (params.copy(), [slot.reshape(shape).copy() for slot in state.slots]), grads=grads)
     update = kernels.update_parallel if impl == "kernel-parallel" else kernels.update
     hyper = opt.hyper
     return lambda: update(hyper, flat_params, flat_grads, state.slots, state.scalars, STEP, LR)
+
+
+#: One step against the reference step from the same state: tests/tolerances.py's update bounds
+#: (relative, and absolute on the array's scale).
+RTOL = {"float64": 1e-12, "float32": 2e-6}
+ATOL = {"float64": 1e-14, "float32": 1e-6}
+
+
+def check_step(name, impl, dtype, before, after, grads):
+    """What the timed function computed in its warm-up call: the kernels' step equals the
+    reference step from the same state (within the update tolerances), the reference's equals
+    the kernel's, the memory-limit kernel moves the values as its docstring says (one addition,
+    the slots rotated), and torch's step is finite and moves θ."""
+    params, slots = after
+    assert np.all(np.isfinite(params)), (name, impl)
+    if impl.startswith("memory-limit"):  # θ ← g + s_last (θ + g without slots); s_0 ← θ, s_k ← s_(k−1)
+        old_params, old_slots = before
+        assert np.array_equal(params, grads + (old_slots[-1] if old_slots else old_params))
+        assert all(np.array_equal(a, b) for a, b in zip(slots, [old_params] + old_slots[:-1]))
+        return
+    if impl.startswith("torch"):
+        assert not np.array_equal(params, before[0])
+        return
+    opt = RULES[name][0](lr=LR)
+    if impl == "reference":  # the kernel from the same state
+        expected_params = before[0].copy()
+        state = opt.init(expected_params)
+        for k, slot in enumerate(before[1]):
+            state.slots[k] = slot.reshape(-1)
+        kernels.update(opt.hyper, expected_params.reshape(-1), grads.reshape(-1), state.slots, state.scalars, STEP, LR)
+        expected = [expected_params] + [slot.reshape(params.shape) for slot in state.slots]
+    else:
+        expected = list(reference_rule(opt)(before[0].copy(), grads, [slot.copy() for slot in before[1]]))
+    assert len(expected) == 1 + len(slots)
+    for got, want in zip([params] + list(slots), expected):
+        want, got = np.asarray(want, dtype=np.float64), np.asarray(got, dtype=np.float64)
+        scale = max(np.max(np.abs(want)), np.max(np.abs(before[0])))
+        bound = np.maximum(RTOL[dtype] * np.abs(want), ATOL[dtype] * scale)
+        assert np.all(np.abs(got - want) <= bound), (name, impl, float(np.max(np.abs(got - want) - bound)))
+    assert not np.array_equal(params, before[0])  # the step moved θ
 
 
 def timing(n):
@@ -150,10 +183,12 @@ CASES = [pytest.param(name, impl, n, dtype, id=f"{name}-{impl}-{size_id(n)}-{dty
 @pytest.mark.parametrize("name, impl, n, dtype", CASES)
 def test_update(benchmark, name, impl, n, dtype):
     step = make_step(name, impl, n, dtype)
+    before, observe, grads = MADE["observe"](), MADE["observe"], MADE["grads"]
     step()  # warm-up: compiles or loads from the cache, touches the pages
+    check_step(name, impl, dtype, before, observe(), grads)
     benchmark.group = f"updates:{name}:{dtype}:{size_id(n)}"
     benchmark.extra_info.update(family="updates", kernel=name, optimizer=name, impl=impl, size=n,
                                 dtype=dtype, unit="parameters",
-                                n_slots=RULES[name][0]().n_slots)
+                                n_slots=RULES[name][0](lr=LR).n_slots)
     rounds, iterations = timing(n)
     benchmark.pedantic(step, rounds=rounds, iterations=iterations, warmup_rounds=0)

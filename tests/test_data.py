@@ -54,6 +54,13 @@ def test_split_sizes_disjoint_and_seeded():
     assert np.array_equal(validation.X, data.split(0.2, seed=1)[1].X)
 
 
+@pytest.mark.parametrize("fraction, size", [(0.27, 3), (0.34, 3), (0.36, 4), (0.51, 5), (0.59, 6)])
+def test_split_rounds_the_validation_size(fraction, size):
+    """round(fraction · N) points, not the truncation: 0.27 of 10 points is 3, 0.59 is 6."""
+    train, validation = fo.data.synthetic(10, seed=0).split(fraction, seed=1)
+    assert (train.n, validation.n) == (10 - size, size)
+
+
 # --- Dataset: the dtype rule, weights, names, refusals, labels --------------------------------
 
 N = 6

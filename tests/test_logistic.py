@@ -194,7 +194,7 @@ def written_out(data):
 @pytest.mark.parametrize("d", [1, 3])
 def test_a_weight_of_two_is_the_point_written_twice(d, reduction, loss):
     """Weights 0, 1, 2 against the points dropped, kept, written twice: the same sums in
-    another order (1e-12, MODEL_RTOL); in bits where the orders coincide: four points of
+    another order (MODEL_RTOL); in bits where the orders coincide: four points of
     weight 2 against each written twice (lanes 0–7 of the kernel's sum hold a, a, b, b, … and
     the tree adds them pairwise, a + a = 2a exactly)."""
     data, theta = labelled(3001, d, False, seed=40 + d)
@@ -221,7 +221,7 @@ RULES_FOR_WEIGHTS = {"GD": fo.GD(lr=0.5), "Nesterov": fo.Nesterov(lr=0.2), "Adam
 def test_train_with_weights_of_two_equals_the_points_written_twice_in_bits(rule, batch_size, reduction, loss):
     """Every weight 2, batches of B ≤ 4 points, against every point written twice, batches of
     2B, in order: each step's batch sums are the same bits (see above), so the whole run's θ
-    is; the recorded full-data losses sum 1010 and 2020 terms in different orders (1e-12)."""
+    is; the recorded full-data losses sum 1010 and 2020 terms in different orders (MODEL_RTOL)."""
     data, _ = labelled(1010, 1, False, seed=7)
     weighted = fo.Dataset(data.X, data.y, np.full(data.n, 2.0))
     optimizer = RULES_FOR_WEIGHTS[rule]

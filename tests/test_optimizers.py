@@ -174,7 +174,7 @@ def test_defaults_match_the_reference_over_many_steps(name, dtype):
     opt = OPTIMIZERS[name]()
     params, gradients = make_problem((4, 5), 200, 7, 1.0, dtype)
     api, ref = run_both(opt, params, gradients)
-    assert_agree(api, ref, dtype, factor=UPDATE_TRAJECTORY_FACTOR)
+    assert_agree(api, ref, dtype, factor=UPDATE_TRAJECTORY_FACTOR[dtype])
 
 
 def test_adamp_projection_is_exercised_and_matches():
@@ -554,3 +554,51 @@ def test_converges_on_rosenbrock(name):
     options, steps = ROSENBROCK[name]
     params = minimise(without_decay(name, **options), rosenbrock_gradient, [-1.2, 1.0], steps)
     assert np.max(np.abs(params - 1.0)) < ROSENBROCK_TOLERANCE, params
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(7,), (4, 6)], ids=["1-D", "2-D"])
+def test_adamp_nesterov_direction(shape, dtype):
+    """AdamP(nesterov=True): the Nesterov direction (β1 m + (1−β1) g)/(1−β1^t) in place of m̂,
+    on a 1-D array (Adam's one pass) and on a matrix with δ = 1, where the projection applies.
+    (No other test steps AdamP with nesterov=True against the reference.)"""
+    rng = np.random.default_rng(3)
+    params = rng.normal(size=shape).astype(dtype)
+    gradients = [rng.normal(size=shape).astype(dtype) for _ in range(10)]
+    opt = AdamP(lr=0.05, nesterov=True, delta=1.0 if len(shape) > 1 else 0.1)
+    compare_step_by_step(opt, params, gradients, dtype, "nesterov")
+    plain_params = params.copy()
+    plain = AdamP(lr=0.05, delta=opt.delta)
+    state = plain.init(plain_params)
+    nesterov_params = params.copy()
+    nesterov_state = opt.init(nesterov_params)
+    for grads in gradients:
+        plain.step(plain_params, grads, state)
+        opt.step(nesterov_params, grads, nesterov_state)
+    assert not np.array_equal(plain_params, nesterov_params)  # the option changes the steps
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_adamp_projects_per_row_between_the_row_and_the_whole_threshold(dtype):
+    """Each row's |cos(g, θ)| = 0.06, between δ/√(row size) = 0.2/√6 = 0.082 and δ/√size =
+    0.2/√24 = 0.041: the per-row test projects each row (the whole-array test would not
+    project at all). A per-row threshold computed from the whole size survived every other test."""
+    rng = np.random.default_rng(11)
+    params = rng.normal(size=(4, 6))
+    gradients = []
+    for _ in range(3):
+        unit = params / np.linalg.norm(params, axis=1, keepdims=True)
+        g = rng.normal(size=(4, 6))
+        g -= unit * np.sum(g * unit, axis=1, keepdims=True)
+        g = 0.998 * g / np.linalg.norm(g, axis=1, keepdims=True) + 0.06 * unit
+        cosines = np.abs(np.sum(g * unit, axis=1)) / np.linalg.norm(g, axis=1)
+        assert np.all((0.2 / np.sqrt(24) < cosines) & (cosines < 0.2 / np.sqrt(6)))
+        gradients.append(g.astype(dtype))
+    opt = AdamP(lr=0.01, delta=0.2)
+    compare_step_by_step(opt, params.astype(dtype), gradients, dtype, "per row")
+    projected, plain = params.astype(dtype), params.astype(dtype)
+    state, plain_state = opt.init(projected), Adam(lr=0.01).init(plain)
+    for grads in gradients:
+        opt.step(projected, grads, state)
+        Adam(lr=0.01).step(plain, grads, plain_state)
+    assert not np.allclose(projected, plain, rtol=1e-9, atol=0)  # the projection changed the steps

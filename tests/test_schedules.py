@@ -725,3 +725,12 @@ def test_reduce_on_plateau_never_raises_a_restored_rate_below_min_lr():
     controller = ReduceOnPlateau(factor=0.5, patience=0, min_lr=0.01, lr=0.1)
     controller.load_state_dict({"lr": 0.001, "best": 1.0, "bad_epochs": 0, "epochs": 5})
     assert controller.update(2.0) == 0.001
+
+
+@pytest.mark.parametrize("lr", [0.1, 1e-3, 0.3, 5e-324])
+def test_constant_is_exactly_its_rate(lr):
+    """A constant schedule gives its rate's own bits at every counter (assert_exact's relative
+    bound would let an ulp through: a constant one ulp off survived the mutation check)."""
+    schedule = constant(lr)
+    assert schedule(0) == lr and schedule(BILLION) == lr and schedule(MAX_T - 1) == lr
+    assert np.all(schedule.values(10_000) == lr)

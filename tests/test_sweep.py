@@ -2,7 +2,8 @@
 the table and its CSV export, divergence, the grid helper, bad input, and the Dask path on a
 LocalCluster of 2 worker processes (also with one worker killed mid-sweep).
 
-All sweeps here use 1-D float64 data, so the compiled sweep kernel is specialised once.
+All sweeps here use 1-D float64 data, so the compiled sweep kernel is specialised once, except
+the AdamP test with d = 3 features (its own specialisation).
 """
 import csv
 import io
@@ -17,6 +18,7 @@ import pytest
 
 import fastoptim as fo
 from fastoptim import schedules
+from tests.helpers import require_test_extra
 
 N_POINTS = 1000
 OPTIONS = dict(epochs=3, batch_size=25, init=(-1.0, 1.0), shuffle=True)
@@ -228,6 +230,19 @@ def test_executor_that_is_not_a_dask_client_is_refused_before_any_work(data):
             fo.sweep(data, [fo.Adam()], executor=pool, **OPTIONS)
 
 
+def test_adamp_with_d_features_in_a_sweep_equals_train():
+    """AdamP with d = 3 features (a 1-D θ: Adam's update by SPEC §3.4, tests/test_training.py), with
+    Nesterov's direction and a decoupled decay, in a sweep beside Adam: each row equals its train
+    run bit for bit, and the AdamP row is Adam's where it must be."""
+    data = fo.data.synthetic(300, w=[1.0, -2.0, 0.5], b=0.3, d=3, noise=0.1, seed=8)
+    configs = [fo.AdamP(lr=0.05), fo.AdamP(lr=0.05, nesterov=True, weight_decay=0.1), fo.Adam(lr=0.05)]
+    options = dict(epochs=3, batch_size=16, init=(0.2, -0.1, 0.4, 0.0), shuffle=True)
+    result = fo.sweep(data, configs, seeds=(4,), **options)
+    for row, config in enumerate(configs):
+        assert_row_equals_run(result, row, fo.train(data, config, seed=4, **options))
+    assert np.array_equal(result.theta[0], result.theta[2]) and not np.array_equal(result.theta[1], result.theta[2])
+
+
 # --- Dask -----------------------------------------------------------------------------------------
 
 def _same_table(got, want):
@@ -241,10 +256,14 @@ def _same_table(got, want):
     assert np.array_equal(got.theta, want.theta) and np.array_equal(got.loss, want.loss, equal_nan=True)
 
 
+def test_a_module_of_the_installed_test_extra_that_does_not_import_fails_not_skips():
+    with pytest.raises(pytest.fail.Exception, match="the test extra is installed but fastoptim_no_such_module"):
+        require_test_extra("fastoptim_no_such_module")
+
+
 @pytest.fixture(scope="module")
 def cluster():
-    distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed "
-                                      "(pip install 'fastoptim[distributed]'): the Dask path is not tested")
+    distributed = require_test_extra("distributed")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # start-up chatter (ports, deprecations in dependencies)
         cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",

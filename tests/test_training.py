@@ -24,9 +24,15 @@ OPTIMIZERS = {
     "Momentum-L2": fo.Momentum(lr=0.2, weight_decay=0.01), "NAdamW": fo.NAdamW(lr=0.01),
     "RMSPropW": fo.RMSPropW(lr=0.01), "AdaGradW": fo.AdaGradW(lr=0.1),
 }
-# (batch_size, epochs): batch GD, stochastic, mini-batches of 25 with a remainder (N = 1010)
-MODES = {"batch": (None, 200), "stochastic": (1, 1), "minibatch": (25, 5)}
+# (batch_size, epochs): batch GD, stochastic, mini-batches of 25 with a remainder (N = 1010), and
+# large batches of 400 (two of 400 and one of 210 an epoch, each over its blocks of 512)
+MODES = {"batch": (None, 200), "stochastic": (1, 1), "minibatch": (25, 5), "large-batch": (400, 70)}
 N_POINTS = 1010
+# Every mode ordered and shuffled, except the full batch shuffled: that only reorders one sum
+# over every point (each step sees the same points), so it shuffles nothing that matters; the
+# large batches shuffled change which points each step sees, as the mini-batches do.
+VISITS = [pytest.param(mode, shuffle, id=f"{mode}-{'shuffled' if shuffle else 'ordered'}")
+          for mode in MODES for shuffle in (False, True) if not (mode == "batch" and shuffle)]
 
 
 def data_for(dtype):
@@ -47,8 +53,7 @@ def assert_runs_equal(run, want, dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("shuffle", [False, True], ids=["ordered", "shuffled"])
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode, shuffle", VISITS)
 @pytest.mark.parametrize("name", OPTIMIZERS)
 def test_train_equals_reference(name, mode, shuffle, dtype):
     batch_size, epochs = MODES[mode]
@@ -74,6 +79,50 @@ def test_train_equals_reference_with_schedules_and_line_search(dtype):
     for optimizer, extra in cases:
         options = dict(epochs=5, batch_size=50, init=(0.3, -0.2), shuffle=True, seed=2, record="step", **extra)
         assert_runs_equal(fo.train(data, optimizer, **options), fo.reference.train(data, optimizer, **options), dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_shuffled_large_batches_see_other_points_than_ordered_ones(dtype):
+    """The shuffled large-batch case shuffles something: its steps differ from the ordered run's."""
+    data = data_for(dtype)
+    options = dict(epochs=2, batch_size=400, init=(-1.0, 1.0), seed=11, record="step")
+    ordered = fo.train(data, fo.GD(lr=0.5), shuffle=False, **options)
+    shuffled = fo.train(data, fo.GD(lr=0.5), shuffle=True, **options)
+    assert not np.allclose(ordered.step_loss, shuffled.step_loss, rtol=1e-6, atol=0)
+
+
+# AdamP with d = 3 features: θ = [w1, w2, w3, b] is a 1-D array, and SPEC §3.4 updates 1-D arrays as
+# Adam (its projection needs an array of 2 or more dimensions: it applies in opt.step on matrices,
+# tests/test_optimizers.py, never to the neuron's θ). So in training it must be Adam (AdamW with a
+# decoupled decay: wd_ratio only scales a projected step) bit for bit, and its Nesterov direction
+# must still be AdamP's own, as the reference engine computes it.
+ADAMP_CASES = {
+    "AdamP = Adam": (fo.AdamP(lr=0.05), fo.Adam(lr=0.05)),
+    "AdamP(weight_decay) = AdamW": (fo.AdamP(lr=0.05, weight_decay=0.1, delta=1.0, wd_ratio=0.5),
+                                    fo.AdamW(lr=0.05, weight_decay=0.1)),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("case", ADAMP_CASES)
+def test_adamp_trains_the_1d_theta_of_d_features_as_adam(case, dtype):
+    adamp, adam = ADAMP_CASES[case]
+    data = fo.data.synthetic(300, w=[1.0, -2.0, 0.5], b=0.3, d=3, noise=0.1, seed=8, dtype=dtype)
+    options = dict(epochs=3, batch_size=16, init=(0.2, -0.1, 0.4, 0.0), shuffle=True, seed=4, record="step")
+    run = fo.train(data, adamp, **options)
+    want = fo.train(data, adam, **options)
+    assert np.array_equal(run.trajectory, want.trajectory) and np.array_equal(run.state.slots, want.state.slots)
+    assert_runs_equal(run, fo.reference.train(data, adamp, **options), dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_adamp_nesterov_with_d_features_equals_reference(dtype):
+    data = fo.data.synthetic(300, w=[1.0, -2.0, 0.5], b=0.3, d=3, noise=0.1, seed=8, dtype=dtype)
+    options = dict(epochs=3, batch_size=16, init=(0.2, -0.1, 0.4, 0.0), shuffle=True, seed=4, record="step")
+    run = fo.train(data, fo.AdamP(lr=0.05, nesterov=True, weight_decay=0.1), **options)
+    assert_runs_equal(run, fo.reference.train(data, fo.AdamP(lr=0.05, nesterov=True, weight_decay=0.1), **options),
+                      dtype)
+    assert not np.array_equal(run.theta, fo.train(data, fo.AdamP(lr=0.05, weight_decay=0.1), **options).theta)
 
 
 def test_lecture_batch_gradient_descent():
