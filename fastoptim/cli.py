@@ -641,7 +641,7 @@ def build_parser():
     search.add_argument("--refine", type=_numbers, default=[0.5, 2.0, 3.0], metavar="F1,F2,...",
                         help="factors of the finer grid around the best (default: 0.5,2,3)")
     search.add_argument("--no-refine", action="store_true", help="the coarse grid only")
-    _data_options(search)
+    _data_options(search, default="synthetic")  # two points cannot hold out a validation part
     search.set_defaults(validation=0.2)
     _search_run_options(search, epochs=3)
     search.add_argument_group("output").add_argument(

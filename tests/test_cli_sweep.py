@@ -73,6 +73,13 @@ def test_lr_search_ranks_the_candidates_and_draws_them(tmp_path, capsys, monkeyp
     assert picture.stat().st_size > 10_000
 
 
+def test_lr_search_runs_on_its_defaults(capsys):
+    """Its default data holds out the default validation fraction (two points could not)."""
+    status, out, err = run_cli(capsys, "lr-search", "--quiet", "--epochs", "1", "--no-refine")
+    assert status == 0, err
+    assert "200,000 of the points held out for validation" in out and len(re.findall(r"coarse", out)) == 5
+
+
 def test_lr_search_without_refining(capsys):
     status, out, _ = run_cli(capsys, "lr-search", "--lrs", "0.1,1", "--no-refine", "--data", "sparse", "--n", "200",
                              "--quiet")
