@@ -1,4 +1,5 @@
 """Brute-force search over the error surface (SPEC §6, lecture 5.1 "guess work")."""
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,7 +43,23 @@ def check_arguments(data, w_range, b_range, resolution, reduction, loss="squared
     loss = _checks.choice("loss", loss, ("squared", "log"))
     if loss == "log":
         data.check_labels(loss)
+        _check_log_loss_fits(data, w_range, b_range)
     return w_range, b_range, resolution, _checks.reduction(reduction), loss
+
+
+def _check_log_loss_fits(data, w_range, b_range):
+    """Refuse ranges over which the summed log loss could exceed float64: per point it is at most
+    |z| + log 2 with |z| ≤ max|w|·max|x| + max|b| (the squared error is at most ½ a point)."""
+    largest_x = float(np.max(np.abs(data.X))) if data.X.size else 0.0
+    largest_w = max(abs(w_range[0]), abs(w_range[1]))
+    largest_b = max(abs(b_range[0]), abs(b_range[1]))
+    total = data.n if data.weights is None else float(np.sum(data.weights, dtype=np.float64))
+    from_w, from_b = largest_w * largest_x, largest_b  # Python floats: an overflow is inf, not an error
+    bound = (from_w + from_b + math.log(2.0)) * total
+    if not bound <= np.finfo(np.float64).max:
+        name, value = ("w_range", w_range) if from_w >= from_b else ("b_range", b_range)
+        raise _checks.invalid(name, value, f"the log loss summed over the data can exceed the float64 range "
+                                           f"there (up to ~{bound:.3g}): narrow the range")
 
 
 def grid_bytes(resolution):

@@ -44,3 +44,15 @@ def test_a_resolution_whose_grid_cannot_fit_is_refused_before_allocating(monkeyp
 def test_byte_sizes_read_well():
     assert [_checks.byte_size(n) for n in (0, 1023, 1024, 5 * 2**20, 8 * 10**12, 2**70)] == \
         ["0 bytes", "1023 bytes", "1 KiB", "5 MiB", "7.28 TiB", "1.02e+03 EiB"]
+
+
+def test_a_log_loss_that_would_overflow_the_sum_is_refused_naming_the_range():
+    """Found by the fuzz suite: two points, b up to 1e308, log loss summed: ~2e308 is inf."""
+    data = fo.Dataset(np.zeros(2), np.zeros(2))
+    with pytest.raises(ValueError, match=r"^Invalid b_range: \(0\.0, 1e\+308\) \(the log loss summed over the data "
+                                         r"can exceed the float64 range there"):
+        fo.surface(data, b_range=(0.0, 1e308), loss="log")
+    with pytest.raises(ValueError, match=r"^Invalid w_range: "):
+        fo.surface(fo.Dataset(np.full(2, 1e200), np.zeros(2)), w_range=(-1e200, 1e200), loss="log")
+    fine = fo.surface(data, b_range=(0.0, 1e300), loss="log", resolution=5)  # ~2e300: fits
+    assert np.all(np.isfinite(fine.loss)) and fine.best_b == 0.0
