@@ -375,6 +375,12 @@ def _run(arrays, meta):
                "step_lr": steps, "step_beta": steps}
     vectors = {name: _float_vector(name, arrays[name], lengths[name]) if name in arrays else None
                for name in lengths}
+    loss = vectors["loss"]
+    if (meta["diverged"] is None and settings.get("record") in ("epoch", "step") and epochs > 0
+            and loss is not None and not np.isfinite(loss[-1])):
+        # an earlier part may have run with record="none" (NaN), but the last one recorded its loss
+        raise _Bad(f"member 'loss' ends in {float(loss[-1])!r}, but the run recorded its loss "
+                   f"(settings['record'] = {settings['record']!r}) and did not diverge")
     trajectory = arrays.get("trajectory")
     if trajectory is not None:
         if trajectory.dtype != theta.dtype or trajectory.shape != (steps + 1, theta.size):

@@ -42,7 +42,8 @@ def _with_lr(optimizer, lr):
 
 
 def _positive_rates(name, values):
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+    if (isinstance(values, (str, bytes)) or not hasattr(values, "__len__")
+            or (isinstance(values, np.ndarray) and values.ndim != 1)):  # a 0-d array has __len__ too
         raise _checks.wrong_type(name, values, "must be a list of numbers")
     for value in values:
         if not _checks.is_real(value):
@@ -89,7 +90,7 @@ def lr_search(data, optimizer, *, lrs=(1e-4, 1e-3, 1e-2, 1e-1, 1), epochs=3, ref
     optimizer = _optimizer_instance(optimizer)
     _checks.dataset(data)
     epochs = _checks.positive_int("epochs", epochs, minimum=1)  # (judged after its epochs)
-    seed = _checks.positive_int("seed", seed, minimum=0)  # (here: the sweep would name its own seeds)
+    seed = _checks.positive_int("seed", seed, minimum=0, maximum=2**63 - 1)  # the result's int64 seed column  # (here: the sweep would name its own seeds)
     if validation is None:
         raise _checks.invalid("validation", validation, "lr_search judges by validation loss: must be a Dataset "
                                                         "or a fraction in (0, 1)")

@@ -101,8 +101,8 @@ def _check_seeds(seeds):
     for seed in seeds:
         if not _checks.is_integer(seed):
             raise _checks.wrong_type("seeds", given, f"must be a list of integers >= 0; holds {_checks.describe(seed)}")
-        if seed < 0:
-            raise _checks.invalid("seeds", given, f"must be a list of integers >= 0; holds {seed}")
+        if not 0 <= seed < 2**63:  # the result's seed column is int64
+            raise _checks.invalid("seeds", given, f"must be a list of integers >= 0 and < 2**63; holds {seed}")
     return [int(seed) for seed in seeds]
 
 

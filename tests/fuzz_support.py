@@ -429,7 +429,9 @@ def call_load_state(args):
     return problems
 
 
-def _run_problems(problems, run, name="run"):
+def _run_problems(problems, run, name="run", loaded=False):
+    """``loaded``: a run read from a file, whose earlier parts may have run with record="none"
+    (NaN losses): only its last epoch's loss is promised then."""
     import fastoptim as fo
 
     if not isinstance(run, fo.Run):
@@ -437,7 +439,7 @@ def _run_problems(problems, run, name="run"):
     finite_problems(problems, **{f"{name}.theta": run.theta, f"{name}.state.slots": run.state.slots})
     if run.diverged is None:
         if run.settings.get("record") != "none":
-            finite_problems(problems, **{f"{name}.loss": run.loss})
+            finite_problems(problems, **{f"{name}.loss": run.loss[-1:] if loaded else run.loss})
         finite_problems(problems, **{f"{name}.validation_loss": run.validation_loss, f"{name}.lr": run.lr})
     elif not (isinstance(run.diverged, dict) and set(run.diverged) == {"epoch", "step"}):
         problems.append(f"{name}.diverged = {run.diverged!r}")
@@ -585,7 +587,11 @@ def tampered_run_file(kind, tamper):
     with np.load(base, allow_pickle=False) as stored:
         arrays = {name: stored[name] for name in stored.files}
     if action == "member":
-        arrays[tamper[1]] = np.asarray(build(tamper[2]))
+        value = build(tamper[2])
+        try:
+            arrays[tamper[1]] = np.asarray(value)
+        except ValueError:  # a ragged list: numpy stores it only as an object array (pickled)
+            arrays[tamper[1]] = np.array(value, dtype=object)
     elif action == "meta":
         meta = json.loads(str(arrays["meta"]))
         target = meta
@@ -615,11 +621,11 @@ def call_load_run(args):
     else:
         path = build(path)
     run = fo.load_run(path)
-    problems = _run_problems([], run)
+    problems = _run_problems([], run, loaded=True)
     if run.diverged is None and run.stopped is None:
         _, _, optimizer, options = _base_run(kind)
         resumed = fo.train(fo.data.two_points(), optimizer, **{**options, "epochs": 1, "resume": run})
-        _run_problems(problems, resumed, "resumed")
+        _run_problems(problems, resumed, "resumed", loaded=True)
     return problems
 
 

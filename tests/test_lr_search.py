@@ -101,13 +101,18 @@ def test_range_test_stops_where_the_loss_blows_up():
     (lambda d: fo.lr_search(d, fo.GD(), lrs=()), ValueError, r"^Invalid lrs: \(\) \(is empty"),
     (lambda d: fo.lr_search(d, fo.GD(), lrs=(0.1, -1)), ValueError, r"^Invalid lrs: \(0\.1, -1\) \(must hold positive"),
     (lambda d: fo.lr_search(d, fo.GD(), refine=2), TypeError, r"^Invalid refine: 2 \(must be a list of numbers\)$"),
+    # found by the fuzz suite: "iteration over a 0-d array"
+    (lambda d: fo.lr_search(d, fo.GD(), lrs=np.array(0.1)), TypeError, r"^Invalid lrs: array\(shape=\(\), dtype=float64\) \(must be a list of numbers\)$"),
+    (lambda d: fo.lr_search(d, fo.GD(), refine=np.array(2.0)), TypeError, r"^Invalid refine: array\(shape=\(\), dtype=float64\) \(must be a list of numbers\)$"),
+    # found by the fuzz suite: the result's int64 seed column overflowed after the runs
+    (lambda d: fo.lr_search(d, fo.GD(), seed=2**64), ValueError, r"^Invalid seed: 18446744073709551616 \(must be an integer >= 0 and <= 9223372036854775807\)$"),
     (lambda d: fo.lr_search(d, "sgd"), TypeError, r"^Invalid optimizer: 'sgd' \(must be a fastoptim optimizer"),
     (lambda d: fo.lr_search(d, fo.GD(), epochs=0), ValueError, r"^Invalid epochs: 0 \(must be an integer >= 1\)$"),
     (lambda d: fo.lr_search(d, fo.GD(), validation=1.5), ValueError, "validation"),
     # found by tests/test_fuzz.py: the seed was checked by the sweep, whose message named its "seeds";
     # rates beyond float64 raised OverflowError
-    (lambda d: fo.lr_search(d, fo.GD(), seed=float("nan")), TypeError, r"^Invalid seed: nan \(must be an integer >= 0\)$"),
-    (lambda d: fo.lr_search(d, fo.GD(), seed=-1), ValueError, r"^Invalid seed: -1 \(must be an integer >= 0\)$"),
+    (lambda d: fo.lr_search(d, fo.GD(), seed=float("nan")), TypeError, r"^Invalid seed: nan \(must be an integer >= 0 and <= 9223372036854775807\)$"),
+    (lambda d: fo.lr_search(d, fo.GD(), seed=-1), ValueError, r"^Invalid seed: -1 \(must be an integer >= 0 and <= 9223372036854775807\)$"),
     (lambda d: fo.lr_search(d, fo.GD(), lrs=(0.1, 10**400)), ValueError, r"^Invalid lrs: .* \(must hold positive finite"),
     (lambda d: lr_range_test(d, fo.GD(), min_lr=1.0, max_lr=0.1), ValueError, "min_lr < max_lr"),
     (lambda d: lr_range_test(d, fo.GD(), steps=1), ValueError, "steps"),

@@ -200,7 +200,9 @@ def test_progress_bar_goes_to_stderr(data, capsys):
     (lambda d: fo.sweep(d, [fo.Adam(), "sgd"], **OPTIONS), TypeError, r"^Invalid configs\[1\]: 'sgd' \(must be a fastoptim optimizer"),
     (lambda d: fo.sweep(d, [fo.Adam()], **{**OPTIONS, "epochs": -2}), ValueError, r"^Invalid epochs: -2 \(must be an integer >= 0\)$"),
     (lambda d: fo.sweep(d, [fo.Adam()], seeds=(), **OPTIONS), ValueError, r"^Invalid seeds: \(\) \(is empty"),
-    (lambda d: fo.sweep(d, [fo.Adam()], seeds=(-1,), **OPTIONS), ValueError, r"^Invalid seeds: \(-1,\) \(must be a list of integers >= 0; holds -1\)$"),
+    (lambda d: fo.sweep(d, [fo.Adam()], seeds=(-1,), **OPTIONS), ValueError, r"^Invalid seeds: \(-1,\) \(must be a list of integers >= 0 and < 2\*\*63; holds -1\)$"),
+    # found by the fuzz suite: the result's int64 seed column overflowed after the runs
+    (lambda d: fo.sweep(d, [fo.Adam()], seeds=(2**64,), **OPTIONS), ValueError, r"^Invalid seeds: \(18446744073709551616,\) \(must be a list of integers >= 0 and < 2\*\*63"),
     (lambda d: fo.sweep(d, [fo.Adam()], seeds=(1.5,), **OPTIONS), TypeError, r"^Invalid seeds: \(1\.5,\)"),
     (lambda d: fo.sweep(d, [fo.Adam()], executor=object(), **OPTIONS), TypeError,
      r"^Invalid executor: .* \(must be a dask\.distributed\.Client"),
