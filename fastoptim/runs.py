@@ -375,12 +375,17 @@ def _run(arrays, meta):
                "step_lr": steps, "step_beta": steps}
     vectors = {name: _float_vector(name, arrays[name], lengths[name]) if name in arrays else None
                for name in lengths}
-    loss = vectors["loss"]
-    if (meta["diverged"] is None and settings.get("record") in ("epoch", "step") and epochs > 0
-            and loss is not None and not np.isfinite(loss[-1])):
-        # an earlier part may have run with record="none" (NaN), but the last one recorded its loss
-        raise _Bad(f"member 'loss' ends in {float(loss[-1])!r}, but the run recorded its loss "
-                   f"(settings['record'] = {settings['record']!r}) and did not diverge")
+    for name in ("lr", "beta", "step_lr", "step_beta"):  # η and β are recorded whatever the record
+        rates = vectors[name]
+        if rates is not None and not np.all(np.isfinite(rates) & (rates >= 0)):
+            raise _Bad(f"member {name!r} must hold finite numbers >= 0, got {rates.tolist()[:8]}")
+    for name in ("loss", "validation_loss"):
+        losses = vectors[name]
+        if (meta["diverged"] is None and settings.get("record") in ("epoch", "step") and epochs > 0
+                and losses is not None and not np.isfinite(losses[-1])):
+            # an earlier part may have run with record="none" (NaN), but the last one recorded it
+            raise _Bad(f"member {name!r} ends in {float(losses[-1])!r}, but the run recorded its loss "
+                       f"(settings['record'] = {settings['record']!r}) and did not diverge")
     trajectory = arrays.get("trajectory")
     if trajectory is not None:
         if trajectory.dtype != theta.dtype or trajectory.shape != (steps + 1, theta.size):

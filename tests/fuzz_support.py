@@ -440,7 +440,9 @@ def _run_problems(problems, run, name="run", loaded=False):
     if run.diverged is None:
         if run.settings.get("record") != "none":
             finite_problems(problems, **{f"{name}.loss": run.loss[-1:] if loaded else run.loss})
-        finite_problems(problems, **{f"{name}.validation_loss": run.validation_loss, f"{name}.lr": run.lr})
+        validation = run.validation_loss
+        finite_problems(problems, **{f"{name}.validation_loss": validation[-1:] if loaded and validation is not None
+                                     else validation, f"{name}.lr": run.lr})
     elif not (isinstance(run.diverged, dict) and set(run.diverged) == {"epoch", "step"}):
         problems.append(f"{name}.diverged = {run.diverged!r}")
     if run.state.step != run.steps:

@@ -225,6 +225,7 @@ def test_a_changed_value_is_caught_by_the_checksum(saved):
     (dict(lr=np.zeros(2)), "member 'lr' has 2 entries, the run has 3"),
     (dict(step_lr=np.zeros(8)), "member 'step_lr' has 8 entries, the run has 9"),
     (dict(loss=np.zeros(3, np.int64)), "member 'loss' must be a 1-d float array"),
+    (dict(lr=np.array([0.1, np.nan, 0.1])), "member 'lr' must hold finite numbers >= 0, got [0.1, nan, 0.1]"),
     (dict(loss=np.array([0.1, 0.1, np.nan])),  # found by the fuzz suite: it loaded and resumed
      "member 'loss' ends in nan, but the run recorded its loss (settings['record'] = 'step') and did not diverge"),
     (dict(state__slots=np.full((2, 2), np.nan)), "the optimizer's state: Invalid data['slots']"),
