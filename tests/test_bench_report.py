@@ -387,7 +387,7 @@ def test_engine_targets_met_missed_and_not_measured(document):
 def test_markdown(document):
     text = report.build(document).markdown
     assert "Machine: Test CPU, 2 cores" in text and "numpy 2.4.6, numba 0.68.1" in text
-    assert "## Regression guard: FAILED" in text
+    assert "## Regression guard: NOT JUDGED" in text   # a starved thread row; the others pass
     assert ("| updates | adam | kernel | float64 | 1e6 | 10 ms | 1.4 ms | 7.14x | 40 GB/s | 0.86 | 1.14x |"
             in text)
     assert "| model | gradient | kernel | float64 | 1e6 | 20 ms | 4 ms | 5x | 4 ns/point | — |" in text
@@ -424,11 +424,13 @@ def test_remeasured_rows_replace_the_first_run(document):
     assert len(merged["benchmarks"]) == len(document["benchmarks"])
 
 
-def test_command_from_json(capsys):
+def test_command_from_json(capsys, tmp_path):
     status = report.main(["--from-json", str(SMALL)])
     out = capsys.readouterr().out
-    assert status != 0                      # the stored run fails the guard
-    assert "| family | kernel | impl |" in out
+    assert status == 0 and "| family | kernel | impl |" in out   # the stored run passes its guards
+    failing = tmp_path / "slow.json"   # its model gradient at 5x slowed to 2.5x: below the 3x guard
+    failing.write_text(json.dumps(slowed(json.loads(SMALL.read_text()), 2)))
+    assert report.main(["--from-json", str(failing)]) != 0
 
 
 def test_plot_or_a_clear_skip(document, tmp_path):
@@ -649,15 +651,16 @@ def test_the_committed_baseline_and_the_ci_threshold(quick, quiet):
         assert not built.regressions and not built.failures, [c.describe() for c in built.regressions]
     # the loaded run (2.98 per core over it): a figure past the threshold is not judged, never passed
     assert report.machine_load(quick) >= report.STARVED_MARGIN
+    # (the mechanism at 150%, CI's threshold until a quiet CI run showed noise beyond it)
     slow = slowed(quick, 5, "updates", "adam", "kernel")   # 17.5x -> 3.5x: above its 2.7x guard
-    built = report.build(slow, baseline=baseline, fail_above=report.CI_FAIL_ABOVE)
+    built = report.build(slow, baseline=baseline, fail_above=150)
     assert not built.regressions and [c.row.kernel for c in built.comparison.unjudged] == ["adam"]
     assert not built.passed and "NOT JUDGED against the baseline" in built.markdown
-    # on the quiet machine, a guarded serial row 3x slower (beyond the threshold, still above its
-    # guard) fails the comparison; 2x does not
+    # on the quiet machine, a guarded serial row 3x slower (beyond a 150% threshold, still above
+    # its guard) fails the comparison; 2x does not
     for factor, regressed in ((3, ["gd/batch-1"]), (2, [])):
         slow = slowed(quiet, factor, "training", "gd/batch-1", "kernel")
-        built = report.build(slow, baseline=quiet, fail_above=report.CI_FAIL_ABOVE)
+        built = report.build(slow, baseline=quiet, fail_above=150)
         assert [c.row.kernel for c in built.regressions] == regressed and not built.failures
 
 
